@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+// mlv: version datasets and model artifacts next to code in git.
+//
+// Dependencies point one way (see docs/architecture.md):
+//   mlv -> MLVCommands -> MLVExperiments, MLVWorkspace, MLVRemote, MLVTable
+//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking
+// Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
+import PackageDescription
+
+// Swift 5 language mode: the store pipeline and the libgit2/zlib adapters pass raw C
+// pointers between Dispatch workers; their thread-safety is argued in comments rather
+// than proven by Sendable checking.
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+  name: "mlv",
+  platforms: [.macOS(.v13)],
+  products: [.executable(name: "mlv", targets: ["mlv"])],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+  ],
+  targets: [
+    .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "MLVChunking", swiftSettings: v5),
+    .target(
+      name: "MLVStore",
+      dependencies: ["MLVChunking", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: v5),
+    .target(name: "MLVGit", dependencies: ["CLibGit2"], swiftSettings: v5),
+    .target(name: "MLVWorkspace", dependencies: ["MLVStore", "MLVGit"], swiftSettings: v5),
+    .target(
+      name: "MLVRemote",
+      dependencies: ["MLVStore", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: v5),
+    .target(name: "MLVTable", swiftSettings: v5),
+    .target(
+      name: "MLVExperiments",
+      dependencies: ["MLVWorkspace", .product(name: "Yams", package: "Yams")],
+      swiftSettings: v5),
+    .target(
+      name: "MLVCommands",
+      dependencies: [
+        "MLVWorkspace", "MLVRemote", "MLVTable", "MLVExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: v5),
+    .executableTarget(name: "mlv", dependencies: ["MLVCommands"], swiftSettings: v5),
+
+    .testTarget(name: "MLVChunkingTests", dependencies: ["MLVChunking"], swiftSettings: v5),
+    .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore"], swiftSettings: v5),
+    .testTarget(name: "MLVGitTests", dependencies: ["MLVGit"], swiftSettings: v5),
+    .testTarget(name: "MLVWorkspaceTests", dependencies: ["MLVWorkspace"], swiftSettings: v5),
+    .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote"], swiftSettings: v5),
+    .testTarget(name: "MLVTableTests", dependencies: ["MLVTable"], swiftSettings: v5),
+    .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"], swiftSettings: v5),
+    .testTarget(name: "EndToEndTests", dependencies: ["mlv"], swiftSettings: v5),
+  ]
+)

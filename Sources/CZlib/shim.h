@@ -1,0 +1,12 @@
+#ifndef MLV_CZLIB_SHIM_H
+#define MLV_CZLIB_SHIM_H
+#include <zlib.h>
+
+// deflateInit/inflateInit are function-like macros and do not import into Swift.
+static inline int mlv_deflateInit(z_streamp strm, int level) {
+  return deflateInit(strm, level);
+}
+static inline int mlv_inflateInit(z_streamp strm) {
+  return inflateInit(strm);
+}
+#endif

@@ -1,0 +1,3 @@
+public enum MLVMain {
+  public static func main() { print("mlv") }
+}
