@@ -1,5 +1,10 @@
 #ifndef MLV_CZLIB_SHIM_H
 #define MLV_CZLIB_SHIM_H
+// _GNU_SOURCE exposes sync_file_range; it must come before the first system header.
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
 #include <zlib.h>
 
 // deflateInit/inflateInit are function-like macros and do not import into Swift.
@@ -8,5 +13,16 @@ static inline int mlv_deflateInit(z_streamp strm, int level) {
 }
 static inline int mlv_inflateInit(z_streamp strm) {
   return inflateInit(strm);
+}
+// Starts write-back of a file's dirty pages without waiting (Linux only), so the final
+// fsync of a pack finds most of it on disk already. CZlib is mlv's only C shim besides
+// libgit2's, so this one non-zlib helper lives here.
+static inline int mlv_start_writeback(int fd) {
+#ifdef SYNC_FILE_RANGE_WRITE
+  return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+  (void)fd;
+  return 0;
+#endif
 }
 #endif

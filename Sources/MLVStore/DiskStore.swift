@@ -1,0 +1,165 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The on-disk object store: pack files plus immutable, memory-mapped index files
+/// (docs/design.md). Ten million objects live in ~thousands of packs, not ten million files.
+///
+/// Thread-safe. Mutation across processes is serialised by the repository lock held by
+/// the command layer; readers need no lock, because nothing visible is ever modified in
+/// place — packs and indexes are only created (atomically) or deleted by gc under the lock.
+public final class DiskStore: ObjectStore, @unchecked Sendable {
+  public let root: String
+  var packsDir: String { root + "/packs" }
+  var indexDir: String { root + "/index" }
+  var tmpDir: String { root + "/tmp" }
+
+  let lock = NSLock()
+  private(set) var indexes: [IndexFile] = []
+  /// Objects written by a writer of this process and not yet in an index on disk.
+  var pending: [ObjectID: (path: String, location: ObjectLocation)] = [:]
+  private var openPacks: [String: POSIXFile] = [:]
+
+  /// Indexes are merged into one once there are more than this many (each `add` writes
+  /// one), keeping lookups at a few binary searches.
+  public static let mergeThreshold = 16
+
+  public init(root: String) throws {
+    self.root = root
+    for dir in [packsDir, indexDir, tmpDir] { try FS.makeDirectories(dir) }
+    try reloadIndexes()
+  }
+
+  /// Creates the directory layout (idempotent).
+  public static func create(at root: String) throws -> DiskStore { try DiskStore(root: root) }
+
+  public func packPath(_ id: ObjectID) -> String {
+    let hex = id.hex
+    return "\(packsDir)/\(hex.prefix(2))/\(hex).pack"
+  }
+
+  public func indexPaths() -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: indexDir)) ?? []
+    return names.filter { $0.hasSuffix(".idx") }.sorted().map { "\(indexDir)/\($0)" }
+  }
+
+  public func reloadIndexes() throws {
+    var loaded: [IndexFile] = []
+    for path in indexPaths() {
+      do { loaded.append(try IndexFile(path: path, verifyChecksum: false)) } catch let e as StoreError {
+        // An index that vanished between listing and opening was merged by another
+        // process; anything else is real damage.
+        if case .io(_, _, let code) = e, code == ENOENT { continue }
+        throw e
+      }
+    }
+    lock.lock()
+    indexes = loaded
+    lock.unlock()
+  }
+
+  public func location(_ id: ObjectID) -> (path: String, location: ObjectLocation)? {
+    lock.lock()
+    defer { lock.unlock() }
+    if let p = pending[id] { return p }
+    for index in indexes {
+      if let l = index.lookup(id) { return (packPath(l.pack), l) }
+    }
+    return nil
+  }
+
+  public func info(_ id: ObjectID) -> (type: ObjectType, rawLength: Int)? {
+    location(id).map { ($0.location.type, Int($0.location.rawLength)) }
+  }
+
+  func packFile(_ path: String) throws -> POSIXFile {
+    lock.lock()
+    defer { lock.unlock() }
+    if let f = openPacks[path] { return f }
+    if openPacks.count > 64 { openPacks.removeAll() }
+    let f = try POSIXFile.openForReading(path)
+    openPacks[path] = f
+    return f
+  }
+
+  public func read(_ id: ObjectID) throws -> [UInt8] {
+    guard let (path, l) = location(id) else { throw StoreError.missingObject(id) }
+    return try Self.readVerified(id, location: l, file: try packFileOrMissing(id, path))
+  }
+
+  func packFileOrMissing(_ id: ObjectID, _ path: String) throws -> POSIXFile {
+    do { return try packFile(path) } catch StoreError.io(_, _, ENOENT) {
+      throw StoreError.corruptObject(id, location: path, reason: "its pack file is missing")
+    }
+  }
+
+  /// Reads, decompresses and verifies one object. Every read goes through here: bytes
+  /// that do not hash to their id never leave the store.
+  static func readVerified(_ id: ObjectID, location l: ObjectLocation, file: POSIXFile) throws -> [UInt8] {
+    let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))
+    func corrupt(_ why: String) -> StoreError { .corruptObject(id, location: file.path, reason: why) }
+    guard stored.count == Int(l.storedLength) else { throw corrupt("pack is truncated") }
+    let raw: [UInt8]
+    switch l.codec {
+    case .raw: raw = stored
+    case .zlib:
+      guard let inflated = stored.withUnsafeBytes({ Compression.inflate($0, rawLength: Int(l.rawLength)) }) else {
+        throw corrupt("compressed data is damaged")
+      }
+      raw = inflated
+    }
+    guard raw.count == Int(l.rawLength), ObjectID.hash(raw) == id else {
+      throw corrupt("content does not match its id")
+    }
+    return raw
+  }
+
+  public func makeWriter() -> ObjectWriter { PackWriter(store: self) }
+
+  /// Publishes an index for objects a writer has sealed into packs, then drops them from
+  /// `pending`. Merges indexes when there are too many.
+  func publish(_ records: [IndexFormat.Record]) throws {
+    guard !records.isEmpty else { return }
+    _ = try writeIndex(records)
+    try reloadIndexes()
+    lock.lock()
+    for r in records { pending[r.id] = nil }
+    lock.unlock()
+    if indexes.count > Self.mergeThreshold { try mergeIndexes() }
+  }
+
+  func writeIndex(_ records: [IndexFormat.Record]) throws -> String {
+    let (bytes, checksum) = IndexFormat.encode(records)
+    let path = "\(indexDir)/\(checksum.hex).idx"
+    try FS.atomicWrite(bytes, to: path)
+    return path
+  }
+
+  /// Replaces all indexes by one. The new index is durable before the old ones go, so a
+  /// crash in between leaves duplicates (harmless) and never a gap.
+  public func mergeIndexes() throws {
+    let old = indexes
+    guard old.count > 1 else { return }
+    var records: [IndexFormat.Record] = []
+    for index in old { records += try index.allRecords() }
+    let path = try writeIndex(records)
+    for index in old where index.path != path { FS.remove(index.path) }
+    FS.fsyncDirectory(indexDir)
+    try reloadIndexes()
+  }
+
+  /// Every indexed object (gc, fsck, push). Pending objects of a live writer are excluded.
+  public func allRecords() throws -> [IndexFormat.Record] {
+    lock.lock()
+    let current = indexes
+    lock.unlock()
+    var seen = Set<ObjectID>()
+    var out: [IndexFormat.Record] = []
+    for index in current {
+      for r in try index.allRecords() where seen.insert(r.id).inserted { out.append(r) }
+    }
+    return out
+  }
+}

@@ -1,0 +1,197 @@
+import Crypto
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Where an object lives: which pack, where in it, and how it is stored.
+public struct ObjectLocation: Equatable, Sendable {
+  public var pack: ObjectID
+  public var offset: UInt32
+  public var storedLength: UInt32
+  public var rawLength: UInt32
+  public var type: ObjectType
+  public var codec: Codec
+}
+
+/// Byte layout of an index file (docs/design.md, "Indexes"):
+///
+///     index   = magic "MLVIDX01"[8] packCount[u32 LE] entryCount[u32 LE]
+///               packID[32] * packCount
+///               fanout[u32 LE] * 256          entries whose id's first byte <= i
+///               entry * entryCount            sorted by id, no duplicates
+///               checksum[32]                  SHA-256 of everything before it
+///     entry   = id[32] packNumber[u32 LE] offset[u32 LE] storedLength[u32 LE]
+///               rawLength[u32 LE] type[1] codec[1] reserved[2]=0       (52 bytes)
+///
+/// A sorted table with a git-style fan-out is searched in place through mmap: opening a
+/// store with ten million objects reads no index into memory, and a lookup touches two or
+/// three pages. The file name is the checksum's hex, so an index is immutable and a
+/// half-written one can never be mistaken for a complete one.
+public enum IndexFormat {
+  public static let magic: [UInt8] = Array("MLVIDX01".utf8)
+  public static let entrySize = 52
+  static let fanoutOffsetBase = 16
+
+  public struct Record: Sendable {
+    public var id: ObjectID
+    public var location: ObjectLocation
+    public init(id: ObjectID, location: ObjectLocation) {
+      self.id = id
+      self.location = location
+    }
+  }
+
+  /// Encodes `records` (any order; the first of duplicate ids wins) into index bytes.
+  public static func encode(_ records: [Record]) -> (bytes: [UInt8], checksum: ObjectID) {
+    var seen = Set<ObjectID>()
+    let unique = records.filter { seen.insert($0.id).inserted }.sorted { $0.id < $1.id }
+    var packs: [ObjectID] = []
+    var packNumbers: [ObjectID: UInt32] = [:]
+    for r in unique where packNumbers[r.location.pack] == nil {
+      packNumbers[r.location.pack] = UInt32(packs.count)
+      packs.append(r.location.pack)
+    }
+    let entriesOffset = fanoutOffsetBase + packs.count * 32 + 256 * 4
+    let total = entriesOffset + unique.count * entrySize + 32
+    var out = [UInt8](repeating: 0, count: total)
+    out.withUnsafeMutableBytes { p in
+      let b = p.baseAddress!
+      for (i, m) in magic.enumerated() { b.storeBytes(of: m, toByteOffset: i, as: UInt8.self) }
+      b.storeBytes(of: UInt32(packs.count).littleEndian, toByteOffset: 8, as: UInt32.self)
+      b.storeBytes(of: UInt32(unique.count).littleEndian, toByteOffset: 12, as: UInt32.self)
+      for (i, pack) in packs.enumerated() { pack.write(to: b + fanoutOffsetBase + i * 32) }
+      let fanout = fanoutOffsetBase + packs.count * 32
+      var counts = [UInt32](repeating: 0, count: 256)
+      for r in unique { counts[Int(r.id.firstByte)] += 1 }
+      var running: UInt32 = 0
+      for i in 0..<256 {
+        running += counts[i]
+        b.storeBytes(of: running.littleEndian, toByteOffset: fanout + i * 4, as: UInt32.self)
+      }
+      for (i, r) in unique.enumerated() {
+        let e = b + entriesOffset + i * entrySize
+        r.id.write(to: e)
+        let l = r.location
+        e.storeBytes(of: packNumbers[l.pack]!.littleEndian, toByteOffset: 32, as: UInt32.self)
+        e.storeBytes(of: l.offset.littleEndian, toByteOffset: 36, as: UInt32.self)
+        e.storeBytes(of: l.storedLength.littleEndian, toByteOffset: 40, as: UInt32.self)
+        e.storeBytes(of: l.rawLength.littleEndian, toByteOffset: 44, as: UInt32.self)
+        e.storeBytes(of: l.type.rawValue, toByteOffset: 48, as: UInt8.self)
+        e.storeBytes(of: l.codec.rawValue, toByteOffset: 49, as: UInt8.self)
+      }
+    }
+    let checksum = ObjectID.hash(UnsafeRawBufferPointer(rebasing: out.withUnsafeBytes { $0 }[..<(total - 32)]))
+    out.withUnsafeMutableBytes { checksum.write(to: $0.baseAddress! + total - 32) }
+    return (out, checksum)
+  }
+}
+
+/// One index file mapped read-only. Lookups are binary searches inside the fan-out bucket
+/// of the id's first byte; the mapping is shared with the page cache, so it costs no heap.
+public final class IndexFile: @unchecked Sendable {
+  public let path: String
+  public let checksum: ObjectID
+  let base: UnsafeRawPointer
+  let length: Int
+  let packs: [ObjectID]
+  let entryCount: Int
+  let fanoutOffset: Int
+  let entriesOffset: Int
+
+  /// Maps and validates the structure of the file at `path`. `verifyChecksum` re-hashes
+  /// the whole file (fsck does; routine opens of large indexes don't, because every object
+  /// read is verified against its id anyway).
+  public init(path: String, verifyChecksum: Bool) throws {
+    func bad(_ why: String) -> StoreError { .corruptIndex(path: path, reason: why) }
+    let file = try POSIXFile.openForReading(path)
+    let size = Int(try file.size())
+    guard size >= IndexFormat.fanoutOffsetBase + 256 * 4 + 32 else { throw bad("file too short") }
+    guard let map = mmap(nil, size, PROT_READ, MAP_SHARED, file.fd, 0), map != MAP_FAILED else {
+      throw StoreError.io(path: path, operation: "mmap", errno: errno)
+    }
+    let p = UnsafeRawPointer(map)
+    self.path = path
+    self.base = p
+    self.length = size
+    let magicOK = (0..<8).allSatisfy { p.load(fromByteOffset: $0, as: UInt8.self) == IndexFormat.magic[$0] }
+    let packCount = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+    let count = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+    self.entryCount = count
+    self.fanoutOffset = IndexFormat.fanoutOffsetBase + packCount * 32
+    self.entriesOffset = fanoutOffset + 256 * 4
+    self.packs = (0..<packCount).map { ObjectID(bytes: p + IndexFormat.fanoutOffsetBase + $0 * 32) }
+    self.checksum = ObjectID(bytes: p + size - 32)
+    guard magicOK else {
+      munmap(map, size)
+      throw bad("missing index magic")
+    }
+    guard entriesOffset + count * IndexFormat.entrySize + 32 == size else {
+      munmap(map, size)
+      throw bad("size does not match \(packCount) packs and \(count) entries")
+    }
+    guard fanout(255) == count else {
+      munmap(map, size)
+      throw bad("fan-out table does not add up")
+    }
+    if verifyChecksum {
+      let actual = ObjectID.hash(UnsafeRawBufferPointer(start: p, count: size - 32))
+      guard actual == checksum else {
+        munmap(map, size)
+        throw bad("checksum mismatch")
+      }
+    }
+  }
+
+  deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+
+  public var count: Int { entryCount }
+
+  func fanout(_ i: Int) -> Int {
+    Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: fanoutOffset + i * 4, as: UInt32.self)))
+  }
+
+  func id(at i: Int) -> ObjectID { ObjectID(bytes: base + entriesOffset + i * IndexFormat.entrySize) }
+
+  func record(at i: Int) -> IndexFormat.Record? {
+    let e = base + entriesOffset + i * IndexFormat.entrySize
+    let packNumber = Int(UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 32, as: UInt32.self)))
+    guard packNumber < packs.count,
+      let type = ObjectType(rawValue: e.load(fromByteOffset: 48, as: UInt8.self)),
+      let codec = Codec(rawValue: e.load(fromByteOffset: 49, as: UInt8.self))
+    else { return nil }
+    let location = ObjectLocation(
+      pack: packs[packNumber],
+      offset: UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 36, as: UInt32.self)),
+      storedLength: UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 40, as: UInt32.self)),
+      rawLength: UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 44, as: UInt32.self)),
+      type: type, codec: codec)
+    return IndexFormat.Record(id: ObjectID(bytes: e), location: location)
+  }
+
+  public func lookup(_ id: ObjectID) -> ObjectLocation? {
+    let bucket = Int(id.firstByte)
+    var lo = bucket == 0 ? 0 : fanout(bucket - 1)
+    var hi = fanout(bucket)
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      let m = self.id(at: mid)
+      if m == id { return record(at: mid)?.location }
+      if m < id { lo = mid + 1 } else { hi = mid }
+    }
+    return nil
+  }
+
+  /// Every record in id order (for merging, gc and fsck). Records with an unknown type
+  /// or pack number are reported, not skipped silently.
+  public func allRecords() throws -> [IndexFormat.Record] {
+    try (0..<entryCount).map { i in
+      guard let r = record(at: i) else {
+        throw StoreError.corruptIndex(path: path, reason: "entry \(i) is invalid")
+      }
+      return r
+    }
+  }
+
+  public var packIDs: [ObjectID] { packs }
+}

@@ -1,0 +1,87 @@
+/// Byte layout of a pack file (docs/design.md, "Packs"):
+///
+///     pack    = blob_1 .. blob_n  header  trailer
+///     header  = entry_1 .. entry_n                  44 bytes each, in blob order
+///     entry   = id[32] type[1] codec[1] reserved[2]=0 rawLength[u32 LE] storedLength[u32 LE]
+///     trailer = entryCount[u32 LE] magic "MLVPACK1"[8]
+///
+/// Blobs are written as a stream and the header last (as restic does), so a pack is built
+/// in one pass with constant memory; a blob's offset is the sum of the stored lengths
+/// before it. The header makes every pack self-describing: indexes can be rebuilt from
+/// packs alone (`fsck --repair`), and a pack's file name is the SHA-256 of its bytes.
+public enum PackFormat {
+  public static let magic: [UInt8] = Array("MLVPACK1".utf8)
+  public static let entrySize = 44
+  public static let trailerSize = 12
+  /// Packs are sealed near this size: large enough that a GiB is ~32 files and a remote
+  /// transfer is ~32 requests, small enough to re-upload after an interruption cheaply.
+  public static let targetSize = 32 * 1024 * 1024
+
+  public struct Entry: Equatable, Sendable {
+    public var id: ObjectID
+    public var type: ObjectType
+    public var codec: Codec
+    public var rawLength: UInt32
+    public var storedLength: UInt32
+
+    public init(id: ObjectID, type: ObjectType, codec: Codec, rawLength: UInt32, storedLength: UInt32) {
+      self.id = id
+      self.type = type
+      self.codec = codec
+      self.rawLength = rawLength
+      self.storedLength = storedLength
+    }
+  }
+
+  public static func encodeHeader(_ entries: [Entry]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: entries.count * entrySize + trailerSize)
+    out.withUnsafeMutableBytes { p in
+      for (i, e) in entries.enumerated() {
+        let base = p.baseAddress! + i * entrySize
+        e.id.write(to: base)
+        base.storeBytes(of: e.type.rawValue, toByteOffset: 32, as: UInt8.self)
+        base.storeBytes(of: e.codec.rawValue, toByteOffset: 33, as: UInt8.self)
+        base.storeBytes(of: e.rawLength.littleEndian, toByteOffset: 36, as: UInt32.self)
+        base.storeBytes(of: e.storedLength.littleEndian, toByteOffset: 40, as: UInt32.self)
+      }
+      let t = p.baseAddress! + entries.count * entrySize
+      t.storeBytes(of: UInt32(entries.count).littleEndian, as: UInt32.self)
+      for (i, b) in magic.enumerated() { t.storeBytes(of: b, toByteOffset: 4 + i, as: UInt8.self) }
+    }
+    return out
+  }
+
+  /// Reads and validates the header of the pack at `path`: every entry must have a known
+  /// type and codec, and the blobs must exactly fill the space before the header.
+  public static func readHeader(_ file: POSIXFile) throws -> [(entry: Entry, offset: Int64)] {
+    let size = try file.size()
+    func bad(_ why: String) -> StoreError { .corruptPack(path: file.path, reason: why) }
+    guard size >= Int64(trailerSize) else { throw bad("file is shorter than its trailer") }
+    let trailer = try file.read(count: trailerSize, at: size - Int64(trailerSize))
+    guard Array(trailer[4...]) == magic else { throw bad("missing pack magic") }
+    let count = Int(UInt32(trailer[0]) | UInt32(trailer[1]) << 8 | UInt32(trailer[2]) << 16 | UInt32(trailer[3]) << 24)
+    let headerSize = Int64(count) * Int64(entrySize)
+    guard headerSize + Int64(trailerSize) <= size else { throw bad("header claims \(count) entries") }
+    let header = try file.read(count: Int(headerSize), at: size - Int64(trailerSize) - headerSize)
+    var result: [(Entry, Int64)] = []
+    result.reserveCapacity(count)
+    var offset: Int64 = 0
+    try header.withUnsafeBytes { p in
+      for i in 0..<count {
+        let base = p.baseAddress! + i * entrySize
+        guard let type = ObjectType(rawValue: base.load(fromByteOffset: 32, as: UInt8.self)),
+          let codec = Codec(rawValue: base.load(fromByteOffset: 33, as: UInt8.self))
+        else { throw bad("entry \(i) has an unknown type or codec") }
+        let raw = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 36, as: UInt32.self))
+        let stored = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 40, as: UInt32.self))
+        let e = Entry(id: ObjectID(bytes: base), type: type, codec: codec, rawLength: raw, storedLength: stored)
+        result.append((e, offset))
+        offset += Int64(stored)
+      }
+    }
+    guard offset == size - Int64(trailerSize) - headerSize else {
+      throw bad("blobs take \(offset) bytes but the header starts at \(size - Int64(trailerSize) - headerSize)")
+    }
+    return result
+  }
+}

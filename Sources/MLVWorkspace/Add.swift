@@ -1,0 +1,116 @@
+import Foundation
+import MLVStore
+
+/// What `mlv add` did for one path.
+public struct AddResult: Sendable {
+  public var path: String
+  public var pointer: Pointer
+  public var changed: Bool
+  public var skippedLinks: [String]
+}
+
+extension Workspace {
+  /// Chunks and stores `dataPaths` (repository-relative), writes their pointer files,
+  /// git-ignores the data and stages pointers and `.gitignore` files.
+  ///
+  /// Order matters for crash safety: all objects (chunks, file lists, manifests) are made
+  /// durable by one `flush` before any pointer is written, so a pointer never refers to an
+  /// object that is not in the store (docs/design.md, "Write ordering").
+  public func add(_ dataPaths: [String]) throws -> (results: [AddResult], newBytes: Int64, storedBytes: Int64) {
+    let tracked = try trackedPaths()
+    for p in dataPaths { try checkAddable(p, tracked: tracked) }
+    let writer = store.makeWriter()
+    var prepared: [(String, Pointer, [String])] = []
+    for p in dataPaths {
+      guard let scanned = try scan(p, storeObjects: true, writer: writer, label: "adding \(p)") else {
+        throw WorkspaceError.noSuchPath(p)
+      }
+      for link in scanned.skippedLinks {
+        progress.warn("skipping symbolic link \(p)/\(link) (mlv does not follow links)")
+      }
+      let pointer: Pointer
+      switch scanned.kind {
+      case .file:
+        let (st, id) = scanned.files[""]!
+        pointer = Pointer(kind: .file, oid: id, size: st.size, files: 1)
+      case .dir:
+        let manifest = Manifest(entries: scanned.manifestEntries)
+        let bytes = manifest.encode()
+        let id = ObjectID.hash(bytes)
+        try writer.put(id, type: .manifest, bytes: bytes, compress: true)
+        pointer = Pointer(kind: .dir, oid: id, size: manifest.totalSize, files: manifest.entries.count)
+      }
+      prepared.append((p, pointer, scanned.skippedLinks))
+    }
+    try writer.flush()
+    var results: [AddResult] = []
+    var toStage: [String] = []
+    for (p, pointer, links) in prepared {
+      let previous = try? readPointer(p)
+      let pointerPath = Pointer.pointerPath(forData: p)
+      if previous != pointer { try FS.atomicWrite(pointer.encode(), to: absolute(pointerPath)) }
+      toStage.append(pointerPath)
+      if let ignoreFile = try GitIgnoreFile.ensureIgnored(p, root: root) { toStage.append(ignoreFile) }
+      results.append(AddResult(path: p, pointer: pointer, changed: previous != pointer, skippedLinks: links))
+    }
+    try git.stage(Array(Set(toStage)).sorted())
+    statCache.save()
+    let stats = writer.newBytes
+    return (results, stats.raw, stats.stored)
+  }
+
+  func checkAddable(_ p: String, tracked: [String]) throws {
+    guard !p.isEmpty else {
+      throw WorkspaceError.forbiddenPath(".", reason: "cannot add the whole repository; add its data directories")
+    }
+    try RepoPath.validate(p, context: p)
+    if p.hasSuffix(Pointer.suffix) {
+      throw WorkspaceError.forbiddenPath(p, reason: "is a pointer file; add the data it describes")
+    }
+    if p == IgnoreRules.fileName || p.hasSuffix("/.gitignore") || p == ".gitignore" {
+      throw WorkspaceError.forbiddenPath(p, reason: "is a control file that belongs in git")
+    }
+    for t in tracked where p.hasPrefix(t + "/") { throw WorkspaceError.insideTrackedDirectory(p, tracked: t) }
+    if let inner = tracked.first(where: { $0.hasPrefix(p + "/") }) {
+      throw WorkspaceError.forbiddenPath(p, reason: "contains the tracked path \(inner); add a directory that does not overlap")
+    }
+    if try git.readIndexFile(p) != nil {
+      throw WorkspaceError.forbiddenPath(p, reason: "is tracked by git; run `git rm --cached \(p)` first")
+    }
+    if try git.indexFiles(withPrefix: p + "/").first(where: { !$0.hasSuffix(Pointer.suffix) }) != nil {
+      throw WorkspaceError.forbiddenPath(p, reason: "contains files tracked by git; run `git rm -r --cached \(p)` first")
+    }
+  }
+}
+
+/// Keeps tracked data out of git: `/name` in the `.gitignore` beside it, as DVC does, so the
+/// rule travels with the directory and reads naturally.
+enum GitIgnoreFile {
+  /// Adds the rule if missing; returns the `.gitignore` path (repository-relative) when it
+  /// was changed.
+  static func ensureIgnored(_ dataPath: String, root: String) throws -> String? {
+    let parts = dataPath.split(separator: "/")
+    let dir = parts.dropLast().joined(separator: "/")
+    let name = String(parts.last!)
+    let rel = dir.isEmpty ? ".gitignore" : dir + "/.gitignore"
+    let abs = root + "/" + rel
+    let rule = "/" + escape(name)
+    var text = (try? FS.readAll(abs)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    if text.split(separator: "\n").contains(where: { $0 == rule }) { return nil }
+    if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+    text += rule + "\n"
+    try FS.atomicWrite(Array(text.utf8), to: abs)
+    return rel
+  }
+
+  /// Escapes glob characters and a leading `#` or `!` so the rule matches the name literally.
+  static func escape(_ name: String) -> String {
+    var out = ""
+    for (i, c) in name.enumerated() {
+      if "*?[\\".contains(c) || (i == 0 && (c == "#" || c == "!")) { out.append("\\") }
+      out.append(c)
+    }
+    if out.hasSuffix(" ") { out = String(out.dropLast()) + "\\ " }
+    return out
+  }
+}

@@ -1,0 +1,207 @@
+import Dispatch
+import Foundation
+import MLVGit
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+public struct CheckoutSummary: Sendable {
+  public var commit: GitOID?
+  public var filesWritten = 0
+  public var bytesWritten: Int64 = 0
+  public var filesRemoved = 0
+  public var filesUnchanged = 0
+}
+
+extension Workspace {
+  /// `mlv checkout [REV] [-- PATHS]`.
+  ///
+  /// With a revision and no paths: git checks out code, params and pointers (refusing to
+  /// overwrite uncommitted code, like git), then the data of every pointer is restored.
+  /// With paths: only those pointers are taken from REV (HEAD does not move). Without a
+  /// revision: data is restored to match the current pointers.
+  ///
+  /// Safety rule: a workspace file is only overwritten or removed when its current content
+  /// is in the store (so nothing is lost); otherwise the checkout refuses and names the
+  /// files, unless `force`. Only files whose content differs are written.
+  public func checkout(revision: String?, paths: [String], force: Bool) throws -> CheckoutSummary {
+    var summary = CheckoutSummary()
+    let before = try trackedPaths()
+    var targets: [String: Pointer] = [:]
+    if let rev = revision, !paths.isEmpty {
+      let commit = try git.resolveCommit(rev)
+      for p in try trackedPaths(at: commit) where matches(p, paths) {
+        if let ptr = try readPointer(p, at: commit) { targets[p] = ptr }
+      }
+      guard !targets.isEmpty else { throw WorkspaceError.notTracked(paths.joined(separator: ", ")) }
+      if !force { try ensureRecoverable(Array(targets.keys)) }
+      for (p, ptr) in targets {
+        try FS.atomicWrite(ptr.encode(), to: absolute(Pointer.pointerPath(forData: p)))
+      }
+      try git.stage(targets.keys.map { Pointer.pointerPath(forData: $0) }.sorted())
+      summary.commit = commit
+    } else {
+      let affected = before.filter { matches($0, paths) }
+      if !force { try ensureRecoverable(affected) }
+      if let rev = revision { summary.commit = try git.checkout(rev, force: force) }
+      for p in try trackedPaths() where matches(p, paths) {
+        if let ptr = try readPointer(p) { targets[p] = ptr }
+      }
+      if revision != nil {
+        for p in before where targets[p] == nil && matches(p, paths) {
+          summary.filesRemoved += try removeData(p)
+        }
+      }
+    }
+    for (p, ptr) in targets.sorted(by: { $0.key < $1.key }) { try restore(p, ptr, into: &summary) }
+    statCache.save()
+    return summary
+  }
+
+  /// Throws `uncommittedChanges` naming every file under `paths` whose content is not in
+  /// the store.
+  func ensureRecoverable(_ paths: [String]) throws {
+    var lost: [String] = []
+    for p in paths {
+      guard let scanned = try scan(p, storeObjects: false, label: "checking \(p)") else { continue }
+      for (inner, (_, id)) in scanned.files where id != .empty && !store.contains(id) {
+        lost.append(cacheKey(p, inner))
+      }
+    }
+    if !lost.isEmpty { throw WorkspaceError.uncommittedChanges(lost.sorted()) }
+  }
+
+  /// Makes the workspace data of `dataPath` equal to `pointer`.
+  func restore(_ dataPath: String, _ pointer: Pointer, into summary: inout CheckoutSummary) throws {
+    let entries: [Manifest.Entry]
+    do { entries = try self.entries(of: pointer) } catch let e as StoreError {
+      throw WorkspaceError.missingData(path: dataPath, underlying: e)
+    }
+    let current = try scan(dataPath, storeObjects: false, label: "checking \(dataPath)")
+    if let current, current.kind != pointer.kind {
+      summary.filesRemoved += try removeData(dataPath)
+      return try restore(dataPath, pointer, into: &summary)
+    }
+    try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
+    try RepoPath.prepareParents(of: dataPath, root: root)
+    if pointer.kind == .dir, current == nil, mkdir(absolute(dataPath), 0o755) != 0, errno != EEXIST {
+      throw StoreError.io(path: absolute(dataPath), operation: "create directory", errno: errno)
+    }
+    let have = current?.files ?? [:]
+    var work: [Manifest.Entry] = []
+    for e in entries {
+      if let (st, id) = have[e.path], id == e.oid, st.executable == e.executable || pointer.kind == .file {
+        summary.filesUnchanged += 1
+      } else {
+        work.append(e)
+      }
+    }
+    let wanted = Set(entries.map(\.path))
+    for extra in have.keys where !wanted.contains(extra) {
+      unlink(absolute(cacheKey(dataPath, extra)))
+      summary.filesRemoved += 1
+    }
+    if pointer.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: true) }
+    let total = work.reduce(Int64(0)) { $0 + $1.size }
+    guard !work.isEmpty else { return }
+    progress.begin("restoring \(dataPath)", totalBytes: total)
+    defer { progress.end() }
+    let restorer = Restorer(store: store, tmpDir: tmpDir)
+    let sink = progress
+    let errors = ErrorList()
+    let next = Counter()
+    let written = Counter()
+    let bytes = ByteCounter()
+    let lanes = work.count > 1 ? 2 : 1
+    DispatchQueue.concurrentPerform(iterations: lanes) { _ in
+      while !errors.failed, let k = next.take(below: work.count) {
+        let e = work[k]
+        let rel = cacheKey(dataPath, e.path)
+        do {
+          let n = try restoreFile(rel, e, previous: have[e.path], restorer: restorer, sink: sink)
+          bytes.add(n)
+          _ = written.take(below: Int.max)
+        } catch let s as StoreError {
+          errors.add(WorkspaceError.missingData(path: rel, underlying: s))
+        } catch { errors.add(error) }
+      }
+    }
+    if let e = errors.first { throw e }
+    summary.filesWritten += work.count
+    summary.bytesWritten += bytes.value
+  }
+
+  /// Writes one file; large files whose chunks mostly line up with the current content are
+  /// patched in place under the checkout journal, everything else is replaced atomically.
+  func restoreFile(
+    _ rel: String, _ e: Manifest.Entry, previous: (stat: FileStat, id: ObjectID)?, restorer: Restorer, sink: ProgressSink
+  ) throws -> Int64 {
+    try RepoPath.prepareParents(of: rel, root: root)
+    let abs = absolute(rel)
+    var written = e.size
+    if let prev = previous, e.size > Int64(Ingester.smallFileLimit), prev.id != .empty, store.contains(prev.id) {
+      let old = try store.chunks(ofFile: prev.id, size: prev.stat.size)
+      let new = try store.chunks(ofFile: e.oid, size: e.size)
+      if Restorer.patchCost(current: old, target: new) <= e.size / 2 {
+        try CheckoutJournal(self).record(rel, e)
+        written = try restorer.patch(path: abs, current: old, target: new) { sink.advance($0) }
+        try CheckoutJournal(self).clear()
+        if e.executable != prev.stat.executable { chmod(abs, e.executable ? 0o755 : 0o644) }
+        if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
+        return written
+      }
+    }
+    try restorer.restore(id: e.oid, size: e.size, to: abs, executable: e.executable) { sink.advance($0) }
+    if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
+    return written
+  }
+
+  /// Deletes the workspace data of a tracked path (its content is in the store).
+  func removeData(_ dataPath: String) throws -> Int {
+    try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
+    guard let scanned = try scan(dataPath, storeObjects: false) else { return 0 }
+    for inner in scanned.files.keys { unlink(absolute(cacheKey(dataPath, inner))) }
+    if scanned.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: false) }
+    statCache.forget(prefix: dataPath)
+    return scanned.files.count
+  }
+
+  /// Removes empty directories below `dir` (and `dir` itself unless `keepRoot`).
+  func removeEmptyDirectories(_ dir: String, keepRoot: Bool) {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+    for name in names {
+      let sub = dir + "/" + name
+      var st = stat()
+      if lstat(sub, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { removeEmptyDirectories(sub, keepRoot: false) }
+    }
+    if !keepRoot { rmdir(dir) }
+  }
+}
+
+extension Restorer {
+  /// Bytes an in-place patch from `current` to `target` would write.
+  public static func patchCost(current: [FileList.Chunk], target: [FileList.Chunk]) -> Int64 {
+    var present = Set<Pair>()
+    var offset: Int64 = 0
+    for c in current {
+      present.insert(Pair(offset: offset, id: c.id))
+      offset += Int64(c.length)
+    }
+    var cost: Int64 = 0
+    offset = 0
+    for c in target {
+      if !present.contains(Pair(offset: offset, id: c.id)) { cost += Int64(c.length) }
+      offset += Int64(c.length)
+    }
+    return cost
+  }
+}
+
+final class ByteCounter: @unchecked Sendable {
+  private var total: Int64 = 0
+  private let lock = NSLock()
+  func add(_ n: Int64) { lock.withLock { total += n } }
+  var value: Int64 { lock.withLock { total } }
+}

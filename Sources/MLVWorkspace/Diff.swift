@@ -1,0 +1,185 @@
+import Foundation
+import MLVGit
+import MLVStore
+
+/// One side of a diff: a commit, or the workspace as it is on disk.
+public enum DiffSide: Sendable {
+  case commit(GitOID, label: String)
+  case workspace
+
+  public var label: String {
+    switch self {
+    case .commit(_, let label): return label
+    case .workspace: return "workspace"
+    }
+  }
+}
+
+/// The stable JSON document of `mlv diff --json` (docs/cli.md, "diff"). Field names and
+/// meanings only ever gain fields; `version` changes if one ever has to change.
+public struct DataDiff: Codable, Sendable {
+  public var version = 1
+  public var from: String
+  public var to: String
+  public var paths: [PathDiff]
+  public var totals: Totals
+
+  public struct FileChange: Codable, Sendable {
+    public var change: String  // added | removed | modified | renamed
+    public var path: String  // repository-relative
+    public var oldPath: String?
+    public var oldSize: Int64?
+    public var newSize: Int64?
+    public var oldOid: String?
+    public var newOid: String?
+  }
+
+  public struct PathDiff: Codable, Sendable {
+    public var path: String
+    public var oldKind: String?  // file | dir; nil when absent on that side
+    public var newKind: String?
+    public var oldSize: Int64
+    public var newSize: Int64
+    public var oldFiles: Int
+    public var newFiles: Int
+    public var added = 0
+    public var removed = 0
+    public var modified = 0
+    public var renamed = 0
+    /// Bytes of the newer side's chunks that the older side does not have: what storing
+    /// the newer version costs on top of the older one. nil when objects are not local.
+    public var newBytes: Int64?
+    public var changes: [FileChange] = []
+  }
+
+  public struct Totals: Codable, Sendable {
+    public var added = 0
+    public var removed = 0
+    public var modified = 0
+    public var renamed = 0
+    public var oldSize: Int64 = 0
+    public var newSize: Int64 = 0
+    public var newBytes: Int64? = 0
+  }
+}
+
+extension Workspace {
+  typealias Files = [String: (size: Int64, oid: ObjectID)]
+
+  /// Compares the tracked data of two sides, for all tracked paths or those under `filter`.
+  public func diff(from old: DiffSide, to new: DiffSide, filter: [String]) throws -> DataDiff {
+    let oldSide = try snapshot(old, filter)
+    let newSide = try snapshot(new, filter)
+    var result = DataDiff(from: old.label, to: new.label, paths: [], totals: .init())
+    for path in Set(oldSide.keys).union(newSide.keys).sorted() {
+      let a = oldSide[path], b = newSide[path]
+      if let a, let b, a.pointer == b.pointer { continue }
+      var d = DataDiff.PathDiff(
+        path: path, oldKind: a?.pointer.kind.rawValue, newKind: b?.pointer.kind.rawValue,
+        oldSize: a?.pointer.size ?? 0, newSize: b?.pointer.size ?? 0,
+        oldFiles: a?.files.count ?? 0, newFiles: b?.files.count ?? 0)
+      compareFiles(path, a?.files ?? [:], b?.files ?? [:], into: &d)
+      d.newBytes = try? newBytes(a?.files ?? [:], b?.files ?? [:], changes: d.changes, dataPath: path, newIsWorkspace: { if case .workspace = new { return true } else { return false } }())
+      result.totals.added += d.added
+      result.totals.removed += d.removed
+      result.totals.modified += d.modified
+      result.totals.renamed += d.renamed
+      result.totals.oldSize += d.oldSize
+      result.totals.newSize += d.newSize
+      if let n = d.newBytes, let t = result.totals.newBytes { result.totals.newBytes = t + n } else { result.totals.newBytes = nil }
+      result.paths.append(d)
+    }
+    statCache.save()
+    return result
+  }
+
+  struct Snapshot {
+    var pointer: Pointer
+    var files: Files
+  }
+
+  func snapshot(_ side: DiffSide, _ filter: [String]) throws -> [String: Snapshot] {
+    var out: [String: Snapshot] = [:]
+    switch side {
+    case .commit(let commit, _):
+      for p in try trackedPaths(at: commit) where matches(p, filter) {
+        guard let ptr = try readPointer(p, at: commit) else { continue }
+        var files: Files = [:]
+        for e in try entries(of: ptr) { files[e.path] = (e.size, e.oid) }
+        out[p] = Snapshot(pointer: ptr, files: files)
+      }
+    case .workspace:
+      for p in try trackedPaths() where matches(p, filter) {
+        guard let scanned = try scan(p, storeObjects: false, label: "checking \(p)") else { continue }
+        var files: Files = [:]
+        for (k, v) in scanned.files { files[k] = (v.stat.size, v.id) }
+        // A pseudo-pointer: identical to the real one exactly when the data is unchanged.
+        let ptr: Pointer
+        if scanned.kind == .file {
+          ptr = Pointer(kind: .file, oid: files[""]!.oid, size: files[""]!.size, files: 1)
+        } else {
+          let m = Manifest(entries: scanned.manifestEntries)
+          ptr = Pointer(kind: .dir, oid: m.id, size: m.totalSize, files: m.entries.count)
+        }
+        out[p] = Snapshot(pointer: ptr, files: files)
+      }
+    }
+    return out
+  }
+
+  func compareFiles(_ dataPath: String, _ a: Files, _ b: Files, into d: inout DataDiff.PathDiff) {
+    func full(_ inner: String) -> String { cacheKey(dataPath, inner) }
+    var removed = a.filter { b[$0.key] == nil }
+    var added = b.filter { a[$0.key] == nil }
+    // Renames: a removed and an added file with the same content (first match by path order).
+    var removedByID: [ObjectID: [String]] = [:]
+    for (k, v) in removed.sorted(by: { $0.key < $1.key }) where v.size > 0 { removedByID[v.oid, default: []].append(k) }
+    for (k, v) in added.sorted(by: { $0.key < $1.key }) {
+      guard var candidates = removedByID[v.oid], !candidates.isEmpty else { continue }
+      let from = candidates.removeFirst()
+      removedByID[v.oid] = candidates
+      removed[from] = nil
+      added[k] = nil
+      d.renamed += 1
+      d.changes.append(.init(change: "renamed", path: full(k), oldPath: full(from), oldSize: v.size, newSize: v.size, oldOid: v.oid.hex, newOid: v.oid.hex))
+    }
+    for (k, v) in added {
+      d.added += 1
+      d.changes.append(.init(change: "added", path: full(k), newSize: v.size, newOid: v.oid.hex))
+    }
+    for (k, v) in removed {
+      d.removed += 1
+      d.changes.append(.init(change: "removed", path: full(k), oldSize: v.size, oldOid: v.oid.hex))
+    }
+    for (k, v) in b {
+      if let o = a[k], o.oid != v.oid {
+        d.modified += 1
+        d.changes.append(.init(change: "modified", path: full(k), oldSize: o.size, newSize: v.size, oldOid: o.oid.hex, newOid: v.oid.hex))
+      }
+    }
+    d.changes.sort { ($0.path, $0.change) < ($1.path, $1.change) }
+  }
+
+  /// Sums the chunks of added and modified files on the new side that the old side lacks.
+  func newBytes(_ a: Files, _ b: Files, changes: [DataDiff.FileChange], dataPath: String, newIsWorkspace: Bool) throws -> Int64 {
+    var old = Set<ObjectID>()
+    for (_, v) in a where v.size > 0 {
+      for c in try store.chunks(ofFile: v.oid, size: v.size) { old.insert(c.id) }
+    }
+    var seen = Set<ObjectID>()
+    var total: Int64 = 0
+    for change in changes where change.change == "added" || change.change == "modified" {
+      let inner = change.path == dataPath ? "" : String(change.path.dropFirst(dataPath.count + 1))
+      guard let v = b[inner], v.size > 0 else { continue }
+      let chunks: [FileList.Chunk]
+      if store.contains(v.oid) || !newIsWorkspace {
+        chunks = try store.chunks(ofFile: v.oid, size: v.size)
+      } else {
+        let ingester = Ingester(chunker: chunker, writer: store.makeWriter(), store: false)
+        chunks = try ingester.ingest(path: absolute(change.path)).chunks
+      }
+      for c in chunks where !old.contains(c.id) && seen.insert(c.id).inserted { total += Int64(c.length) }
+    }
+    return total
+  }
+}

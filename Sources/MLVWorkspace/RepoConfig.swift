@@ -1,0 +1,57 @@
+import Foundation
+import MLVChunking
+import MLVStore
+
+/// `.mlv/config`: committed with the repository, so every clone chunks the same way and
+/// knows the same remotes (docs/design.md, "Config"). JSON with sorted keys: stable bytes,
+/// readable, and editable by hand in a pinch. Credentials never go here.
+public struct RepoConfig: Codable, Equatable, Sendable {
+  public static let currentFormat = 1
+  public var format: Int
+  public var chunking: ChunkerParameters
+  public var remotes: [String: Remote]
+  public var defaultRemote: String?
+
+  public struct Remote: Codable, Equatable, Sendable {
+    public var url: String
+    public var endpoint: String?
+    public var region: String?
+    public var profile: String?
+    public init(url: String, endpoint: String? = nil, region: String? = nil, profile: String? = nil) {
+      self.url = url
+      self.endpoint = endpoint
+      self.region = region
+      self.profile = profile
+    }
+  }
+
+  public init(chunking: ChunkerParameters = .default) {
+    format = Self.currentFormat
+    self.chunking = chunking
+    remotes = [:]
+    defaultRemote = nil
+  }
+
+  public static func load(_ path: String) throws -> RepoConfig {
+    let bytes: [UInt8]
+    do { bytes = try FS.readAll(path) } catch { throw WorkspaceError.invalidConfig(file: path, reason: "cannot read it") }
+    let config: RepoConfig
+    do { config = try JSONDecoder().decode(RepoConfig.self, from: Data(bytes)) } catch {
+      throw WorkspaceError.invalidConfig(file: path, reason: "\(error)")
+    }
+    guard config.format == currentFormat else {
+      throw WorkspaceError.invalidConfig(
+        file: path, reason: "format \(config.format) is not supported by this mlv (reads \(currentFormat))")
+    }
+    do { try config.chunking.validate() } catch { throw WorkspaceError.invalidConfig(file: path, reason: "\(error)") }
+    return config
+  }
+
+  public func encoded() -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return Array((try? encoder.encode(self)) ?? Data()) + [10]
+  }
+
+  public func save(_ path: String) throws { try FS.atomicWrite(encoded(), to: path) }
+}

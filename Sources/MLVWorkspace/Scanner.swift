@@ -1,0 +1,129 @@
+import Dispatch
+import Foundation
+import MLVStore
+
+/// The workspace state of one tracked path: every file with its stat data and content id.
+public struct ScannedData {
+  public var kind: Pointer.Kind
+  /// Keyed by path inside the tracked directory ("" for a tracked file).
+  public var files: [String: (stat: FileStat, id: ObjectID)]
+  public var skippedLinks: [String] = []
+
+  public var manifestEntries: [Manifest.Entry] {
+    files.map { Manifest.Entry(path: $0.key, size: $0.value.stat.size, oid: $0.value.id, executable: $0.value.stat.executable) }
+  }
+}
+
+extension Workspace {
+  /// Lists `dataPath` (a file or directory) and finds each file's content id: from the stat
+  /// cache when the file is unchanged, otherwise by chunking and hashing it — storing the
+  /// chunks too when `storeObjects` is set (that is `mlv add`). Returns nil when the path
+  /// does not exist.
+  public func scan(_ dataPath: String, storeObjects: Bool, writer: ObjectWriter? = nil, label: String = "hashing") throws -> ScannedData? {
+    try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: false)
+    let abs = absolute(dataPath)
+    var st = stat()
+    guard lstat(abs, &st) == 0 else { return nil }
+    let kind: Pointer.Kind
+    var listing: [(path: String, stat: FileStat)]
+    var links: [String] = []
+    switch st.st_mode & S_IFMT {
+    case S_IFREG:
+      kind = .file
+      listing = [("", FileStat(st))]
+    case S_IFDIR:
+      kind = .dir
+      let l = try DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
+      listing = l.files
+      links = l.skippedLinks
+    case S_IFLNK:
+      throw WorkspaceError.symlinkInPath(dataPath, link: abs)
+    default:
+      throw WorkspaceError.forbiddenPath(dataPath, reason: "not a regular file or directory")
+    }
+    let ids = try contentIDs(dataPath, listing, storeObjects: storeObjects, writer: writer, label: label)
+    var files: [String: (FileStat, ObjectID)] = [:]
+    files.reserveCapacity(listing.count)
+    for (entry, id) in zip(listing, ids) { files[entry.path] = (entry.stat, id) }
+    return ScannedData(kind: kind, files: files, skippedLinks: links)
+  }
+
+  func cacheKey(_ dataPath: String, _ inner: String) -> String { inner.isEmpty ? dataPath : dataPath + "/" + inner }
+
+  /// Content ids for `listing`, in order. Cache hits cost a dictionary lookup (plus, when
+  /// storing, an index lookup to be sure the object is really in the store); misses are
+  /// hashed — big files one at a time with the pipelined ingester, small files two at a time.
+  func contentIDs(
+    _ dataPath: String, _ listing: [(path: String, stat: FileStat)], storeObjects: Bool, writer: ObjectWriter?, label: String
+  ) throws -> [ObjectID] {
+    var ids = [ObjectID?](repeating: nil, count: listing.count)
+    var misses: [Int] = []
+    for (i, f) in listing.enumerated() {
+      if f.stat.size == 0 {
+        ids[i] = .empty
+      } else if let id = statCache.lookup(cacheKey(dataPath, f.path), f.stat), !storeObjects || store.contains(id) {
+        ids[i] = id
+      } else {
+        misses.append(i)
+      }
+    }
+    guard !misses.isEmpty else { return ids.map { $0! } }
+    let w = writer ?? store.makeWriter()
+    let ingester = Ingester(chunker: chunker, writer: w, store: storeObjects)
+    let total = misses.reduce(Int64(0)) { $0 + listing[$1].stat.size }
+    progress.begin(label, totalBytes: total)
+    defer { progress.end() }
+    let sink = progress
+    let large = misses.filter { listing[$0].stat.size > Int64(Ingester.smallFileLimit) }
+    let small = misses.filter { listing[$0].stat.size <= Int64(Ingester.smallFileLimit) }
+    for i in large {
+      let f = listing[i]
+      let result = try ingester.ingest(path: absolute(cacheKey(dataPath, f.path))) { sink.advance($0) }
+      ids[i] = result.id
+      recordIfUnchanged(dataPath, f, result.id)
+    }
+    let errors = ErrorList()
+    let next = Counter()
+    let results = UnsafeMutableBufferPointer<ObjectID>.allocate(capacity: small.count)
+    defer { results.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: min(2, small.count)) { _ in
+      while !errors.failed, let k = next.take(below: small.count) {
+        let f = listing[small[k]]
+        do {
+          let r = try ingester.ingest(path: absolute(cacheKey(dataPath, f.path))) { sink.advance($0) }
+          results[k] = r.id
+          recordIfUnchanged(dataPath, f, r.id)
+        } catch { errors.add(error) }
+      }
+    }
+    if let e = errors.first { throw e }
+    for (k, i) in small.enumerated() { ids[i] = results[k] }
+    return ids.map { $0! }
+  }
+
+  /// Caches an id only if the file did not change while it was read.
+  func recordIfUnchanged(_ dataPath: String, _ f: (path: String, stat: FileStat), _ id: ObjectID) {
+    let key = cacheKey(dataPath, f.path)
+    if FileStat.of(absolute(key)) == f.stat { statCache.record(key, f.stat, id) }
+  }
+}
+
+final class Counter: @unchecked Sendable {
+  private var value = 0
+  private let lock = NSLock()
+  func take(below limit: Int) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard value < limit else { return nil }
+    value += 1
+    return value - 1
+  }
+}
+
+final class ErrorList: @unchecked Sendable {
+  private var errors: [Error] = []
+  private let lock = NSLock()
+  func add(_ e: Error) { lock.withLock { errors.append(e) } }
+  var first: Error? { lock.withLock { errors.first } }
+  var failed: Bool { first != nil }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import MLVStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What `lstat` says about a file: if all of it is unchanged since the file was hashed,
+/// its content id is taken from the cache instead of re-reading the file.
+public struct FileStat: Equatable, Sendable {
+  public var size: Int64
+  public var mtimeNs: Int64
+  public var ctimeNs: Int64
+  public var inode: UInt64
+  public var executable: Bool
+
+  public init(size: Int64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, executable: Bool) {
+    self.size = size
+    self.mtimeNs = mtimeNs
+    self.ctimeNs = ctimeNs
+    self.inode = inode
+    self.executable = executable
+  }
+
+  init(_ st: stat) {
+    size = Int64(st.st_size)
+    mtimeNs = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    ctimeNs = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+    inode = UInt64(st.st_ino)
+    executable = st.st_mode & 0o100 != 0
+  }
+
+  public static func of(_ path: String) -> FileStat? {
+    var st = stat()
+    guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return FileStat(st)
+  }
+}
+
+/// Path → (stat, content id) for files mlv has hashed, so `status` on an unchanged
+/// 20,000-file dataset reads no file contents (docs/design.md, "Stat cache").
+///
+///     statcache = magic "MLVSTAT1"[8] count[u32 LE]
+///                 (pathLength[u16 LE] path size[i64] mtimeNs[i64] ctimeNs[i64] inode[u64]
+///                  executable[u8] id[32]) * count
+///
+/// "Racily clean" entries — a file modified in the same instant it was hashed could change
+/// again without a new mtime — are not saved (git's racy-git rule).
+public final class StatCache: @unchecked Sendable {
+  public let path: String
+  private var entries: [String: (FileStat, ObjectID)] = [:]
+  private let lock = NSLock()
+  private(set) var dirty = false
+  static let magic: [UInt8] = Array("MLVSTAT1".utf8)
+  static let racyWindowNs: Int64 = 50_000_000
+
+  public init(path: String) {
+    self.path = path
+    load()
+  }
+
+  private func load() {
+    guard let bytes = try? FS.readAll(path), bytes.count >= 12, Array(bytes[0..<8]) == Self.magic else { return }
+    bytes.withUnsafeBytes { p in
+      let count = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+      var o = 12
+      entries.reserveCapacity(count)
+      for _ in 0..<count {
+        guard o + 2 <= p.count else { return }
+        let n = Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+        o += 2
+        guard o + n + 65 <= p.count else { return }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: p[o..<(o + n)]), as: UTF8.self)
+        o += n
+        func i64(_ at: Int) -> Int64 { Int64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
+        let st = FileStat(
+          size: i64(o), mtimeNs: i64(o + 8), ctimeNs: i64(o + 16), inode: UInt64(bitPattern: i64(o + 24)),
+          executable: p[o + 32] != 0)
+        let id = ObjectID(bytes: p.baseAddress! + o + 33)
+        entries[name] = (st, id)
+        o += 65
+      }
+    }
+  }
+
+  public func lookup(_ relativePath: String, _ st: FileStat) -> ObjectID? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard let (cached, id) = entries[relativePath], cached == st else { return nil }
+    return id
+  }
+
+  public func record(_ relativePath: String, _ st: FileStat, _ id: ObjectID) {
+    lock.lock()
+    defer { lock.unlock() }
+    if let (cached, old) = entries[relativePath], cached == st, old == id { return }
+    entries[relativePath] = (st, id)
+    dirty = true
+  }
+
+  public func forget(prefix: String) {
+    lock.lock()
+    defer { lock.unlock() }
+    let before = entries.count
+    entries = entries.filter { !($0.key == prefix || $0.key.hasPrefix(prefix + "/")) }
+    if entries.count != before { dirty = true }
+  }
+
+  /// Writes the cache (atomically; not fsynced: losing it costs only re-hashing).
+  public func save() {
+    lock.lock()
+    defer { lock.unlock() }
+    guard dirty else { return }
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    let now = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    let keep = entries.filter { now - $0.value.0.mtimeNs > Self.racyWindowNs && $0.key.utf8.count < 65536 }
+    var out = Self.magic
+    out.reserveCapacity(12 + keep.count * 110)
+    func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+    append(UInt32(keep.count))
+    for (name, (st, id)) in keep {
+      append(UInt16(name.utf8.count))
+      out += name.utf8
+      append(st.size)
+      append(st.mtimeNs)
+      append(st.ctimeNs)
+      append(st.inode)
+      out.append(st.executable ? 1 : 0)
+      out += id.bytes
+    }
+    try? FS.atomicWrite(out, to: path, durable: false)
+    dirty = false
+  }
+}

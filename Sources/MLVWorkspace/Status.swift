@@ -1,0 +1,74 @@
+import Foundation
+import MLVGit
+import MLVStore
+
+/// How the workspace data of one tracked path compares with its pointer.
+public struct DataStatus: Sendable {
+  public var path: String
+  public var pointer: Pointer
+  /// The data is not in the workspace at all (e.g. a fresh clone before `mlv pull`).
+  public var missing: Bool
+  /// Paths inside the tracked directory ("" for a tracked file).
+  public var added: [String] = []
+  public var modified: [String] = []
+  public var deleted: [String] = []
+  /// The pointer differs from the one in HEAD (added but not committed).
+  public var uncommitted: Bool
+
+  public var isClean: Bool { !missing && added.isEmpty && modified.isEmpty && deleted.isEmpty }
+}
+
+extension Workspace {
+  /// Status of every tracked path (or those under `filter`). Unchanged files are recognised
+  /// by the stat cache without reading them.
+  public func status(filter: [String] = []) throws -> [DataStatus] {
+    let head = try git.head()
+    var result: [DataStatus] = []
+    for path in try trackedPaths() where matches(path, filter) {
+      guard let pointer = try readPointer(path) else { continue }
+      let committed = try head.flatMap { try readPointer(path, at: $0) }
+      var s = DataStatus(path: path, pointer: pointer, missing: false, uncommitted: committed != pointer)
+      if let scanned = try scan(path, storeObjects: false, label: "checking \(path)") {
+        if scanned.kind != pointer.kind {
+          s.modified = [""]
+        } else {
+          let diff = try compare(scanned, with: pointer)
+          (s.added, s.modified, s.deleted) = (diff.added, diff.modified, diff.deleted)
+        }
+      } else {
+        s.missing = true
+      }
+      result.append(s)
+    }
+    statCache.save()
+    return result
+  }
+
+  /// Whether `path` is one of `filter` or inside one of them (or `filter` is empty).
+  func matches(_ path: String, _ filter: [String]) -> Bool {
+    filter.isEmpty || filter.contains { f in f.isEmpty || path == f || path.hasPrefix(f + "/") || f.hasPrefix(path + "/") }
+  }
+
+  func compare(_ scanned: ScannedData, with pointer: Pointer) throws -> (added: [String], modified: [String], deleted: [String]) {
+    var added: [String] = []
+    var modified: [String] = []
+    var deleted: [String] = []
+    if pointer.kind == .file {
+      if scanned.files[""]?.id != pointer.oid { modified.append("") }
+      return (added, modified, deleted)
+    }
+    let entries = try entries(of: pointer)
+    var expected: [String: ObjectID] = [:]
+    expected.reserveCapacity(entries.count)
+    for e in entries { expected[e.path] = e.oid }
+    for (path, (_, id)) in scanned.files {
+      if let want = expected[path] {
+        if want != id { modified.append(path) }
+      } else {
+        added.append(path)
+      }
+    }
+    for e in entries where scanned.files[e.path] == nil { deleted.append(e.path) }
+    return (added.sorted(), modified.sorted(), deleted.sorted())
+  }
+}

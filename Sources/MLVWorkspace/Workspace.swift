@@ -1,0 +1,156 @@
+import Foundation
+import MLVChunking
+import MLVGit
+import MLVStore
+
+/// An mlv repository: a git work tree with a `.mlv` directory (docs/design.md, "Layout"):
+///
+///     .mlv/config       committed: format version, chunker parameters, remotes
+///     .mlv/.gitignore   committed: keeps everything below out of git
+///     .mlv/store/       packs/, index/, tmp/ (the object store)
+///     .mlv/state/       stat cache, checkout journal
+///     .mlv/lock         the write lock
+///
+/// Opening one is cheap (no index is read until an object is looked up), so every command
+/// opens the workspace afresh.
+public final class Workspace: @unchecked Sendable {
+  public let root: String
+  public let git: GitRepository
+  public let config: RepoConfig
+  public let store: DiskStore
+  public let statCache: StatCache
+  public let chunker: Chunker
+  public var progress: ProgressSink = SilentProgress()
+
+  public var mlvDir: String { root + "/.mlv" }
+  public var configPath: String { mlvDir + "/config" }
+  public var tmpDir: String { mlvDir + "/store/tmp" }
+  public var stateDir: String { mlvDir + "/state" }
+
+  init(git: GitRepository, config: RepoConfig) throws {
+    self.git = git
+    self.root = git.workdir
+    self.config = config
+    self.chunker = try Chunker(config.chunking)
+    self.store = try DiskStore(root: git.workdir + "/.mlv/store")
+    try FS.makeDirectories(git.workdir + "/.mlv/state")
+    self.statCache = StatCache(path: git.workdir + "/.mlv/state/stat-cache")
+  }
+
+  /// Opens the repository containing `cwd`.
+  public static func open(cwd: String) throws -> Workspace {
+    let git = try GitRepository.discover(startingAt: cwd)
+    let configPath = git.workdir + "/.mlv/config"
+    guard FS.exists(configPath) else { throw WorkspaceError.notInitialized(root: git.workdir) }
+    return try Workspace(git: git, config: try RepoConfig.load(configPath))
+  }
+
+  /// `mlv init`: writes the config, the store layout, `.mlv/.gitignore` and an example
+  /// `.mlvignore`, and stages the committed ones.
+  public static func initialize(cwd: String) throws -> Workspace {
+    let git = try GitRepository.discover(startingAt: cwd)
+    let mlv = git.workdir + "/.mlv"
+    if FS.exists(mlv + "/config") { throw WorkspaceError.alreadyInitialized(root: git.workdir) }
+    try FS.makeDirectories(mlv)
+    try RepoConfig().save(mlv + "/config")
+    try FS.atomicWrite(Array("# mlv's store and state are local; only config is committed.\n/*\n!/config\n!/.gitignore\n".utf8), to: mlv + "/.gitignore")
+    let ignorePath = git.workdir + "/" + IgnoreRules.fileName
+    var staged = [".mlv/config", ".mlv/.gitignore"]
+    if !FS.exists(ignorePath) {
+      try FS.atomicWrite(Array(defaultIgnoreText.utf8), to: ignorePath)
+      staged.append(IgnoreRules.fileName)
+    }
+    try git.stage(staged)
+    return try Workspace(git: git, config: try RepoConfig.load(mlv + "/config"))
+  }
+
+  static let defaultIgnoreText = """
+    # .mlvignore: files mlv leaves out when it adds a directory (gitignore syntax).
+    # Patterns are relative to the repository root; `!` re-includes; `dir/` matches
+    # directories only; `**` matches across directories.
+    .DS_Store
+    Thumbs.db
+    *.tmp
+    *.swp
+    __pycache__/
+    .ipynb_checkpoints/
+
+    """
+
+  /// Takes the repository write lock and finishes any checkout a crash interrupted.
+  public func lock(_ command: String) throws -> RepoLock {
+    let lock = try RepoLock(path: mlvDir + "/lock", command: command)
+    try recoverInterruptedCheckout()
+    return lock
+  }
+
+  public func ignoreRules() -> IgnoreRules {
+    let path = root + "/" + IgnoreRules.fileName
+    guard let bytes = try? FS.readAll(path) else { return .empty }
+    return IgnoreRules(text: String(decoding: bytes, as: UTF8.self))
+  }
+
+  public func absolute(_ relative: String) -> String { relative.isEmpty ? root : root + "/" + relative }
+
+  /// Repository-relative form of a command-line path.
+  public func relative(_ arg: String, cwd: String) throws -> String {
+    let rel = try RepoPath.relativize(arg, cwd: cwd, root: root)
+    let trimmed = rel.hasSuffix("/") ? String(rel.dropLast()) : rel
+    if !trimmed.isEmpty { try RepoPath.validate(trimmed, context: arg) }
+    return trimmed
+  }
+
+  /// Data paths of every pointer staged in git's index, sorted.
+  public func trackedPaths() throws -> [String] {
+    try git.indexFiles(withSuffix: Pointer.suffix).compactMap { Pointer.dataPath(forPointer: $0) }.sorted()
+  }
+
+  /// Reads and validates the workspace pointer of `dataPath`; nil when there is none.
+  public func readPointer(_ dataPath: String) throws -> Pointer? {
+    let pointerPath = Pointer.pointerPath(forData: dataPath)
+    try RepoPath.validate(dataPath, context: pointerPath)
+    try RepoPath.checkNoSymlinks(pointerPath, root: root, includingLeaf: true)
+    let abs = absolute(pointerPath)
+    guard FS.exists(abs) else { return nil }
+    let file = try POSIXFile.openForReading(abs)
+    guard try file.size() <= Int64(Pointer.maxBytes) else {
+      throw WorkspaceError.invalidPointer(file: pointerPath, reason: "larger than \(Pointer.maxBytes) bytes")
+    }
+    return try Pointer.decode(try file.read(count: Pointer.maxBytes, at: 0), file: pointerPath)
+  }
+
+  /// Reads the pointer of `dataPath` as committed in `commit`.
+  public func readPointer(_ dataPath: String, at commit: GitOID) throws -> Pointer? {
+    let pointerPath = Pointer.pointerPath(forData: dataPath)
+    try RepoPath.validate(dataPath, context: "\(pointerPath) at \(commit.hex.prefix(8))")
+    guard let bytes = try git.readFile(pointerPath, at: commit) else { return nil }
+    return try Pointer.decode(bytes, file: "\(pointerPath) at \(commit.hex.prefix(8))")
+  }
+
+  /// Data paths of every pointer in the tree of `commit`.
+  public func trackedPaths(at commit: GitOID) throws -> [String] {
+    try git.listFiles(at: commit, withSuffix: Pointer.suffix).compactMap { Pointer.dataPath(forPointer: $0) }.sorted()
+  }
+
+  public func loadManifest(_ id: ObjectID) throws -> Manifest {
+    guard let info = store.info(id) else { throw StoreError.missingObject(id) }
+    guard info.type == .manifest else {
+      throw WorkspaceError.invalidManifest(id.hex, reason: "object is a \(info.type), not a manifest")
+    }
+    return try Manifest.decode(try store.read(id), id: id.hex)
+  }
+
+  /// The files a pointer describes: the manifest entries of a directory, or one entry
+  /// with an empty path for a file.
+  public func entries(of pointer: Pointer) throws -> [Manifest.Entry] {
+    switch pointer.kind {
+    case .file: return [Manifest.Entry(path: "", size: pointer.size, oid: pointer.oid, executable: false)]
+    case .dir:
+      let m = try loadManifest(pointer.oid)
+      guard m.totalSize == pointer.size, m.entries.count == pointer.files else {
+        throw WorkspaceError.invalidManifest(pointer.oid.hex, reason: "does not match its pointer's size and file count")
+      }
+      return m.entries
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import MLVStore
+
+/// Failures of workspace operations. Each names the file or path involved; the command
+/// layer maps them to exit codes (docs/cli.md, "Exit codes").
+public enum WorkspaceError: Error, CustomStringConvertible {
+  case notInitialized(root: String)
+  case alreadyInitialized(root: String)
+  case pathOutsideRepository(String)
+  case forbiddenPath(String, reason: String)
+  case symlinkInPath(String, link: String)
+  case noSuchPath(String)
+  case notTracked(String)
+  case insideTrackedDirectory(String, tracked: String)
+  case invalidPointer(file: String, reason: String)
+  case unsupportedPointerVersion(file: String, version: String)
+  case invalidManifest(String, reason: String)
+  case invalidConfig(file: String, reason: String)
+  case uncommittedChanges([String])
+  case locked(holder: String, waitedSeconds: Double)
+  case nothingToCommit
+  case missingData(path: String, underlying: StoreError)
+
+  public var description: String {
+    switch self {
+    case .notInitialized(let root):
+      return "\(root) is not an mlv repository (run `mlv init` first)"
+    case .alreadyInitialized(let root): return "\(root) is already an mlv repository"
+    case .pathOutsideRepository(let p): return "\(p) is outside the repository"
+    case .forbiddenPath(let p, let reason): return "\(p): \(reason)"
+    case .symlinkInPath(let p, let link):
+      return "refusing \(p): \(link) is a symbolic link (mlv never follows links out of the data it tracks)"
+    case .noSuchPath(let p): return "\(p) does not exist"
+    case .notTracked(let p): return "\(p) is not tracked by mlv (no \(p).mlv pointer)"
+    case .insideTrackedDirectory(let p, let dir):
+      return "\(p) is inside the tracked directory \(dir); run `mlv add \(dir)` instead"
+    case .invalidPointer(let file, let reason): return "invalid pointer file \(file): \(reason)"
+    case .unsupportedPointerVersion(let file, let v):
+      return "pointer file \(file) has format version \(v); this mlv reads version 1 (upgrade mlv)"
+    case .invalidManifest(let id, let reason): return "invalid manifest \(id): \(reason)"
+    case .invalidConfig(let file, let reason): return "invalid config \(file): \(reason)"
+    case .uncommittedChanges(let paths):
+      let shown = paths.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+      let more = paths.count > 20 ? "\n  ... and \(paths.count - 20) more" : ""
+      return "these files hold changes that are not in the mlv store and would be lost:\n\(shown)\(more)\n"
+        + "run `mlv add` (or `mlv commit`) to keep them, or `--force` to discard them"
+    case .locked(let holder, let waited):
+      return "the repository is locked by \(holder); gave up after \(String(format: "%.0f", waited)) s"
+        + " (set MLV_LOCK_TIMEOUT to wait longer)"
+    case .nothingToCommit: return "nothing to commit (no staged changes and no changed data)"
+    case .missingData(let path, let e): return "cannot restore \(path): \(e)"
+    }
+  }
+}
