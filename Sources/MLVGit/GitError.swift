@@ -22,6 +22,10 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
   case invalidReferenceName(String)
   /// A path that lies outside the working directory.
   case pathOutsideWorkdir(String)
+  /// A tag (full reference name) that already exists and was not to be replaced.
+  case referenceExists(String)
+  /// No linked worktree of this repository lives at the path.
+  case worktreeNotFound(String)
 
   public var description: String {
     switch self {
@@ -44,6 +48,10 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
       return "invalid git reference name: \(name)"
     case .pathOutsideWorkdir(let path):
       return "path is outside the git working directory: \(path)"
+    case .referenceExists(let name):
+      return "git reference already exists: \(name)"
+    case .worktreeNotFound(let path):
+      return "no git worktree at \(path)"
     }
   }
 

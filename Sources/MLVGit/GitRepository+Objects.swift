@@ -126,6 +126,7 @@ extension GitRepository {
 
   // MARK: - Helpers
 
+  @discardableResult
   func withCommit<T>(_ oid: GitOID, _ body: (OpaquePointer) throws -> T) throws -> T {
     var raw = oid.raw
     var commit: OpaquePointer?
