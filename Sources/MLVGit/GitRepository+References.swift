@@ -46,9 +46,13 @@ extension GitRepository {
   /// Deletes the reference `name`; returns false when there was none.
   @discardableResult
   public func deleteReference(_ name: String) throws -> Bool {
-    let rc = git_reference_remove(handle, name)
-    if rc == GIT_ENOTFOUND.rawValue { return false }
-    try check(rc, "delete \(name)")
+    // git_reference_remove does not say whether the reference existed: look it up first.
+    var ref: OpaquePointer?
+    let rc = git_reference_lookup(&ref, handle, name)
+    if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue { return false }
+    try check(rc, "look up \(name)")
+    defer { git_reference_free(ref) }
+    try check(git_reference_delete(ref), "delete \(name)")
     return true
   }
 

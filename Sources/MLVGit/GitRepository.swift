@@ -93,3 +93,18 @@ public final class GitRepository {
     return String(rel)
   }
 }
+
+extension LibGit2 {
+  /// Makes libgit2 look for global, xdg and system config files only in `directory`
+  /// (process-wide). Tests use it to run with no identity configured, since libgit2 reads
+  /// $HOME once at initialisation and ignores later changes to it.
+  static func setConfigSearchPath(_ directory: String) throws {
+    ensureInitialized()
+    for level in [GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+      GIT_CONFIG_LEVEL_GLOBAL]
+    {
+      try check(
+        mlv_git_set_config_search_path(level.rawValue, directory), "set config search path")
+    }
+  }
+}
