@@ -39,23 +39,20 @@ extension GitRepository {
     return try id.map { try readBlob($0) }
   }
 
-  /// The identity commits are made with: `user.name` and `user.email` from the git config
-  /// (repository, global, xdg and system levels); `GIT_AUTHOR_NAME` / `GIT_AUTHOR_EMAIL`
-  /// in the environment take precedence, as with the git CLI. Throws `.noIdentity` when
-  /// either is missing.
-  public func signature() throws -> (name: String, email: String) {
-    let sig = try makeSignature()
-    defer { git_signature_free(sig) }
-    return (String(cString: sig.pointee.name), String(cString: sig.pointee.email))
-  }
-
   /// Commits the index with HEAD as the parent (none when HEAD is unborn) and moves HEAD's
   /// branch (or a detached HEAD) to the new commit. The message is cleaned up as the git
   /// CLI does (trailing whitespace stripped, one final newline).
   @discardableResult
   public func commit(message: String) throws -> GitOID {
-    let sig = try makeSignature()
-    defer { git_signature_free(sig) }
+    try commit(message: message, environment: ProcessInfo.processInfo.environment)
+  }
+
+  /// `commit(message:)` reading `GIT_AUTHOR_*` / `GIT_COMMITTER_*` from `environment`.
+  func commit(message: String, environment: [String: String]) throws -> GitOID {
+    let author = try makeSignature(.author, environment: environment)
+    defer { git_signature_free(author) }
+    let committer = try makeSignature(.committer, environment: environment)
+    defer { git_signature_free(committer) }
 
     var treeID = git_oid()
     try withIndex { index in
@@ -82,7 +79,7 @@ extension GitRepository {
     _ = try parents.withUnsafeMutableBufferPointer { buffer in
       try check(
         git_commit_create(
-          &oid, handle, "HEAD", sig, sig, nil, cleaned.ptr, tree, buffer.count,
+          &oid, handle, "HEAD", author, committer, nil, cleaned.ptr, tree, buffer.count,
           buffer.baseAddress),
         "create commit")
     }
@@ -103,23 +100,6 @@ extension GitRepository {
     defer { git_index_free(index) }
     try check(git_index_read(index, 0), "read index")
     return try body(index)
-  }
-
-  /// A signature for now; the caller frees it with `git_signature_free`.
-  func makeSignature() throws -> UnsafeMutablePointer<git_signature> {
-    var sig: UnsafeMutablePointer<git_signature>?
-    let env = ProcessInfo.processInfo.environment
-    if let name = env["GIT_AUTHOR_NAME"], let email = env["GIT_AUTHOR_EMAIL"], !name.isEmpty,
-      !email.isEmpty
-    {
-      try check(git_signature_now(&sig, name, email), "make signature")
-    } else {
-      let rc = git_signature_default(&sig, handle)
-      if rc == GIT_ENOTFOUND.rawValue { throw GitError.noIdentity }
-      try check(rc, "read user.name and user.email")
-    }
-    guard let sig else { throw GitError.noIdentity }
-    return sig
   }
 }
 

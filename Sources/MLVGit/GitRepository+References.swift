@@ -69,7 +69,7 @@ extension GitRepository {
       var oid = git_oid()
       let rc: Int32
       if let message {
-        let tagger = try makeSignature()
+        let tagger = try makeSignature(.committer)
         defer { git_signature_free(tagger) }
         var cleaned = git_buf()
         defer { git_buf_dispose(&cleaned) }

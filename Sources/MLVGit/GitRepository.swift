@@ -1,4 +1,5 @@
 import CLibGit2
+import Foundation
 
 /// libgit2 refuses every call until `git_libgit2_init` has run; a lazily initialised
 /// static runs it exactly once (Swift guards static initialisers with `swift_once`). It is
@@ -79,18 +80,45 @@ public final class GitRepository {
   }
 
   /// The repository-relative form of `path`: strips the working directory from absolute
-  /// paths and a leading "./" from relative ones.
+  /// paths (also when either reaches it through a symlink) and a leading "./" from
+  /// relative ones.
   func relativePath(_ path: String) throws -> String {
     var rel = Substring(path)
     if rel.hasPrefix("/") {
-      if rel == Substring(workdir) { return "" }
-      let root = workdir == "/" ? "/" : workdir + "/"
-      guard rel.hasPrefix(root) else { throw GitError.pathOutsideWorkdir(path) }
-      rel = rel.dropFirst(root.count)
+      guard
+        let inside = Self.strip(workdir, from: path)
+          ?? Self.strip(Self.resolvingSymlinks(workdir), from: Self.resolvingSymlinks(path))
+      else { throw GitError.pathOutsideWorkdir(path) }
+      rel = Substring(inside)
     }
     while rel.hasPrefix("./") { rel = rel.dropFirst(2) }
     while rel.hasSuffix("/") { rel = rel.dropLast() }
     return String(rel)
+  }
+
+  /// `path` relative to `root`, or nil when it is not inside it.
+  private static func strip(_ root: String, from path: String) -> String? {
+    if path == root { return "" }
+    let prefix = root.hasSuffix("/") ? root : root + "/"
+    return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : nil
+  }
+
+  /// `path` with symlinks resolved in its longest existing prefix (the rest may not exist
+  /// yet, or any more).
+  static func resolvingSymlinks(_ path: String) -> String {
+    var head = path
+    var tail: [Substring] = []
+    while head.count > 1 {
+      if let resolved = realpath(head, nil) {
+        defer { free(resolved) }
+        let base = String(cString: resolved)
+        return tail.reversed().reduce(base) { $0 == "/" ? "/" + $1 : $0 + "/" + $1 }
+      }
+      guard let slash = head.lastIndex(of: "/") else { break }
+      tail.append(head[head.index(after: slash)...])
+      head = slash == head.startIndex ? "/" : String(head[..<slash])
+    }
+    return path
   }
 }
 

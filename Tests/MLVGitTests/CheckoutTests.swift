@@ -53,6 +53,15 @@ import Testing
     #expect(try t.repo.head() == c3)
     #expect(try t.repo.currentBranch() == "master")
 
+    // An untracked file where the target has a tracked one is in the way too.
+    try t.write("a.txt", "two")
+    try t.repo.checkout(c1.hex)
+    try t.write("b.txt", "untracked, precious")
+    #expect(throws: GitError.checkoutConflict(paths: ["b.txt"])) { try t.repo.checkout("master") }
+    #expect(t.read("b.txt") == "untracked, precious")
+    try t.remove("b.txt")
+    try t.repo.checkout("master")
+
     try t.write("a.txt", "two")  // undo the conflicting edit: now the checkout is safe
     try t.repo.checkout(c1.hex)
     #expect(t.read("a.txt") == "one")

@@ -80,6 +80,57 @@ import Testing
     }
   }
 
+  @Test func absolutePathsThroughASymlinkedWorkdirAreAccepted() throws {
+    let t = try TestRepo()
+    let linkDir = makeTempDir("mlvgit-link")
+    defer { try? FileManager.default.removeItem(atPath: linkDir) }
+    let link = linkDir + "/repo"
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: t.dir)
+    let viaLink = try GitRepository.discover(startingAt: link)
+    try t.write("f.txt", "f")
+    try viaLink.stage([link + "/f.txt"])
+    try t.repo.stage([link + "/f.txt"])
+    #expect(text(try t.repo.readIndexFile(link + "/f.txt")) == "f")
+    #expect(text(try viaLink.readIndexFile(t.dir + "/f.txt")) == "f")
+    #expect(try git(["ls-files"], in: t.dir) == "f.txt")
+  }
+
+  @Test func commitsOnADetachedHeadMoveOnlyHead() throws {
+    let t = try TestRepo()
+    let (c1, _, c3) = try t.threeCommits()
+    try t.repo.checkout(c1.hex)
+    let c4 = try t.commit("on detached", ["a.txt": "detached"])
+    #expect(try t.repo.head() == c4)
+    #expect(try t.repo.commitInfo(c4).parents == [c1])
+    #expect(try t.repo.resolveCommit("master") == c3)
+    #expect(try git(["rev-parse", "HEAD"], in: t.dir) == c4.hex)
+    #expect(try gitResult(["symbolic-ref", "-q", "HEAD"], in: t.dir).status != 0)
+  }
+
+  @Test func environmentIdentityAndDatesMakeCommitsReproducible() throws {
+    let env = [
+      "GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "ada@example.com",
+      "GIT_AUTHOR_DATE": "@1700000000 +0130", "GIT_COMMITTER_DATE": "1700000100 -0500",
+    ]
+    var ids: [GitOID] = []
+    for _ in 0..<2 {
+      let t = try TestRepo()
+      try t.write("f.txt", "same content")
+      try t.repo.stage(["f.txt"])
+      let id = try t.repo.commit(message: "pinned", environment: env)
+      ids.append(id)
+      let shown = try git(["log", "-1", "--format=%an|%ae|%at|%ai|%cn|%ct|%ci"], in: t.dir)
+      #expect(
+        shown == "Ada|ada@example.com|1700000000|2023-11-14 23:43:20 +0130"
+          + "|Test User|1700000100|2023-11-14 17:15:00 -0500")
+    }
+    #expect(ids[0] == ids[1])
+    #expect(GitRepository.parseGitDate("12 +0000")! == (12, 0))
+    #expect(GitRepository.parseGitDate("@12 -0230")! == (12, -150))
+    #expect(GitRepository.parseGitDate("yesterday") == nil)
+    #expect(GitRepository.parseGitDate("12 0100") == nil)
+  }
+
   @Test(.enabled(if: ProcessInfo.processInfo.environment["GIT_AUTHOR_NAME"] == nil))
   func missingIdentityIsReportedWithAHint() throws {
     _ = isolatedHome  // no global config anywhere libgit2 looks
