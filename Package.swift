@@ -47,7 +47,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: v5),
-    .executableTarget(name: "mlv", dependencies: ["MLVCommands"], swiftSettings: v5),
+    .executableTarget(
+      name: "mlv",
+      dependencies: ["MLVCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: v5),
 
     .testTarget(name: "MLVChunkingTests", dependencies: ["MLVChunking"], swiftSettings: v5),
     .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore"], swiftSettings: v5),

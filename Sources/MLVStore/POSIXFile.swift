@@ -80,6 +80,10 @@ public final class POSIXFile {
 
   public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
+  public func write(_ bytes: [UInt8], at offset: Int64) throws {
+    try bytes.withUnsafeBytes { try write($0, at: offset) }
+  }
+
   public func sync() throws {
     guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
   }

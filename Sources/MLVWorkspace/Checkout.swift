@@ -180,25 +180,6 @@ extension Workspace {
   }
 }
 
-extension Restorer {
-  /// Bytes an in-place patch from `current` to `target` would write.
-  public static func patchCost(current: [FileList.Chunk], target: [FileList.Chunk]) -> Int64 {
-    var present = Set<Pair>()
-    var offset: Int64 = 0
-    for c in current {
-      present.insert(Pair(offset: offset, id: c.id))
-      offset += Int64(c.length)
-    }
-    var cost: Int64 = 0
-    offset = 0
-    for c in target {
-      if !present.contains(Pair(offset: offset, id: c.id)) { cost += Int64(c.length) }
-      offset += Int64(c.length)
-    }
-    return cost
-  }
-}
-
 final class ByteCounter: @unchecked Sendable {
   private var total: Int64 = 0
   private let lock = NSLock()

@@ -7,7 +7,8 @@ extension Workspace {
     let changed = try status().filter { !$0.missing && !$0.isClean }.map(\.path)
     let readded = changed.isEmpty ? [] : try add(changed).results
     let staged = try git.status().contains { $0.indexStatus != nil }
-    guard staged || (try git.head()) == nil else { throw WorkspaceError.nothingToCommit }
+    let unborn = try git.head() == nil
+    guard staged || unborn else { throw WorkspaceError.nothingToCommit }
     return (try git.commit(message: message), readded)
   }
 }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import MLVWorkspace
+
+extension MLVMain {
+  struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Store files or directories and write pointer files for git.",
+      discussion: """
+        Each path is split into content-defined chunks stored once in .mlv/store. A pointer
+        file PATH.mlv is written beside it and staged, and PATH is added to the .gitignore
+        of its directory. Directories honour .mlvignore; symbolic links inside them are
+        skipped, never followed. Adding again after a change stores only new chunks.
+
+        Examples:
+          mlv add data/
+          mlv add models/model.bin data/train.csv
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Files or directories to track.") var paths: [String]
+
+    func run() throws {
+      let ctx = Context(global)
+      try ctx.run {
+        let ws = try ctx.open()
+        let lock = try ws.lock("mlv add")
+        defer { withExtendedLifetime(lock) {} }
+        let rel = try paths.map { try ws.relative($0, cwd: ctx.cwd) }
+        let (results, raw, stored) = try ws.add(rel)
+        guard !global.quiet else { return }
+        for r in results {
+          let what = r.pointer.kind == .dir ? "\(Format.count(r.pointer.files)) files, " : ""
+          ctx.out.line("\(r.changed ? "added" : "unchanged") \(r.path) (\(what)\(Format.bytes(r.pointer.size))) -> \(r.path).mlv")
+        }
+        ctx.out.line("stored \(Format.bytes(raw)) of new data in \(Format.bytes(stored))")
+      }
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import MLVGit
+import MLVStore
+import MLVWorkspace
+
+/// Options every command accepts.
+struct GlobalOptions: ParsableArguments {
+  @Flag(name: [.short, .long], help: "Print only errors; no progress.")
+  var quiet = false
+}
+
+/// Shared by every command: opens the repository, wires progress to the terminal, and turns
+/// library errors into messages on stderr and documented exit codes.
+struct Context {
+  let options: GlobalOptions
+  let cwd = FileManager.default.currentDirectoryPath
+  let out = Output()
+
+  init(_ options: GlobalOptions) { self.options = options }
+
+  func open() throws -> Workspace {
+    let ws = try Workspace.open(cwd: cwd)
+    ws.progress = TerminalProgress(enabled: !options.quiet)
+    return ws
+  }
+
+  /// Runs `body`, mapping failures to exit codes (docs/cli.md, "Exit codes").
+  func run(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch let e as ValidationError {
+      throw e
+    } catch {
+      FileHandle.standardError.write(Data("mlv: error: \(error)\n".utf8))
+      throw ExitCode(Self.exitCode(for: error))
+    }
+  }
+
+  static func exitCode(for error: Error) -> Int32 {
+    switch error {
+    case WorkspaceError.uncommittedChanges, GitError.checkoutConflict: return 2
+    case WorkspaceError.locked: return 3
+    case is StoreError, WorkspaceError.missingData: return 4
+    default: return 1
+    }
+  }
+}
+
+/// Writes command output to stdout.
+struct Output {
+  func line(_ s: String = "") { print(s) }
+}
+
+enum Format {
+  /// Decimal units (as `du --si` and cloud consoles show them).
+  static func bytes(_ n: Int64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"]
+    var v = Double(n)
+    var i = 0
+    while abs(v) >= 1000 && i < units.count - 1 {
+      v /= 1000
+      i += 1
+    }
+    return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
+  }
+
+  static func count(_ n: Int) -> String {
+    let f = NumberFormatter()
+    f.numberStyle = .decimal
+    f.groupingSeparator = ","
+    return f.string(from: NSNumber(value: n)) ?? "\(n)"
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+  }
+}

@@ -1,3 +1,0 @@
-public enum MLVMain {
-  public static func main() { print("mlv") }
-}
