@@ -63,7 +63,7 @@ extension GitRepository {
     defer { git_tree_free(tree) }
 
     var parents: [OpaquePointer?] = []
-    defer { parents.forEach { git_commit_free($0) } }
+    defer { for parent in parents { git_commit_free(parent) } }
     if let headID = try head() {
       var raw = headID.raw
       var parent: OpaquePointer?
@@ -106,7 +106,7 @@ extension GitRepository {
 /// Lends `strings` to libgit2 as a `git_strarray` (C copies, freed afterwards).
 func withStrArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) rethrows -> T {
   var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-  defer { pointers.forEach { free($0) } }
+  defer { for pointer in pointers { free(pointer) } }
   return try pointers.withUnsafeMutableBufferPointer { buffer in
     var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
     return try body(&array)

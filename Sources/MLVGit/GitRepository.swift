@@ -128,9 +128,10 @@ extension LibGit2 {
   /// $HOME once at initialisation and ignores later changes to it.
   static func setConfigSearchPath(_ directory: String) throws {
     ensureInitialized()
-    for level in [GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
-      GIT_CONFIG_LEVEL_GLOBAL]
-    {
+    for level in [
+      GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+      GIT_CONFIG_LEVEL_GLOBAL,
+    ] {
       try check(
         mlv_git_set_config_search_path(level.rawValue, directory), "set config search path")
     }

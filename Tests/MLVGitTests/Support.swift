@@ -82,12 +82,16 @@ final class TestRepo {
   }
 
   func read(_ path: String) -> String? {
-    FileManager.default.contents(atPath: dir + "/" + path).map { String(decoding: $0, as: UTF8.self) }
+    FileManager.default.contents(atPath: dir + "/" + path).map {
+      String(decoding: $0, as: UTF8.self)
+    }
   }
 
   func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + path) }
 
-  func remove(_ path: String) throws { try FileManager.default.removeItem(atPath: dir + "/" + path) }
+  func remove(_ path: String) throws {
+    try FileManager.default.removeItem(atPath: dir + "/" + path)
+  }
 
   /// Writes `files`, stages exactly those paths and commits.
   @discardableResult

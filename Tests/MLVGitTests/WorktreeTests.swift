@@ -37,7 +37,9 @@ import Testing
 
     try FileManager.default.removeItem(atPath: second)
     #expect(try t.repo.pruneWorktrees().count == 1)
-    #expect(try git(["worktree", "list", "--porcelain"], in: t.dir).components(separatedBy: "worktree ").count == 2)
+    #expect(
+      try git(["worktree", "list", "--porcelain"], in: t.dir).components(separatedBy: "worktree ")
+        .count == 2)
     #expect(try gitResult(["fsck", "--no-dangling"], in: t.dir).status == 0)
   }
 }
