@@ -22,6 +22,8 @@ import Testing
     // The main working tree is untouched and no helper branch is left behind.
     #expect(try t.repo.head() == c3 && t.read("a.txt") == "two")
     #expect(try git(["branch", "--format=%(refname)"], in: t.dir) == "refs/heads/master")
+    let logs = try FileManager.default.contentsOfDirectory(atPath: t.dir + "/.git/logs/refs/heads")
+    #expect(logs == ["master"])
     let list = try git(["worktree", "list", "--porcelain"], in: t.dir)
     #expect(list.contains("worktree \(path)\nHEAD \(c1.hex)\ndetached"))
 
