@@ -29,6 +29,26 @@ extension GitRepository {
     }
   }
 
+  /// `git rm --cached -r`: stops tracking each path (a file, or every file under a
+  /// directory) while leaving the files on disk. mlv uses it when a file that git tracked
+  /// is handed over to mlv (replaced in git by its pointer file).
+  public func removeFromIndex(_ paths: [String]) throws {
+    try withIndex { index in
+      for path in paths {
+        let rel = try relativePath(path)
+        try check(git_index_remove_bypath(index, rel), "unstage \(rel)")
+        try check(git_index_remove_directory(index, rel, 0), "unstage \(rel)/")
+      }
+      try check(git_index_write(index), "write index")
+    }
+  }
+
+  /// Whether the index has a file at `path`, i.e. git tracks it (or it is staged).
+  public func isTracked(_ path: String) throws -> Bool {
+    let rel = try relativePath(path)
+    return try withIndex { git_index_get_bypath($0, rel, 0) != nil }
+  }
+
   /// The staged bytes of `path` (stage 0); nil when the index has no such file.
   public func readIndexFile(_ path: String) throws -> [UInt8]? {
     let rel = try relativePath(path)
@@ -63,7 +83,7 @@ extension GitRepository {
     defer { git_tree_free(tree) }
 
     var parents: [OpaquePointer?] = []
-    defer { parents.forEach { git_commit_free($0) } }
+    defer { for parent in parents { git_commit_free(parent) } }
     if let headID = try head() {
       var raw = headID.raw
       var parent: OpaquePointer?
@@ -106,7 +126,7 @@ extension GitRepository {
 /// Lends `strings` to libgit2 as a `git_strarray` (C copies, freed afterwards).
 func withStrArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) rethrows -> T {
   var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-  defer { pointers.forEach { free($0) } }
+  defer { for pointer in pointers { free(pointer) } }
   return try pointers.withUnsafeMutableBufferPointer { buffer in
     var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
     return try body(&array)

@@ -90,7 +90,8 @@ extension GitRepository {
     try withTree(of: commit) { tree in
       try withExtendedLifetime(collector) {
         let payload = Unmanaged.passUnretained(collector).toOpaque()
-        try check(git_tree_walk(tree, GIT_TREEWALK_PRE, callback, payload), "walk tree of \(commit)")
+        try check(
+          git_tree_walk(tree, GIT_TREEWALK_PRE, callback, payload), "walk tree of \(commit)")
       }
     }
     return collector.paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

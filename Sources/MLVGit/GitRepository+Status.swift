@@ -50,18 +50,8 @@ extension GitRepository {
       if has(GIT_STATUS_INDEX_RENAMED), let old = entry.head_to_index?.pointee.old_file.path {
         oldPath = String(cString: old)
       }
-      let index: GitFileStatus? =
-        has(GIT_STATUS_INDEX_NEW) ? .new
-        : has(GIT_STATUS_INDEX_MODIFIED) ? .modified
-        : has(GIT_STATUS_INDEX_DELETED) ? .deleted
-        : has(GIT_STATUS_INDEX_RENAMED) ? .renamed
-        : has(GIT_STATUS_INDEX_TYPECHANGE) ? .typechange : nil
-      let workdir: GitFileStatus? =
-        has(GIT_STATUS_WT_NEW) ? .new
-        : has(GIT_STATUS_WT_MODIFIED) ? .modified
-        : has(GIT_STATUS_WT_DELETED) ? .deleted
-        : has(GIT_STATUS_WT_RENAMED) ? .renamed
-        : has(GIT_STATUS_WT_TYPECHANGE) ? .typechange : nil
+      let index = Self.firstStatus(in: flags, Self.indexFlags)
+      let workdir = Self.firstStatus(in: flags, Self.workdirFlags)
       let conflicted = has(GIT_STATUS_CONFLICTED)
       if index == nil, workdir == nil, !conflicted { continue }
       entries.append(
@@ -70,6 +60,25 @@ extension GitRepository {
           isUntracked: index == nil && workdir == .new, isConflicted: conflicted))
     }
     return entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+  }
+
+  private static let indexFlags: [(git_status_t, GitFileStatus)] = [
+    (GIT_STATUS_INDEX_NEW, .new), (GIT_STATUS_INDEX_MODIFIED, .modified),
+    (GIT_STATUS_INDEX_DELETED, .deleted), (GIT_STATUS_INDEX_RENAMED, .renamed),
+    (GIT_STATUS_INDEX_TYPECHANGE, .typechange),
+  ]
+  private static let workdirFlags: [(git_status_t, GitFileStatus)] = [
+    (GIT_STATUS_WT_NEW, .new), (GIT_STATUS_WT_MODIFIED, .modified),
+    (GIT_STATUS_WT_DELETED, .deleted), (GIT_STATUS_WT_RENAMED, .renamed),
+    (GIT_STATUS_WT_TYPECHANGE, .typechange),
+  ]
+
+  /// The status of the first flag in `table` that is set (libgit2 sets at most one per
+  /// column).
+  private static func firstStatus(in flags: UInt32, _ table: [(git_status_t, GitFileStatus)])
+    -> GitFileStatus?
+  {
+    table.first { flags & $0.0.rawValue != 0 }?.1
   }
 
   /// Whether .gitignore rules (and .git/info/exclude, core.excludesFile) ignore `path`,

@@ -23,7 +23,10 @@ extension GitRepository {
         "create temporary branch \(branchName)")
     }
     defer {
-      git_branch_delete(branch)
+      // Deleting the reference directly, not with git_branch_delete: the branch has no
+      // config section to clean up, and libgit2 1.5 leaks pcre2 match data (~20 KB) while
+      // searching the config for one.
+      git_reference_delete(branch)
       git_reference_free(branch)
     }
 

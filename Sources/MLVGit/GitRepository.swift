@@ -54,6 +54,21 @@ public final class GitRepository {
     return try GitRepository(handle: repo, path: path)
   }
 
+  /// The repository's private directory (`.git`, or `.git/worktrees/<name>` for a linked
+  /// worktree), absolute, without a trailing slash.
+  public var gitDirectory: String { Self.trimmedPath(git_repository_path(handle)) }
+
+  /// The directory shared by all worktrees of the repository (the main `.git`): the place
+  /// for state every worktree should see, such as mlv's local object cache.
+  public var commonDirectory: String { Self.trimmedPath(git_repository_commondir(handle)) }
+
+  private static func trimmedPath(_ cString: UnsafePointer<CChar>?) -> String {
+    guard let cString else { return "" }
+    var path = String(cString: cString)
+    while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+    return path
+  }
+
   /// The commit HEAD points at; nil while the current branch has no commits.
   public func head() throws -> GitOID? {
     if try isHeadUnborn() { return nil }
@@ -128,9 +143,10 @@ extension LibGit2 {
   /// $HOME once at initialisation and ignores later changes to it.
   static func setConfigSearchPath(_ directory: String) throws {
     ensureInitialized()
-    for level in [GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
-      GIT_CONFIG_LEVEL_GLOBAL]
-    {
+    for level in [
+      GIT_CONFIG_LEVEL_PROGRAMDATA, GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+      GIT_CONFIG_LEVEL_GLOBAL,
+    ] {
       try check(
         mlv_git_set_config_search_path(level.rawValue, directory), "set config search path")
     }

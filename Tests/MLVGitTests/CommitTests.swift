@@ -49,6 +49,20 @@ import Testing
     #expect(try git(["status", "--porcelain"], in: t.dir) == "")
   }
 
+  @Test func removeFromIndexKeepsTheFiles() throws {
+    let t = try TestRepo()
+    try t.commit("first", ["big.csv": "1,2", "set/a.bin": "a", "set/b.bin": "b", "k": "k"])
+    #expect(try t.repo.isTracked("big.csv") && t.repo.isTracked("set/a.bin"))
+    try t.repo.removeFromIndex(["big.csv", "set"])
+    #expect(try !t.repo.isTracked("big.csv") && !t.repo.isTracked("set/b.bin"))
+    #expect(t.read("big.csv") == "1,2" && t.read("set/b.bin") == "b")
+    try t.repo.commit(message: "hand over to mlv")
+    #expect(try git(["ls-files"], in: t.dir) == "k")
+    #expect(
+      try git(["status", "--porcelain", "-uall"], in: t.dir)
+        == "?? big.csv\n?? set/a.bin\n?? set/b.bin")
+  }
+
   @Test func readIndexFileSeesStagedNotWorkingVersion() throws {
     let t = try TestRepo()
     try t.commit("first", ["p.mlv": "v1"])

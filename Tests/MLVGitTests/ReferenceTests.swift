@@ -18,7 +18,8 @@ import Testing
     try t.repo.createTag("v2", target: c2, message: "release two")
     #expect(try git(["cat-file", "-t", "v2"], in: t.dir) == "tag")
     #expect(try git(["rev-parse", "v2^{commit}"], in: t.dir) == c2.hex)
-    #expect(try git(["tag", "-l", "--format=%(contents:subject)", "v2"], in: t.dir) == "release two")
+    #expect(
+      try git(["tag", "-l", "--format=%(contents:subject)", "v2"], in: t.dir) == "release two")
 
     #expect(throws: GitError.referenceExists("refs/tags/v1")) {
       try t.repo.createTag("v1", target: c2, message: nil)
@@ -28,7 +29,8 @@ import Testing
 
     try git(["notes", "add", "-m", "note", c1.hex], in: t.dir)  // refs/notes: not listed
     let refs = try t.repo.references()
-    #expect(refs.map(\.name) == ["refs/heads/master", "refs/mlv/runs/r1", "refs/tags/v1", "refs/tags/v2"])
+    #expect(
+      refs.map(\.name) == ["refs/heads/master", "refs/mlv/runs/r1", "refs/tags/v1", "refs/tags/v2"])
     #expect(refs.map(\.target) == [c3, c3, c2, c2])
 
     #expect(throws: GitError.invalidReferenceName("refs/mlv/bad..name")) {
@@ -43,7 +45,8 @@ import Testing
 
     #expect(try t.repo.deleteReference("refs/mlv/runs/r1"))
     #expect(try !t.repo.deleteReference("refs/mlv/runs/r1"))
-    #expect(try gitResult(["rev-parse", "--verify", "-q", "refs/mlv/runs/r1"], in: t.dir).status != 0)
+    #expect(
+      try gitResult(["rev-parse", "--verify", "-q", "refs/mlv/runs/r1"], in: t.dir).status != 0)
     #expect(try gitResult(["fsck", "--strict", "--no-dangling"], in: t.dir).status == 0)
   }
 }

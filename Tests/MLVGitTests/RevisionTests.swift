@@ -87,4 +87,31 @@ import Testing
     let cli = try git(["log", "--format=%H", "--first-parent", "--", "data/x.mlv"], in: t.dir)
     #expect(cli == [c3, c1].map(\.hex).joined(separator: "\n"))
   }
+
+  @Test func listsFilesChangedBetweenCommits() throws {
+    let t = try TestRepo()
+    let (c1, _, c3) = try t.threeCommits()
+    try t.remove("README")
+    try t.repo.stage(["README"])
+    let c4 = try t.repo.commit(message: "drop readme")
+
+    let changes = try t.repo.changedFiles(from: c1, to: c4)
+    let summary = changes.map { "\($0.status) \($0.path)" }
+    #expect(
+      summary == [
+        "deleted README", "modified a.txt", "new b.txt", "modified data/x.mlv", "new data/y.mlv",
+      ])
+    let cli = try git(["diff", "--name-status", "--no-renames", c1.hex, c4.hex], in: t.dir)
+    #expect(cli.split(separator: "\n").count == changes.count)
+    let x = try #require(changes.first { $0.path == "data/x.mlv" })
+    #expect(x.oldBlob == (try t.repo.blobID("data/x.mlv", at: c1)))
+    #expect(x.newBlob == (try t.repo.blobID("data/x.mlv", at: c3)))
+    let readme = try #require(changes.first { $0.path == "README" })
+    #expect(readme.newBlob == nil && readme.oldBlob != nil)
+
+    let fromRoot = try t.repo.changedFiles(from: nil, to: c1)
+    #expect(fromRoot.map(\.path) == ["README", "a.txt", "data/x.mlv"])
+    #expect(fromRoot.allSatisfy { $0.status == .new && $0.oldBlob == nil })
+    #expect(try t.repo.changedFiles(from: c4, to: c4).isEmpty)
+  }
 }

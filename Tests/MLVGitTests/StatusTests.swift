@@ -28,8 +28,10 @@ import Testing
     let t = try TestRepo()
     try t.commit(
       "first",
-      ["a.txt": "one", "data/x.mlv": String(repeating: "pointer\n", count: 20), "README": "r",
-        ".gitignore": "*.bin\n"])
+      [
+        "a.txt": "one", "data/x.mlv": String(repeating: "pointer\n", count: 20), "README": "r",
+        ".gitignore": "*.bin\n",
+      ])
     #expect(try t.repo.status().isEmpty)
 
     try t.write("a.txt", "changed")

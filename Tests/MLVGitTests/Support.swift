@@ -5,8 +5,12 @@ import Testing
 
 /// An empty directory that stands in for $HOME (git CLI) and for libgit2's global, xdg and
 /// system config search path, so no developer or machine config leaks into the tests.
+/// One fixed directory per user, so test runs do not litter /tmp; nothing writes to it.
 let isolatedHome: String = {
-  let dir = makeTempDir("mlvgit-home")
+  let dir = NSTemporaryDirectory() + "mlvgit-empty-home-\(getuid())"
+  do {
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  } catch { fatalError("cannot create \(dir): \(error)") }
   do { try LibGit2.setConfigSearchPath(dir) } catch { fatalError("\(error)") }
   return dir
 }()
@@ -82,12 +86,16 @@ final class TestRepo {
   }
 
   func read(_ path: String) -> String? {
-    FileManager.default.contents(atPath: dir + "/" + path).map { String(decoding: $0, as: UTF8.self) }
+    FileManager.default.contents(atPath: dir + "/" + path).map {
+      String(decoding: $0, as: UTF8.self)
+    }
   }
 
   func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/" + path) }
 
-  func remove(_ path: String) throws { try FileManager.default.removeItem(atPath: dir + "/" + path) }
+  func remove(_ path: String) throws {
+    try FileManager.default.removeItem(atPath: dir + "/" + path)
+  }
 
   /// Writes `files`, stages exactly those paths and commits.
   @discardableResult
