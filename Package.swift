@@ -59,6 +59,6 @@ let package = Package(
     .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote"], swiftSettings: v5),
     .testTarget(name: "MLVTableTests", dependencies: ["MLVTable"], swiftSettings: v5),
     .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"], swiftSettings: v5),
-    .testTarget(name: "EndToEndTests", dependencies: ["mlv"], swiftSettings: v5),
+    .testTarget(name: "EndToEndTests", dependencies: ["mlv", "MLVWorkspace"], swiftSettings: v5),
   ]
 )

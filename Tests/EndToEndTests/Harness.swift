@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+/// Runs the built `mlv` binary and the `git` command line in throwaway repositories. The
+/// git CLI is the independent witness of what mlv (through libgit2) wrote.
+struct Result {
+  var code: Int32
+  var stdout: String
+  var stderr: String
+}
+
+enum Binary {
+  /// MLV_BIN wins; otherwise the `mlv` built next to this test bundle.
+  static let mlv: String = {
+    if let env = ProcessInfo.processInfo.environment["MLV_BIN"] { return env }
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<3 {
+      let candidate = dir.appendingPathComponent("mlv").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      dir = dir.deletingLastPathComponent()
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/mlv").path
+  }()
+}
+
+@discardableResult
+func exec(_ tool: String, _ args: [String], cwd: String, env: [String: String] = [:], stdin: String? = nil) throws -> Result {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : "/usr/bin/env")
+  p.arguments = tool.hasPrefix("/") ? args : [tool] + args
+  p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+  var environment = ProcessInfo.processInfo.environment
+  for (k, v) in env { environment[k] = v }
+  p.environment = environment
+  let out = Pipe(), err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  p.standardInput = FileHandle.nullDevice
+  try p.run()
+  // Read both pipes concurrently so a chatty process cannot block on a full pipe.
+  let outData = Locked(Data())
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async {
+    let d = out.fileHandleForReading.readDataToEndOfFile()
+    outData.update { $0 = d }
+    group.leave()
+  }
+  let errData = err.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  p.waitUntilExit()
+  return Result(code: p.terminationStatus, stdout: String(decoding: outData.value, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A temporary git repository with an identity, initialised for mlv.
+final class Repo {
+  let path: String
+
+  init(mlvInit: Bool = true) throws {
+    path = try makeTempDir("mlv-e2e")
+    try git("init", "-q", "-b", "master")
+    try git("config", "user.name", "Test User")
+    try git("config", "user.email", "test@example.com")
+    if mlvInit { try mlvOK("init") }
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+
+  @discardableResult
+  func mlv(_ args: String..., env: [String: String] = [:]) throws -> Result {
+    try exec(Binary.mlv, args, cwd: path, env: env)
+  }
+
+  @discardableResult
+  func mlv(args: [String], env: [String: String] = [:]) throws -> Result {
+    try exec(Binary.mlv, args, cwd: path, env: env)
+  }
+
+  /// Runs mlv and records a test issue (with its stderr) when it fails.
+  @discardableResult
+  func mlvOK(_ args: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
+    let r = try exec(Binary.mlv, args, cwd: path)
+    #expect(r.code == 0, "mlv \(args.joined(separator: " ")) failed: \(r.stderr)", sourceLocation: sourceLocation)
+    return r
+  }
+
+  @discardableResult
+  func git(_ args: String...) throws -> Result {
+    let r = try exec("git", args, cwd: path)
+    if r.code != 0 { Issue.record("git \(args.joined(separator: " ")) failed: \(r.stderr)") }
+    return r
+  }
+
+  func gitOut(_ args: String...) throws -> String {
+    try exec("git", args, cwd: path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  func write(_ rel: String, _ bytes: [UInt8]) throws {
+    let url = URL(fileURLWithPath: path + "/" + rel)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(bytes).write(to: url)
+  }
+
+  func write(_ rel: String, _ text: String) throws { try write(rel, Array(text.utf8)) }
+
+  func read(_ rel: String) -> [UInt8]? {
+    (try? Data(contentsOf: URL(fileURLWithPath: path + "/" + rel))).map { Array($0) }
+  }
+
+  func exists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: path + "/" + rel) }
+
+  func remove(_ rel: String) throws { try FileManager.default.removeItem(atPath: path + "/" + rel) }
+
+  /// Every regular file under `rel` with its bytes (a snapshot to compare after checkout).
+  func snapshot(_ rel: String) throws -> [String: [UInt8]] {
+    var out: [String: [UInt8]] = [:]
+    let base = path + "/" + rel
+    guard let e = FileManager.default.enumerator(atPath: base) else { return out }
+    while let name = e.nextObject() as? String {
+      var isDir: ObjCBool = false
+      if FileManager.default.fileExists(atPath: base + "/" + name, isDirectory: &isDir), !isDir.boolValue {
+        out[name] = read(rel + "/" + name)
+      }
+    }
+    return out
+  }
+}
+
+func makeTempDir(_ prefix: String) throws -> String {
+  var template = Array((NSTemporaryDirectory() + "/\(prefix)-XXXXXX").utf8CString)
+  guard let p = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+  return String(cString: p)
+}
+
+/// Seeded pseudo-random bytes (xorshift), so tests are reproducible.
+func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+  var s = seed | 1
+  var out = [UInt8](repeating: 0, count: count)
+  for i in 0..<count {
+    s ^= s << 13
+    s ^= s >> 7
+    s ^= s << 17
+    out[i] = UInt8(truncatingIfNeeded: s >> 24)
+  }
+  return out
+}
+
+/// A value shared between threads in tests.
+final class Locked<T>: @unchecked Sendable {
+  private var v: T
+  private let lock = NSLock()
+  init(_ v: T) { self.v = v }
+  var value: T { lock.withLock { v } }
+  func update(_ body: (inout T) -> Void) { lock.withLock { body(&v) } }
+}
