@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, pkg-config)
+# and, with --s3, the loopback S3 server the remote tests use. Idempotent and quiet when
+# everything is already there. Sourced by demo.sh and test.sh.
+set -euo pipefail
+
+need=()
+for pkg in libgit2-dev zlib1g-dev pkg-config git; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--s3" ] && ! command -v moto_server >/dev/null 2>&1; then
+  echo "setup: installing moto[server] (loopback S3 for the remote tests)" >&2
+  python3 -m pip install -q 'moto[server]' >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "setup: swift is not on PATH (this project needs Swift 6.x)" >&2
+  exit 1
+fi
