@@ -85,6 +85,7 @@ public final class POSIXFile {
   }
 
   public func sync() throws {
+    guard FS.fsyncEnabled else { return }
     guard fsync(fd) == 0 else { throw StoreError.io(path: path, operation: "fsync", errno: errno) }
   }
 
@@ -105,7 +106,15 @@ public final class POSIXFile {
 /// that publishes it, and the directory is fsynced after, so after a crash a name either
 /// refers to complete content or does not exist.
 public enum FS {
+  /// Whether data is fsynced before it is published (default). `MLV_FSYNC=0` turns it off
+  /// for machines where the disk's sync bandwidth, not the CPU, bounds `add`: a kill still
+  /// leaves a consistent store (the page cache survives), a power loss may not.
+  /// Process-wide and read once at start-up (docs/design.md, "Durability").
+  nonisolated(unsafe) public static var fsyncEnabled =
+    ProcessInfo.processInfo.environment["MLV_FSYNC"].map { $0 != "0" } ?? true
+
   public static func fsyncDirectory(_ path: String) {
+    guard fsyncEnabled else { return }
     let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if fd >= 0 {
       fsync(fd)
