@@ -6,7 +6,7 @@ extension TOMLReader {
       pos += 1
       if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
       if c == UInt8(ascii: "\\") { out += try escape(); continue }
-      if c == 0x0A || c == 0x0D { throw fail("unterminated string") }
+      if c == 0x0A || c == 0x0D { throw fail("unterminated string", at: pos - 1) }
       if (c < 0x20 && c != 0x09) || c == 0x7F { throw fail("control character in string") }
       out.append(c)
     }

@@ -58,6 +58,7 @@ extension TOMLReader {
     if peek == UInt8(ascii: "}") { pos += 1; table.origin = .inline; return table }
     while true {
       skipBlank()
+      if peek == 0x0A || peek == 0x0D { throw fail("inline table must be on one line") }
       let start = pos
       let path = try key()
       skipBlank()
@@ -69,7 +70,7 @@ extension TOMLReader {
       guard let c = peek else { throw fail("unterminated inline table") }
       if c == UInt8(ascii: ",") { pos += 1; continue }
       if c == UInt8(ascii: "}") { pos += 1; table.origin = .inline; return table }
-      throw fail("expected ',' or '}' in inline table (inline tables are one line)")
+      throw fail(peek == 0x0A || peek == 0x0D ? "inline table must be on one line" : "expected ',' or '}' in inline table")
     }
   }
 
