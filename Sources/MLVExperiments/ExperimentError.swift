@@ -31,6 +31,10 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
   case spawnFailed(command: String, errno: Int32)
   /// A declared output was not produced by the run.
   case outputMissing(stage: String, path: String)
+  /// A stored run record cannot be read.
+  case malformedRecord(path: String, reason: String)
+  /// The working directory for a command does not exist.
+  case noSuchDirectory(path: String)
   /// A table sort key names no column.
   case unknownSortKey(key: String)
 
@@ -60,6 +64,8 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
       return "\(command): cannot start: \(String(cString: strerror(errno)))"
     case .outputMissing(let stage, let path):
       return "stage '\(stage)': declared output '\(path)' was not produced"
+    case .malformedRecord(let path, let reason): return "\(path): malformed run record: \(reason)"
+    case .noSuchDirectory(let path): return "\(path): no such directory"
     case .unknownSortKey(let key): return "unknown sort column '\(key)'"
     }
   }
