@@ -72,6 +72,12 @@ import Testing
     #expect(throws: ExperimentError.self) { try apply(["opt=1"], text, .yaml) }
   }
 
+  @Test func yamlFillsAnEmptyValueAndKeepsDocumentMarkers() throws {
+    let text = "---\ntrain:\n  lr:   # unset\n  \"quoted key\": 1\n"
+    let out = try apply(["train.lr=0.5", "train.quoted key=2"], text, .yaml)
+    #expect(out == "---\ntrain:\n  lr: 0.5   # unset\n  \"quoted key\": 2\n")
+  }
+
   @Test func yamlQuotesStringsThatWouldReadBackAsOtherTypes() throws {
     let out = try apply(["a=\"true\"", "b=\"10\""], "a: x\nb: y\n", .yaml)
     #expect(out == "a: \"true\"\nb: \"10\"\n")

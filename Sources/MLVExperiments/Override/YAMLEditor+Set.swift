@@ -53,13 +53,18 @@ extension YAMLEditor {
       throw ExperimentError.invalidOverride(spec: key, reason: "'\(key)' is a mapping in \(path)")
     }
     let rendered = YAMLEditor.render(value, like: token)
-    var newLine = String(old[..<kl.value.lowerBound])
-    if kl.value.isEmpty && !newLine.hasSuffix(" ") { newLine += " " }
-    newLine += rendered
-    let rest = old[kl.value.upperBound...]
-    if kl.value.isEmpty && rest.hasPrefix("#") { newLine += " " }
-    newLine += rest
-    lines[line] = newLine
+    if kl.value.isEmpty {
+      // `key:   # note` gets `key: value   # note`: the value goes after the colon and
+      // the gap before the comment is kept
+      let head = String(old[..<kl.value.lowerBound])
+      let colon = head.trimmingCharacters(in: .whitespaces)
+      let gap = String(head.dropFirst(colon.count + YAMLEditor.indent(head)))
+      let rest = old[kl.value.upperBound...]
+      lines[line] = String(repeating: " ", count: kl.indent) + colon + " " + rendered
+        + (rest.isEmpty ? "" : (gap.isEmpty ? " " : gap) + rest)
+    } else {
+      lines[line] = String(old[..<kl.value.lowerBound]) + rendered + old[kl.value.upperBound...]
+    }
     if let last = nestedContent.last { lines.removeSubrange(nested.lowerBound...last) }
   }
 
