@@ -161,3 +161,26 @@ import Testing
     }
   }
 }
+
+@Suite struct ParamOverrideEdgeTests {
+  @Test func yamlReplacesAFlowListSpanningLinesAndBlockScalars() throws {
+    let text = "layers: [1,\n  2]\nnote: |\n  some\n  text\nlr: 1\n"
+    let out = try ParamOverride.applying(
+      [try ParamOverride.parse("layers=[3]"), try ParamOverride.parse("note=short")], to: text, format: .yaml, path: "p.yaml")
+    #expect(out == "layers: [3]\nnote: short\nlr: 1\n")
+  }
+
+  @Test func yamlKeepsWindowsLineEnds() throws {
+    let text = "a: 1\r\n\r\nt:\r\n  x: 1\r\n\r\n  y: 2\r\nb: 2\r\n"
+    let out = try ParamOverride.applying(["a=2", "t.y=3", "t.z=4"].map(ParamOverride.parse), to: text, format: .yaml, path: "p.yaml")
+    #expect(out == "a: 2\r\n\r\nt:\r\n  x: 1\r\n\r\n  y: 3\r\n  z: 4\r\nb: 2\r\n")
+  }
+}
+
+@Suite struct TOMLOverrideLineEndTests {
+  @Test func tomlKeepsWindowsLineEnds() throws {
+    let text = "[train]\r\nlr = 1 # c\r\n\r\n[eval]\r\nx = 1\r\n"
+    let out = try ParamOverride.applying(["train.lr=2", "train.bs=8"].map(ParamOverride.parse), to: text, format: .toml, path: "p.toml")
+    #expect(out == "[train]\r\nlr = 2 # c\r\nbs = 8\r\n\r\n[eval]\r\nx = 1\r\n")
+  }
+}

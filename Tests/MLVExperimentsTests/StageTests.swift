@@ -142,3 +142,10 @@ import Testing
     #expect(throws: ExperimentError.duplicateOutput(path: "m/x", stages: ["a", "b"])) { try StageGraph.order(stages) }
   }
 }
+
+@Suite struct StageFileDVCFormTests {
+  @Test func paramsMappingFormIsAccepted() throws {
+    let f = try StageFile.parse("stages:\n  s:\n    cmd: x\n    params:\n      - params.yaml: [train.lr, seed]\n      - other.toml\n", path: "s.yaml")
+    #expect(f["s"]?.params == ["params.yaml:train.lr,seed", "other.toml"])
+  }
+}

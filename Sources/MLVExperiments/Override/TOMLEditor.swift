@@ -54,8 +54,9 @@ struct TOMLEditor {
       at = min(at + 1, bytes.count)
     }
     let rest = keyPath[section.depth...].map(TOMLEditor.key).joined(separator: ".")
-    var line = "\(rest) = \(try TOMLEditor.render(value, like: "", key: full))\n"
-    if at > 0 && at == bytes.count && bytes[at - 1] != 0x0A { line = "\n" + line }
+    let eol = text.utf8.contains(0x0D) && text.contains("\r\n") ? "\r\n" : "\n"
+    var line = "\(rest) = \(try TOMLEditor.render(value, like: "", key: full))" + eol
+    if at > 0 && at == bytes.count && bytes[at - 1] != 0x0A { line = eol + line }
     bytes.insert(contentsOf: Array(line.utf8), at: at)
     return String(decoding: bytes, as: UTF8.self)
   }

@@ -47,9 +47,9 @@ extension YAMLEditor {
     let old = lines[line]
     let token = String(old[kl.value])
     let nestedContent = nested.filter { YAMLEditor.isContent(lines[$0]) }
-    if let first = nestedContent.first, !YAMLEditor.isSequenceItem(lines[first]),
-      !(token.hasPrefix("|") || token.hasPrefix(">"))
-    {
+    // lines nested under a key with no value on its own line are a mapping or a list; under
+    // a value they continue it (a block scalar, a flow list over several lines): both go
+    if let first = nestedContent.first, token.isEmpty || token.hasPrefix("&"), !YAMLEditor.isSequenceItem(lines[first]) {
       throw ExperimentError.invalidOverride(spec: key, reason: "'\(key)' is a mapping in \(path)")
     }
     let rendered = YAMLEditor.render(value, like: token)
@@ -76,7 +76,9 @@ extension YAMLEditor {
       let key = YAMLEditor.plainSafe(k) ? k : JSONText.quote(k)
       new.append(i == keys.count - 1 ? "\(pad)\(key): \(YAMLEditor.render(value, like: ""))" : "\(pad)\(key):")
     }
-    lines.insert(contentsOf: new, at: at)
+    // a file with CRLF line ends gets CRLF on the new lines too
+    let crlf = lines.contains { $0.unicodeScalars.last == "\r" }
+    lines.insert(contentsOf: crlf ? new.map { $0 + "\r" } : new, at: at)
   }
 
   /// YAML text for a value; a string keeps the quote style of the token it replaces.

@@ -8,8 +8,11 @@ struct YAMLEditor {
   let trailingNewline: Bool
 
   init(text: String, path: String) {
-    var l = text.components(separatedBy: "\n")
-    trailingNewline = text.hasSuffix("\n")
+    // split on "\n" scalars: "\r\n" is one Character, so a Character split would miss CRLF
+    // line ends; each line keeps its "\r" and joining with "\n" restores the bytes
+    var l = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { String(Substring($0)) }
+    trailingNewline = text.unicodeScalars.last == "\n"
     if trailingNewline { l.removeLast() }
     lines = l
     self.path = path
@@ -27,7 +30,7 @@ struct YAMLEditor {
 
   /// Blank lines, comment lines and document markers hold no keys.
   static func isContent(_ line: String) -> Bool {
-    let t = line.trimmingCharacters(in: .whitespaces)
+    let t = line.trimmingCharacters(in: .whitespacesAndNewlines)
     return !(t.isEmpty || t.hasPrefix("#") || t == "---" || t == "...")
   }
 
@@ -52,7 +55,7 @@ struct YAMLEditor {
       while j < line.endIndex {
         if line[j] == ":" {
           let n = line.index(after: j)
-          if n == line.endIndex || line[n] == " " || line[n] == "\t" { break }
+          if n == line.endIndex || line[n] == " " || line[n] == "\t" || line[n] == "\r" { break }
         }
         if line[j] == "#" && j > i && line[line.index(before: j)] == " " { return nil }
         j = line.index(after: j)
@@ -84,7 +87,7 @@ struct YAMLEditor {
         break
       }
       i = line.index(after: i)
-      if c != " " && c != "\t" { end = i }
+      if c != " " && c != "\t" && c != "\r" { end = i }
     }
     return end
   }

@@ -56,8 +56,14 @@ public struct StageFile: Equatable, Sendable {
         if let s = node.scalar { return [s.string] }
         guard let seq = node.sequence else { throw bad(name, "'\(field)' must be a list of paths") }
         return try seq.map { item in
-          guard let s = item.scalar?.string else { throw bad(name, "'\(field)' must be a list of paths") }
-          return s
+          if let s = item.scalar?.string { return s }
+          // DVC's form `- params.yaml: [train.lr, seed]` is read as `params.yaml:train.lr,seed`
+          if field == "params", let m = item.mapping, m.count == 1, let (k, v) = m.first, let file = k.string,
+            let keys = v.sequence?.compactMap({ $0.scalar?.string }), keys.count == v.sequence?.count
+          {
+            return keys.isEmpty ? file : file + ":" + keys.joined(separator: ",")
+          }
+          throw bad(name, "'\(field)' must be a list of paths")
         }
       }
       guard let cmd = v["cmd"]?.scalar?.string else { throw bad(name, "cmd is missing") }
