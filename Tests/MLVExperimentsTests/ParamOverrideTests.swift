@@ -19,6 +19,8 @@ import Testing
     #expect(try ParamOverride.parse("a=adam").value == .string("adam"))
     #expect(try ParamOverride.parse("a=[1, 2]").value == .list([.int(1), .int(2)]))
     #expect(try ParamOverride.parse("a=x=y").value == .string("x=y"))
+    #expect(try ParamOverride.parse("conf/model.toml:opt.lr=0.1") == ParamOverride(keyPath: ["opt", "lr"], value: .double(0.1), file: "conf/model.toml"))
+    #expect(try ParamOverride.parse("a=http://x").file == nil)
     #expect(throws: ExperimentError.self) { try ParamOverride.parse("novalue") }
     #expect(throws: ExperimentError.self) { try ParamOverride.parse("a..b=1") }
   }

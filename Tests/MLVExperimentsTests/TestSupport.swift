@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A fresh temporary directory per test, removed by the caller with `cleanup()`.
 struct TempDir {
@@ -18,3 +19,8 @@ struct TempDir {
   func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
   func cleanup() { try? FileManager.default.removeItem(at: url) }
 }
+
+/// Every suite that starts commands through `CommandRunner` is nested here and runs one
+/// test at a time: one test sends SIGINT to the test process itself, which the runner
+/// forwards to every command running at that moment.
+@Suite(.serialized) struct SpawningTests {}

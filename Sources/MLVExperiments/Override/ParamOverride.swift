@@ -5,27 +5,36 @@ public struct ParamOverride: Equatable, Sendable {
   /// The dotted key split into its parts: `train.lr` is `["train", "lr"]`.
   public let keyPath: [String]
   public let value: ParamValue
+  /// The params file named by `file:key=value`; nil means the run's default params file.
+  public let file: String?
 
   public var key: String { keyPath.joined(separator: ".") }
 
-  public init(keyPath: [String], value: ParamValue) {
+  public init(keyPath: [String], value: ParamValue, file: String? = nil) {
     self.keyPath = keyPath
     self.value = value
+    self.file = file
   }
 
-  /// Parses `key.path=value`. The value is typed: an integer, a float, `true`/`false`,
-  /// `null`, a `[a, b]` list (JSON syntax), else a string; quoting (`"1"`, `'1'`) keeps it
-  /// a string.
+  /// Parses `key.path=value` or `file.yaml:key.path=value`. The value is typed: an
+  /// integer, a float, `true`/`false`, `null`, a `[a, b]` list (JSON syntax), else a
+  /// string; quoting (`"1"`, `'1'`) keeps it a string.
   public static func parse(_ spec: String) throws -> ParamOverride {
     guard let eq = spec.firstIndex(of: "=") else {
       throw ExperimentError.invalidOverride(spec: spec, reason: "expected key=value")
     }
-    let key = spec[..<eq].trimmingCharacters(in: .whitespaces)
+    var key = spec[..<eq].trimmingCharacters(in: .whitespaces)
+    var file: String? = nil
+    if let colon = key.lastIndex(of: ":") {
+      file = String(key[..<colon])
+      key = String(key[key.index(after: colon)...])
+      if file?.isEmpty == true { throw ExperimentError.invalidOverride(spec: spec, reason: "empty file name") }
+    }
     let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     guard !key.isEmpty, !parts.contains(where: \.isEmpty) else {
       throw ExperimentError.invalidOverride(spec: spec, reason: "empty key or key part")
     }
-    return ParamOverride(keyPath: parts, value: typed(String(spec[spec.index(after: eq)...])))
+    return ParamOverride(keyPath: parts, value: typed(String(spec[spec.index(after: eq)...])), file: file)
   }
 
   static func typed(_ raw: String) -> ParamValue {
@@ -59,7 +68,8 @@ public struct ParamOverride: Equatable, Sendable {
   }
 
   /// Applies `overrides` to the params file at `path` in place, keeping its format and
-  /// comments, then reloads it to check that every override took effect.
+  /// comments, then reloads it to check that every override took effect. `file` is not
+  /// consulted here: the caller groups overrides by file.
   public static func apply(_ overrides: [ParamOverride], toFileAt path: String) throws {
     guard let format = ParamFormat(path: path) else { throw ExperimentError.unsupportedFormat(path: path) }
     let text = try readText(path)
