@@ -11,6 +11,8 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
   case malformedParams(path: String, line: Int?, reason: String)
   /// A metrics file failed to parse or holds no mapping.
   case malformedMetrics(path: String, reason: String)
+  /// A stage names a params key its params file does not have.
+  case missingParamKey(path: String, key: String)
   /// A `-S key=value` override is not of that shape.
   case invalidOverride(spec: String, reason: String)
   /// An override's key path goes through a value that is not a mapping.
@@ -47,6 +49,7 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
       if let line { return "\(path):\(line): malformed params: \(reason)" }
       return "\(path): malformed params: \(reason)"
     case .malformedMetrics(let path, let reason): return "\(path): malformed metrics: \(reason)"
+    case .missingParamKey(let path, let key): return "\(path): no param '\(key)'"
     case .invalidOverride(let spec, let reason): return "invalid override '\(spec)': \(reason)"
     case .notAMapping(let path, let key):
       return "\(path): cannot set '\(key)': a parent of it is not a mapping"
