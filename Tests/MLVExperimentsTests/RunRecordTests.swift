@@ -32,6 +32,15 @@ import Testing
     #expect(back.params["train.w"] == .double(1.0))
     #expect(back.startDate == Date(timeIntervalSince1970: 1_700_000_000.5))
     #expect(throws: ExperimentError.self) { try RunRecord.decode(Data("{}".utf8), path: "r.json") }
+    // the direct reader and JSONDecoder agree, including optional fields left out
+    #expect(try JSONDecoder().decode(RunRecord.self, from: data) == back)
+    var bare = r
+    (bare.stage, bare.commit, bare.signal, bare.cacheKey) = (nil, nil, 2, "k")
+    bare.metrics = ["nan": .double(.nan), "l": .list([.double(2.0), .string("s")])]
+    let bareBack = try RunRecord.decode(try bare.canonicalJSON(), path: "r.json")
+    #expect(bareBack.stage == nil && bareBack.commit == nil && bareBack.signal == 2 && bareBack.cacheKey == "k")
+    #expect(bareBack.metrics["l"] == .list([.double(2.0), .string("s")]))
+    #expect(bareBack.metrics["nan"]?.canonical == "nan")
   }
 
   @Test func flatParamsPrefixesSecondaryFiles() throws {

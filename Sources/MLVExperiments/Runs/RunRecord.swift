@@ -87,9 +87,11 @@ public struct RunRecord: Codable, Equatable, Sendable {
   /// Reads a record written by `canonicalJSON()`; `path` is used in errors.
   public static func decode(_ data: Data, path: String) throws -> RunRecord {
     do {
-      return try JSONDecoder().decode(RunRecord.self, from: data)
-    } catch {
-      throw ExperimentError.malformedRecord(path: path, reason: "\(error)")
+      return try RunRecord(node: JSONText.parse(String(decoding: data, as: UTF8.self)))
+    } catch let e as JSONText.SyntaxError {
+      throw ExperimentError.malformedRecord(path: path, reason: "line \(e.line): \(e.reason)")
+    } catch let e as FieldError {
+      throw ExperimentError.malformedRecord(path: path, reason: e.reason)
     }
   }
 
