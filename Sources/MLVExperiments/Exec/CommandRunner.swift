@@ -12,7 +12,9 @@ public struct CommandResult: Equatable, Sendable {
   public var exitCode: Int32
   /// The signal that ended the command, if one did.
   public var signal: Int32?
+  /// When the command was started.
   public var startedAt: Date
+  /// Wall-clock time from start to exit.
   public var durationSeconds: Double
 }
 
@@ -32,11 +34,16 @@ public struct CommandRunner: Sendable {
     case file(String)
   }
 
+  /// Where the command runs; must exist.
   public var workingDirectory: String
   /// Added to (and overriding) mlv's environment.
   public var extraEnvironment: [String: String]
+  /// Where the command's stdout goes; a `.file` path is relative to mlv's own directory.
   public var stdout: Output
+  /// Where the command's stderr goes.
   public var stderr: Output
+
+  /// A runner for commands in `workingDirectory` with `extraEnvironment` added.
 
   public init(
     workingDirectory: String, extraEnvironment: [String: String] = [:], stdout: Output = .inherit,

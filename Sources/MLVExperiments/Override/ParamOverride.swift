@@ -4,12 +4,15 @@ import Foundation
 public struct ParamOverride: Equatable, Sendable {
   /// The dotted key split into its parts: `train.lr` is `["train", "lr"]`.
   public let keyPath: [String]
+  /// The typed value to set.
   public let value: ParamValue
   /// The params file named by `file:key=value`; nil means the run's default params file.
   public let file: String?
 
+  /// The dotted key, `train.lr`.
   public var key: String { keyPath.joined(separator: ".") }
 
+  /// An override of `keyPath` (in `file`, or the default params file) with `value`.
   public init(keyPath: [String], value: ParamValue, file: String? = nil) {
     self.keyPath = keyPath
     self.value = value

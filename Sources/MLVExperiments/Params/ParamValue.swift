@@ -51,8 +51,11 @@ public enum ParamValue: Equatable, Hashable, Sendable {
 
 /// One flattened key (`train.lr`) and its value, in file order.
 public struct ParamEntry: Equatable, Hashable, Sendable {
+  /// The dotted key, `train.lr`.
   public var key: String
+  /// Its value.
   public var value: ParamValue
+  /// An entry for `key` with `value`.
   public init(key: String, value: ParamValue) {
     self.key = key
     self.value = value

@@ -36,6 +36,7 @@ public enum ParamFormat: String, Sendable {
 public struct ParamsFile: Equatable, Sendable {
   /// The path it was loaded from, as given.
   public let path: String
+  /// The format it was read in.
   public let format: ParamFormat
   /// Flattened `train.lr`-style keys in file order.
   public let entries: [ParamEntry]

@@ -6,12 +6,15 @@ import Foundation
 public struct ExperimentTable: Sendable {
   /// A column of the table.
   public struct Column: Equatable, Sendable {
+    /// The fixed columns, then params and metrics columns.
     public enum Kind: String, Sendable { case run, commit, time, param, metric }
+    /// What the column shows.
     public var kind: Kind
     /// `run`, `commit`, `time`, or the params/metrics key.
     public var key: String
   }
 
+  /// Columns in display order.
   public private(set) var columns: [Column]
   /// Cell values, one array per row in `columns` order; nil where a run lacks the key.
   public private(set) var rows: [[ParamValue?]]

@@ -2,11 +2,16 @@ import Foundation
 
 /// How one key differs between two runs.
 public struct ValueChange: Equatable, Sendable {
+  /// What happened to the key between the two runs.
   public enum Kind: String, Sendable { case added, removed, changed, unchanged }
+  /// The flattened key.
   public var key: String
+  /// The value in the first run, if it had the key.
   public var old: ParamValue?
+  /// The value in the second run, if it had the key.
   public var new: ParamValue?
 
+  /// Derived from which sides have the key and whether the values are equal.
   public var kind: Kind {
     switch (old, new) {
     case (nil, _): return .added
@@ -39,10 +44,12 @@ public enum RunDiff {
       .filter { includeUnchanged || $0.kind != .unchanged }
   }
 
+  /// `params diff`: the params of `a` against those of `b`.
   public static func params(_ a: RunRecord, _ b: RunRecord, includeUnchanged: Bool = false) -> [ValueChange] {
     diff(old: a.params, new: b.params, includeUnchanged: includeUnchanged)
   }
 
+  /// `metrics diff`: the metrics of `a` against those of `b`.
   public static func metrics(_ a: RunRecord, _ b: RunRecord, includeUnchanged: Bool = false) -> [ValueChange] {
     diff(old: a.metrics, new: b.metrics, includeUnchanged: includeUnchanged)
   }
@@ -96,6 +103,7 @@ public enum MetricComparison: Equatable, Sendable {
     return out
   }
 
+  /// Whether a rerun with this result counts as reproduced.
   public var isAcceptable: Bool {
     if case .differs = self { return false }
     return true

@@ -3,7 +3,9 @@ import Foundation
 /// A loaded metrics file (JSON or YAML), flattened like params: `{"eval": {"acc": 0.9}}`
 /// becomes `eval.acc = 0.9`. Numbers stay numbers; strings and booleans are kept as is.
 public struct Metrics: Equatable, Sendable {
+  /// The path it was loaded from, as given.
   public let path: String
+  /// Flattened keys in file order.
   public let entries: [ParamEntry]
 
   /// Loads `path`; a missing, unsupported or malformed file is an error naming it.

@@ -19,6 +19,7 @@ import Foundation
 /// Whole and non-finite doubles in `params`/`metrics` are written as `{"double": "1.0"}`
 /// so they read back as doubles (see `ParamValue`).
 public struct RunRecord: Codable, Equatable, Sendable {
+  /// The format version this code writes.
   public static let currentVersion = 1
 
   public var version: Int = RunRecord.currentVersion
@@ -43,12 +44,14 @@ public struct RunRecord: Codable, Equatable, Sendable {
   public struct FileID: Codable, Equatable, Sendable {
     public var path: String
     public var id: String
+    /// A path with its content id.
     public init(path: String, id: String) {
       self.path = path
       self.id = id
     }
   }
 
+  /// A record; `startedAt` is stored as ISO-8601 UTC text.
   public init(
     name: String, stage: String? = nil, command: [String], wdir: String = ".", paramsFiles: [FileID] = [],
     params: [String: ParamValue] = [:], deps: [String: String] = [:], outs: [String: String] = [:],
@@ -120,12 +123,14 @@ public struct RunRecord: Codable, Equatable, Sendable {
 public struct RunEnvironment: Codable, Equatable, Sendable {
   /// e.g. `Linux 6.1.0 x86_64 (Debian GNU/Linux 12 (bookworm))`.
   public var os: String
+  /// The mlv version that made the run.
   public var mlvVersion: String
   /// Interpreter or package name to version, e.g. `python3: 3.11.7`, `numpy: 1.26.4`.
   public var interpreters: [String: String]
   /// Allow-listed environment variables that were set.
   public var variables: [String: String]
 
+  /// An environment description.
   public init(os: String, mlvVersion: String, interpreters: [String: String] = [:], variables: [String: String] = [:]) {
     self.os = os
     self.mlvVersion = mlvVersion

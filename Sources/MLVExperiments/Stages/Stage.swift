@@ -13,6 +13,7 @@ public struct Stage: Equatable, Sendable {
   public var metrics: [String]
   public var wdir: String
 
+  /// A stage; paths are relative to `wdir`.
   public init(
     name: String, cmd: String, deps: [String] = [], params: [String] = [], outs: [String] = [],
     metrics: [String] = [], wdir: String = "."

@@ -15,15 +15,18 @@ import Yams
 /// `wdir` defaults to `.`. The file is written back sorted by stage name with fields in a
 /// fixed order, so rewriting an unchanged file changes nothing.
 public struct StageFile: Equatable, Sendable {
+  /// The file's name at the repository root.
   public static let fileName = "mlv.stages.yaml"
 
   /// Stages sorted by name.
   public private(set) var stages: [Stage] = []
 
+  /// A declaration set holding `stages` (not validated; `upsert` validates).
   public init(stages: [Stage] = []) {
     self.stages = stages.sorted { $0.name < $1.name }
   }
 
+  /// The stage with that name, if declared.
   public subscript(name: String) -> Stage? { stages.first { $0.name == name } }
 
   /// Loads the file; a missing file is an empty declaration set.
