@@ -70,6 +70,9 @@ import Testing
     #expect(throws: ExperimentError.fileNotFound(path: dir.path("nope.yaml"))) {
       try ParamsFile.load(path: dir.path("nope.yaml"))
     }
+    let bom = dir.path("bom.json")
+    try Data([0xEF, 0xBB, 0xBF] + Array(#"{"a": 1}"#.utf8)).write(to: URL(fileURLWithPath: bom))
+    #expect(try ParamsFile.load(path: bom)["a"] == .int(1))
     let ini = try dir.write("p.ini", "a=1")
     #expect(throws: ExperimentError.unsupportedFormat(path: ini)) { try ParamsFile.load(path: ini) }
   }

@@ -70,10 +70,13 @@ public struct ParamsFile: Equatable, Sendable {
   }
 }
 
-/// Reads a UTF-8 text file, reporting a missing file as `fileNotFound`.
+/// Reads a UTF-8 text file, reporting a missing file as `fileNotFound`. A leading byte
+/// order mark (some Windows editors write one) is dropped; the JSON and TOML readers would
+/// otherwise reject it.
 func readText(_ path: String) throws -> String {
   guard let data = FileManager.default.contents(atPath: path) else {
     throw ExperimentError.fileNotFound(path: path)
   }
-  return String(decoding: data, as: UTF8.self)
+  let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+  return String(decoding: data.starts(with: bom) ? data.dropFirst(3) : data, as: UTF8.self)
 }
