@@ -24,15 +24,17 @@ public final class Workspace: @unchecked Sendable {
 
   public var mlvDir: String { root + "/.mlv" }
   public var configPath: String { mlvDir + "/config" }
-  public var tmpDir: String { mlvDir + "/store/tmp" }
+  public var tmpDir: String { store.root + "/tmp" }
   public var stateDir: String { mlvDir + "/state" }
 
-  init(git: GitRepository, config: RepoConfig) throws {
+  /// `storeRoot` lets a second work tree (an isolated `mlv repro`) share the main
+  /// repository's object store instead of starting an empty one.
+  init(git: GitRepository, config: RepoConfig, storeRoot: String? = nil) throws {
     self.git = git
     self.root = git.workdir
     self.config = config
     self.chunker = try Chunker(config.chunking)
-    self.store = try DiskStore(root: git.workdir + "/.mlv/store")
+    self.store = try DiskStore(root: storeRoot ?? git.workdir + "/.mlv/store")
     try FS.makeDirectories(git.workdir + "/.mlv/state")
     self.statCache = StatCache(path: git.workdir + "/.mlv/state/stat-cache")
   }
@@ -43,6 +45,15 @@ public final class Workspace: @unchecked Sendable {
     let configPath = git.workdir + "/.mlv/config"
     guard FS.exists(configPath) else { throw WorkspaceError.notInitialized(root: git.workdir) }
     return try Workspace(git: git, config: try RepoConfig.load(configPath))
+  }
+
+  /// Opens the work tree at `path` (e.g. a `git worktree` made for `mlv repro`) using the
+  /// object store at `storeRoot`.
+  public static func open(worktree path: String, storeRoot: String) throws -> Workspace {
+    let git = try GitRepository.discover(startingAt: path)
+    let configPath = git.workdir + "/.mlv/config"
+    guard FS.exists(configPath) else { throw WorkspaceError.notInitialized(root: git.workdir) }
+    return try Workspace(git: git, config: try RepoConfig.load(configPath), storeRoot: storeRoot)
   }
 
   /// `mlv init`: writes the config, the store layout, `.mlv/.gitignore` and an example
