@@ -1,0 +1,100 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Whole-store operations for `fsck` and `gc`. They run under the repository lock.
+extension DiskStore {
+  /// Paths of every pack file, sorted.
+  public func packFiles() -> [String] {
+    var out: [String] = []
+    for dir in (try? FileManager.default.contentsOfDirectory(atPath: packsDir)) ?? [] {
+      let sub = packsDir + "/" + dir
+      for name in (try? FileManager.default.contentsOfDirectory(atPath: sub)) ?? [] where name.hasSuffix(".pack") {
+        out.append(sub + "/" + name)
+      }
+    }
+    return out.sorted()
+  }
+
+  public static func packID(fromPath path: String) -> ObjectID? {
+    let name = (path as NSString).lastPathComponent
+    return ObjectID(hex: name.dropLast(".pack".count))
+  }
+
+  public struct PackCheck {
+    public var path: String
+    public var objects = 0
+    public var bytes: Int64 = 0
+    public var corrupt: [(ObjectID, String)] = []
+    /// The pack itself is unreadable (bad header, wrong name).
+    public var damaged: String?
+  }
+
+  /// Re-reads every blob of the pack at `path` and verifies it against its id, and the pack
+  /// name against its header.
+  public func verifyPack(_ path: String, progress: ((Int64) -> Void)? = nil) -> PackCheck {
+    var check = PackCheck(path: path)
+    do {
+      let file = try POSIXFile.openForReading(path)
+      let entries = try PackFormat.readHeader(file)
+      let header = PackFormat.encodeHeader(entries.map(\.entry))
+      if let named = Self.packID(fromPath: path), named != ObjectID.hash(header) {
+        check.damaged = "its name does not match its header"
+      }
+      for (e, offset) in entries {
+        let l = ObjectLocation(
+          pack: .empty, offset: UInt32(offset), storedLength: e.storedLength, rawLength: e.rawLength,
+          type: e.type, codec: e.codec)
+        do { _ = try Self.readVerified(e.id, location: l, file: file) } catch {
+          check.corrupt.append((e.id, "\(error)"))
+        }
+        check.objects += 1
+        check.bytes += Int64(e.storedLength)
+        progress?(Int64(e.storedLength))
+      }
+    } catch {
+      check.damaged = "\(error)"
+    }
+    return check
+  }
+
+  /// Index records whose pack file is missing or lacks the recorded entry.
+  public func danglingIndexRecords() throws -> [IndexFormat.Record] {
+    var headers: [ObjectID: Set<ObjectID>] = [:]
+    var dangling: [IndexFormat.Record] = []
+    for r in try allRecords() {
+      if headers[r.location.pack] == nil {
+        let path = packPath(r.location.pack)
+        let ids = (try? POSIXFile.openForReading(path)).flatMap { try? PackFormat.readHeader($0) }
+        headers[r.location.pack] = Set(ids?.map(\.entry.id) ?? [])
+      }
+      if !headers[r.location.pack]!.contains(r.id) { dangling.append(r) }
+    }
+    return dangling
+  }
+
+  /// Replaces every index by one holding exactly `records`. The new index is durable before
+  /// the old ones are removed, so a crash in between leaves duplicates, never a gap.
+  public func replaceIndexes(with records: [IndexFormat.Record]) throws {
+    let old = indexPaths()
+    var keep: String?
+    if !records.isEmpty { keep = try writeIndex(records) }
+    for path in old where path != keep { FS.remove(path) }
+    FS.fsyncDirectory(indexDir)
+    try reloadIndexes()
+  }
+
+  /// Removes temporary files left by killed processes (call only under the lock).
+  public func removeTemporaryFiles() -> Int {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? []
+    for name in names { FS.remove(tmpDir + "/" + name) }
+    return names.count
+  }
+
+  public func fileSize(_ path: String) -> Int64 {
+    var st = stat()
+    return lstat(path, &st) == 0 ? Int64(st.st_size) : 0
+  }
+}
