@@ -66,7 +66,10 @@ extension S3Backend {
       }
       xml += "</CompleteMultipartUpload>"
       let completed = try await requestOK(
-        "POST", key: key, query: [("uploadId", uploadID)], body: Array(xml.utf8))
+        "POST", key: key, query: [("uploadId", uploadID)],
+        // An explicit type: HTTP clients default POST bodies to form encoding, which some
+        // servers (moto) then parse as a form and hand an empty body to S3.
+        headers: ["content-type": "application/xml"], body: Array(xml.utf8))
       // CompleteMultipartUpload can fail after answering 200: the error is in the body.
       if let failure = S3ErrorBody(completed.body) {
         throw RemoteError.http(status: completed.status, code: failure.code, message: failure.message, key: key)

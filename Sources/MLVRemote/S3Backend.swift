@@ -63,7 +63,7 @@ public final class S3Backend: RemoteBackend, @unchecked Sendable {
   // MARK: - requests
 
   /// Path and virtual host for an object (or the bucket itself when `objectKey` is nil).
-  private func target(_ objectKey: String?) -> (path: String, host: String?) {
+  func target(_ objectKey: String?) -> (path: String, host: String?) {
     if pathStyle {
       return ("/\(location.bucket)" + (objectKey.map { "/" + $0 } ?? ""), nil)
     }
