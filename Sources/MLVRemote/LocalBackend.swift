@@ -20,18 +20,50 @@ public struct LocalBackend: RemoteBackend {
 
   public var displayName: String { root }
 
+  public func put(_ key: String, data: [UInt8]) async throws {
+    try await BlockingIO.run { try self.putSync(key, data: data) }
+  }
+
+  public func putFile(_ key: String, from source: String) async throws {
+    try await BlockingIO.run { try self.putFileSync(key, from: source) }
+  }
+
+  public func get(_ key: String) async throws -> [UInt8] {
+    try await BlockingIO.run { try self.getSync(key) }
+  }
+
+  public func get(_ key: String, range: Range<Int64>) async throws -> [UInt8] {
+    try await BlockingIO.run { try self.getSync(key, range: range) }
+  }
+
+  public func getFile(_ key: String, to target: String) async throws {
+    try await BlockingIO.run { try self.getFileSync(key, to: target) }
+  }
+
+  public func exists(_ key: String) async throws -> Bool {
+    try await BlockingIO.run { try self.existsSync(key) }
+  }
+
+  public func list(prefix: String) async throws -> [RemoteObjectInfo] {
+    try await BlockingIO.run { try self.listSync(prefix: prefix) }
+  }
+
+  public func delete(_ key: String) async throws {
+    try await BlockingIO.run { try self.deleteSync(key) }
+  }
+
   private func path(for key: String) throws -> String {
     try RemoteKey.validate(key)
     return root + "/" + key
   }
 
-  public func put(_ key: String, data: [UInt8]) async throws {
+  private func putSync(_ key: String, data: [UInt8]) throws {
     let writer = try FileIO.AtomicWriter(finalPath: try path(for: key))
     try writer.write(data)
     try writer.commit()
   }
 
-  public func putFile(_ key: String, from source: String) async throws {
+  private func putFileSync(_ key: String, from source: String) throws {
     let target = try path(for: key)
     let fd = try FileIO.openRead(source)
     defer { close(fd) }
@@ -62,7 +94,7 @@ public struct LocalBackend: RemoteBackend {
     return fd
   }
 
-  public func get(_ key: String) async throws -> [UInt8] {
+  private func getSync(_ key: String) throws -> [UInt8] {
     let fd = try openObject(key)
     defer { close(fd) }
     let file = root + "/" + key
@@ -70,7 +102,7 @@ public struct LocalBackend: RemoteBackend {
     return try FileIO.pread(fd: fd, path: file, offset: 0, count: Int(size))
   }
 
-  public func get(_ key: String, range: Range<Int64>) async throws -> [UInt8] {
+  private func getSync(_ key: String, range: Range<Int64>) throws -> [UInt8] {
     let fd = try openObject(key)
     defer { close(fd) }
     if range.isEmpty { return [] }
@@ -83,7 +115,7 @@ public struct LocalBackend: RemoteBackend {
     return try FileIO.pread(fd: fd, path: file, offset: range.lowerBound, count: Int(end - range.lowerBound))
   }
 
-  public func getFile(_ key: String, to target: String) async throws {
+  private func getFileSync(_ key: String, to target: String) throws {
     let fd = try openObject(key)
     defer { close(fd) }
     let file = root + "/" + key
@@ -98,13 +130,13 @@ public struct LocalBackend: RemoteBackend {
     try writer.commit()
   }
 
-  public func exists(_ key: String) async throws -> Bool {
+  private func existsSync(_ key: String) throws -> Bool {
     var st = stat()
     if stat(try path(for: key), &st) != 0 { return false }
     return (st.st_mode & S_IFMT) == S_IFREG
   }
 
-  public func list(prefix: String) async throws -> [RemoteObjectInfo] {
+  private func listSync(prefix: String) throws -> [RemoteObjectInfo] {
     try RemoteKey.validatePrefix(prefix)
     // Walk only the deepest directory the prefix names, not the whole tree.
     var directoryPart = ""
@@ -142,7 +174,7 @@ public struct LocalBackend: RemoteBackend {
     }
   }
 
-  public func delete(_ key: String) async throws {
+  private func deleteSync(_ key: String) throws {
     let file = try path(for: key)
     if unlink(file) != 0 && errno != ENOENT && errno != ENOTDIR {
       throw RemoteError.io(path: file, detail: FileIO.errorText())

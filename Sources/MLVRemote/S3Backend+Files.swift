@@ -13,7 +13,7 @@ extension S3Backend {
     defer { close(fd) }
     let size = try FileIO.size(fd: fd, path: path)
     if size <= multipartThreshold {
-      let bytes = try FileIO.pread(fd: fd, path: path, offset: 0, count: Int(size))
+      let bytes = try await BlockingIO.run { try FileIO.pread(fd: fd, path: path, offset: 0, count: Int(size)) }
       try await put(key, data: bytes)
       return
     }
@@ -42,7 +42,9 @@ extension S3Backend {
           group.addTask {
             let offset = Int64(index) * Int64(self.partSize)
             let length = Int(min(Int64(self.partSize), size - offset))
-            let bytes = try FileIO.pread(fd: fd, path: path, offset: offset, count: length)
+            let bytes = try await BlockingIO.run {
+              try FileIO.pread(fd: fd, path: path, offset: offset, count: length)
+            }
             if bytes.count != length {
               throw RemoteError.io(path: path, detail: "file shrank while uploading")
             }
@@ -123,10 +125,11 @@ extension S3Backend {
         throw RemoteError.invalidResponse(detail: "empty range answer for \(key) at offset \(offset)")
       }
       etag = etag ?? response.header("etag")
-      try writer.write(response.body)
-      offset += Int64(response.body.count)
+      let chunk = response.body
+      try await BlockingIO.run { try writer.write(chunk) }
+      offset += Int64(chunk.count)
     }
-    try writer.commit()
+    try await BlockingIO.run { try writer.commit() }
   }
 
   /// The total from `bytes 0-99/1234`.

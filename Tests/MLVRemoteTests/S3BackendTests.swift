@@ -174,7 +174,9 @@ struct S3BackendOfflineTests {
       }
       #expect(endpoint == "http://127.0.0.1:\(port)")
     }
-    #expect(Date().timeIntervalSince(start) < 5)
+    // Three refused connections take milliseconds; the bound is loose because the other
+    // suites run in parallel on a small machine. It fails if retries were unbounded or slow.
+    #expect(Date().timeIntervalSince(start) < 10)
   }
 
   @Test func virtualHostStyleAddressesTheBucketByHost() {
