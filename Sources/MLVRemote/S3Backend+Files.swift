@@ -32,7 +32,9 @@ extension S3Backend {
       throw RemoteError.invalidResponse(detail: "CreateMultipartUpload answer has no UploadId")
     }
     do {
-      let partCount = Int((size + Int64(partSize) - 1) / Int64(partSize))
+      // S3 allows at most 10,000 parts: grow the parts for files beyond partSize x 10,000.
+      let partLength = max(Int64(partSize), (size + 9_999) / 10_000)
+      let partCount = Int((size + partLength - 1) / partLength)
       var etags = [String](repeating: "", count: partCount)
       try await withThrowingTaskGroup(of: (Int, String).self) { group in
         var next = 0
@@ -40,8 +42,8 @@ extension S3Backend {
           let index = next
           next += 1
           group.addTask {
-            let offset = Int64(index) * Int64(self.partSize)
-            let length = Int(min(Int64(self.partSize), size - offset))
+            let offset = Int64(index) * partLength
+            let length = Int(min(partLength, size - offset))
             let bytes = try await BlockingIO.run {
               try FileIO.pread(fd: fd, path: path, offset: offset, count: length)
             }

@@ -30,8 +30,8 @@ public final class S3Backend: RemoteBackend, @unchecked Sendable {
     self.region = region
     self.pathStyle = pathStyle
     self.multipartThreshold = max(1, multipartThreshold)
-    // S3 allows at most 10,000 parts; 16 MiB parts cover 156 GiB, callers with bigger
-    // files raise partSize.
+    // 16 MiB parts cover 156 GiB within S3's 10,000-part limit; bigger files get bigger
+    // parts automatically (see multipartUpload).
     self.partSize = max(1, partSize)
     self.partParallelism = max(1, partParallelism)
     self.downloadChunkSize = max(1, downloadChunkSize)
