@@ -5,6 +5,8 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
   /// The credentials were rejected (unknown key id, wrong secret, or no permission).
   case accessDenied(remote: String, detail: String)
   case noSuchBucket(bucket: String)
+  /// The bucket lives in another region than the one requests were signed for.
+  case wrongRegion(bucket: String, region: String)
   /// No HTTP answer at all after every retry (connection refused, DNS, timeout).
   case unreachable(endpoint: String, underlying: String)
   /// Any other error answer from the server, with S3's error code and message when it sent them.
@@ -28,6 +30,8 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
       return "access denied to \(remote): \(detail) (check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile in ~/.aws/credentials)"
     case .noSuchBucket(let bucket):
       return "bucket does not exist: \(bucket)"
+    case .wrongRegion(let bucket, let region):
+      return "bucket \(bucket) is in region \(region); set AWS_REGION=\(region) or the remote's region"
     case .unreachable(let endpoint, let underlying):
       return "cannot reach \(endpoint): \(underlying)"
     case .http(let status, let code, let message, let key):

@@ -94,6 +94,14 @@ public final class S3Backend: RemoteBackend, @unchecked Sendable {
     let body = S3ErrorBody(response.body)
     let code = body?.code ?? ""
     let message = body?.message ?? ""
+    // AWS names the bucket's real region in a header (redirects, HEAD) or in the body.
+    let bucketRegion = response.header("x-amz-bucket-region") ?? body?.region
+    if let bucketRegion, bucketRegion != region,
+      ["PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException", ""].contains(code),
+      [301, 400, 403].contains(response.status)
+    {
+      return .wrongRegion(bucket: location.bucket, region: bucketRegion)
+    }
     switch code {
     case "NoSuchKey":
       return .notFound(key: key ?? "")

@@ -68,6 +68,8 @@ struct S3ErrorBody {
   let code: String
   let message: String
   let bucket: String?
+  /// The bucket's region, in AuthorizationHeaderMalformed answers.
+  let region: String?
 
   init?(_ body: [UInt8]) {
     guard !body.isEmpty, let document = S3XMLDocument.parse(body) else { return nil }
@@ -81,5 +83,6 @@ struct S3ErrorBody {
     code = document.values[base + "Code"] ?? ""
     message = document.values[base + "Message"] ?? ""
     bucket = document.values[base + "BucketName"]
+    region = document.values[base + "Region"]
   }
 }

@@ -216,6 +216,15 @@ struct S3BackendOfflineTests {
         == .http(status: 400, code: "InvalidArgument", message: "bad thing", key: "k"))
     #expect(
       backend.error(for: S3Response(status: 404, headers: [:], body: []), key: "k") == .notFound(key: "k"))
+    let malformed = Array(
+      "<Error><Code>AuthorizationHeaderMalformed</Code><Message>m</Message><Region>eu-north-1</Region></Error>".utf8)
+    #expect(
+      backend.error(for: S3Response(status: 400, headers: [:], body: malformed), key: "k")
+        == .wrongRegion(bucket: "bkt", region: "eu-north-1"))
+    #expect(
+      backend.error(
+        for: S3Response(status: 301, headers: ["x-amz-bucket-region": "ap-east-1"], body: []), key: "k")
+        == .wrongRegion(bucket: "bkt", region: "ap-east-1"))
     #expect(
       backend.error(for: S3Response(status: 502, headers: [:], body: Array("<html>".utf8)), key: nil)
         == .http(status: 502, code: "", message: "", key: nil))
