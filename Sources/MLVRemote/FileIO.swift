@@ -78,9 +78,11 @@ enum FileIO {
     let finalPath: String
     let temporaryPath: String
     private var fd: Int32
+    private let fsyncEnabled: Bool
 
-    init(finalPath: String) throws {
+    init(finalPath: String, fsync: Bool = true) throws {
       self.finalPath = finalPath
+      fsyncEnabled = fsync
       let directory = FileIO.directoryOf(finalPath)
       try FileIO.makeDirectories(directory)
       temporaryPath = directory + "/" + RemoteKey.temporaryPrefix + UUID().uuidString
@@ -97,7 +99,9 @@ enum FileIO {
     }
 
     func commit() throws {
-      if fsync(fd) != 0 { throw RemoteError.io(path: temporaryPath, detail: FileIO.errorText()) }
+      if fsyncEnabled && fsync(fd) != 0 {
+        throw RemoteError.io(path: temporaryPath, detail: FileIO.errorText())
+      }
       close(fd)
       fd = -1
       if rename(temporaryPath, finalPath) != 0 {
@@ -106,10 +110,12 @@ enum FileIO {
         throw RemoteError.io(path: finalPath, detail: text)
       }
       // Persist the directory entry too, or a crash could forget the rename.
-      let dirFD = open(FileIO.directoryOf(finalPath), O_RDONLY | O_CLOEXEC)
-      if dirFD >= 0 {
-        fsync(dirFD)
-        close(dirFD)
+      if fsyncEnabled {
+        let dirFD = open(FileIO.directoryOf(finalPath), O_RDONLY | O_CLOEXEC)
+        if dirFD >= 0 {
+          fsync(dirFD)
+          close(dirFD)
+        }
       }
     }
 

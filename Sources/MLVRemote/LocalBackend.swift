@@ -10,8 +10,12 @@ import Foundation
 /// partial object.
 public struct LocalBackend: RemoteBackend {
   public let root: String
+  /// Whether writes are fsynced before the rename; off with MLV_FSYNC=0, as in the store
+  /// (docs/design.md, "Durability"): the rename still keeps readers from partial objects.
+  public let fsync: Bool
 
-  public init(root: String) {
+  public init(root: String, fsync: Bool = ProcessInfo.processInfo.environment["MLV_FSYNC"] != "0") {
+    self.fsync = fsync
     // Trailing slashes would double up when keys are appended.
     var trimmed = root
     while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
@@ -58,7 +62,7 @@ public struct LocalBackend: RemoteBackend {
   }
 
   private func putSync(_ key: String, data: [UInt8]) throws {
-    let writer = try FileIO.AtomicWriter(finalPath: try path(for: key))
+    let writer = try FileIO.AtomicWriter(finalPath: try path(for: key), fsync: fsync)
     try writer.write(data)
     try writer.commit()
   }
@@ -67,7 +71,7 @@ public struct LocalBackend: RemoteBackend {
     let target = try path(for: key)
     let fd = try FileIO.openRead(source)
     defer { close(fd) }
-    let writer = try FileIO.AtomicWriter(finalPath: target)
+    let writer = try FileIO.AtomicWriter(finalPath: target, fsync: fsync)
     var offset: Int64 = 0
     let chunk = 4 << 20
     while true {
@@ -119,7 +123,7 @@ public struct LocalBackend: RemoteBackend {
     let fd = try openObject(key)
     defer { close(fd) }
     let file = root + "/" + key
-    let writer = try FileIO.AtomicWriter(finalPath: target)
+    let writer = try FileIO.AtomicWriter(finalPath: target, fsync: fsync)
     var offset: Int64 = 0
     while true {
       let bytes = try FileIO.pread(fd: fd, path: file, offset: offset, count: 4 << 20)

@@ -25,19 +25,36 @@ final class MotoServer: @unchecked Sendable {
     var description: String {
       switch self {
       case .notInstalled:
-        return "moto_server not found on PATH: the S3 tests need it (pip install 'moto[server]', "
-          + "or scripts/s3-test-server.sh install)"
+        return "moto_server not found on PATH (nor python3 -m moto.server): the S3 tests need it; "
+          + "install it with pip install 'moto[server]' or scripts/s3-test-server.sh install"
       case .didNotStart(let log):
         return "moto_server did not answer within 30 s; its log:\n\(log)"
       }
     }
   }
 
-  static func executable() -> String? {
+  /// The command that runs moto's server: `moto_server` on PATH, else `python3 -m
+  /// moto.server` (pip may have put the script in a directory that is not on PATH).
+  static func command() -> [String]? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    var pythons: [String] = []
     for directory in path.split(separator: ":") {
-      let candidate = "\(directory)/moto_server"
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      if FileManager.default.isExecutableFile(atPath: "\(directory)/moto_server") {
+        return ["\(directory)/moto_server"]
+      }
+      if FileManager.default.isExecutableFile(atPath: "\(directory)/python3") {
+        pythons.append("\(directory)/python3")
+      }
+    }
+    for python in pythons {
+      let probe = Process()
+      probe.executableURL = URL(fileURLWithPath: python)
+      probe.arguments = ["-c", "import moto.server"]
+      probe.standardOutput = FileHandle.nullDevice
+      probe.standardError = FileHandle.nullDevice
+      guard (try? probe.run()) != nil else { continue }
+      probe.waitUntilExit()
+      if probe.terminationStatus == 0 { return [python, "-m", "moto.server"] }
     }
     return nil
   }
@@ -45,7 +62,7 @@ final class MotoServer: @unchecked Sendable {
   /// Starts moto_server with extra environment (e.g. INITIAL_NO_AUTH_ACTION_COUNT) and
   /// waits until it accepts connections.
   static func start(environment extra: [String: String] = [:]) async throws -> MotoServer {
-    guard let moto = executable() else { throw Failure.notInstalled }
+    guard let moto = command() else { throw Failure.notInstalled }
     let port = try freePort()
     let server = try MotoServer(moto: moto, port: port, environment: extra)
     let deadline = Date().addingTimeInterval(30)
@@ -59,7 +76,7 @@ final class MotoServer: @unchecked Sendable {
     throw Failure.didNotStart(log: log)
   }
 
-  private init(moto: String, port: Int, environment extra: [String: String]) throws {
+  private init(moto: [String], port: Int, environment extra: [String: String]) throws {
     self.port = port
     endpoint = URL(string: "http://127.0.0.1:\(port)")!
     let base = NSTemporaryDirectory() + "moto-\(port)-\(UUID().uuidString)"
@@ -71,9 +88,10 @@ final class MotoServer: @unchecked Sendable {
     // SIGKILL because the test harness may leave SIGTERM ignored in its children.
     process.arguments = [
       "-c",
-      "\"$0\" -H 127.0.0.1 -p \(port) >\"$1\" 2>&1 & child=$!; echo $child >\"$2\"; read _; kill -9 $child; wait $child",
-      moto, logPath, pidPath,
-    ]
+      "log=$1; pidfile=$2; shift 2; \"$@\" -H 127.0.0.1 -p \(port) >\"$log\" 2>&1 & child=$!; "
+        + "echo $child >\"$pidfile\"; read _; kill -9 $child; wait $child",
+      "sh", logPath, pidPath,
+    ] + moto
     var environment = ProcessInfo.processInfo.environment
     for (name, value) in extra { environment[name] = value }
     process.environment = environment
