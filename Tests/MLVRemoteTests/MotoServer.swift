@@ -1,5 +1,9 @@
 #if canImport(Glibc)
   import Glibc
+  let streamSocket = Int32(SOCK_STREAM.rawValue)
+#elseif canImport(Darwin)
+  import Darwin
+  let streamSocket = SOCK_STREAM
 #endif
 import Foundation
 import Testing
@@ -121,7 +125,7 @@ final class MotoServer: @unchecked Sendable {
 
   /// Asks the kernel for an unused loopback port.
   static func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, streamSocket, 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -138,7 +142,7 @@ final class MotoServer: @unchecked Sendable {
   }
 
   static func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, streamSocket, 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)

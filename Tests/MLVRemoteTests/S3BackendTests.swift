@@ -147,6 +147,24 @@ struct S3BackendTests {
     await #expect(throws: RemoteError.noSuchBucket(bucket: bucket)) { try await backend.list(prefix: "") }
   }
 
+  /// The way mlv builds a backend from a remote URL: settings from the environment.
+  @Test func backendFromURLAndEnvironment() async throws {
+    let created = try await makeS3Backend()
+    let home = try TemporaryDirectory()
+    defer { home.cleanup() }
+    let backend = try S3Backend(
+      url: "s3://\(created.location.bucket)/datasets/v1",
+      environment: [
+        "AWS_ACCESS_KEY_ID": "AKIDFROMENV", "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_ENDPOINT_URL": try currentServer().endpoint.absoluteString,
+      ],
+      homeDirectory: home.path)
+    #expect(backend.displayName == "s3://\(created.location.bucket)/datasets/v1")
+    #expect(backend.region == "us-east-1")
+    try await backend.put("index/x.idx", data: [4, 2])
+    #expect(try await created.get("datasets/v1/index/x.idx") == [4, 2])
+  }
+
   @Test func hostileKeysNeverReachTheServer() async throws {
     let backend = try await makeS3Backend()
     for key in ["", "/abs", "a/../b", "a//b", "./x"] {
