@@ -1,0 +1,57 @@
+/// Every failure of the remote layer, with enough context to act on it.
+public enum RemoteError: Error, CustomStringConvertible, Equatable {
+  /// The object does not exist.
+  case notFound(key: String)
+  /// The credentials were rejected (unknown key id, wrong secret, or no permission).
+  case accessDenied(remote: String, detail: String)
+  case noSuchBucket(bucket: String)
+  /// The bucket lives in another region than the one requests were signed for.
+  case wrongRegion(bucket: String, region: String)
+  /// No HTTP answer at all after every retry (connection refused, DNS, timeout).
+  case unreachable(endpoint: String, underlying: String)
+  /// Any other error answer from the server, with S3's error code and message when it sent them.
+  case http(status: Int, code: String, message: String, key: String?)
+  /// A key that could escape the remote's root or name nothing.
+  case invalidKey(key: String, reason: String)
+  case invalidRange(key: String, range: Range<Int64>)
+  case invalidLocation(url: String, reason: String)
+  /// No credentials in the environment or the shared credentials file.
+  case missingCredentials(detail: String)
+  /// A response we could not make sense of (malformed XML, missing ETag...).
+  case invalidResponse(detail: String)
+  /// A local file-system failure (the local backend, or the file given to putFile/getFile).
+  case io(path: String, detail: String)
+
+  public var description: String {
+    switch self {
+    case .notFound(let key):
+      return "object not found: \(key)"
+    case .accessDenied(let remote, let detail):
+      return "access denied to \(remote): \(detail) (check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile in ~/.aws/credentials)"
+    case .noSuchBucket(let bucket):
+      return "bucket does not exist: \(bucket)"
+    case .wrongRegion(let bucket, let region):
+      return "bucket \(bucket) is in region \(region); set AWS_REGION=\(region) or the remote's region"
+    case .unreachable(let endpoint, let underlying):
+      return "cannot reach \(endpoint): \(underlying)"
+    case .http(let status, let code, let message, let key):
+      var text = "server answered \(status)"
+      if !code.isEmpty { text += " \(code)" }
+      if !message.isEmpty { text += ": \(message)" }
+      if let key { text += " (key \(key))" }
+      return text
+    case .invalidKey(let key, let reason):
+      return "invalid remote key \"\(key)\": \(reason)"
+    case .invalidRange(let key, let range):
+      return "range \(range.lowerBound)..<\(range.upperBound) is outside object \(key)"
+    case .invalidLocation(let url, let reason):
+      return "invalid remote location \"\(url)\": \(reason)"
+    case .missingCredentials(let detail):
+      return "no aws credentials found: \(detail)"
+    case .invalidResponse(let detail):
+      return "unexpected response from server: \(detail)"
+    case .io(let path, let detail):
+      return "\(path): \(detail)"
+    }
+  }
+}

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Foundation
+
+/// File transfers: multipart upload for large files, chunked ranged download.
+extension S3Backend {
+  public func putFile(_ key: String, from path: String) async throws {
+    try RemoteKey.validate(key)
+    let fd = try FileIO.openRead(path)
+    defer { close(fd) }
+    let size = try FileIO.size(fd: fd, path: path)
+    if size <= multipartThreshold {
+      let bytes = try await BlockingIO.run { try FileIO.pread(fd: fd, path: path, offset: 0, count: Int(size)) }
+      try await put(key, data: bytes)
+      return
+    }
+    try await multipartUpload(key, fd: fd, path: path, size: size)
+  }
+
+  /// CreateMultipartUpload, then UploadPart with at most `partParallelism` parts in flight
+  /// (memory stays at parallelism x partSize), then CompleteMultipartUpload. Any failure
+  /// aborts the upload so the server drops the stored parts (they cost storage otherwise).
+  func multipartUpload(_ key: String, fd: Int32, path: String, size: Int64) async throws {
+    let created = try await requestOK(
+      "POST", key: key, query: [("uploads", "")], headers: ["content-type": "application/octet-stream"])
+    guard let document = S3XMLDocument.parse(created.body),
+      let uploadID = document.values["UploadId"], !uploadID.isEmpty
+    else {
+      throw RemoteError.invalidResponse(detail: "CreateMultipartUpload answer has no UploadId")
+    }
+    do {
+      // S3 allows at most 10,000 parts: grow the parts for files beyond partSize x 10,000.
+      let partLength = max(Int64(partSize), (size + 9_999) / 10_000)
+      let partCount = Int((size + partLength - 1) / partLength)
+      var etags = [String](repeating: "", count: partCount)
+      try await withThrowingTaskGroup(of: (Int, String).self) { group in
+        var next = 0
+        func addPart() {
+          let index = next
+          next += 1
+          group.addTask {
+            let offset = Int64(index) * partLength
+            let length = Int(min(partLength, size - offset))
+            let bytes = try await BlockingIO.run {
+              try FileIO.pread(fd: fd, path: path, offset: offset, count: length)
+            }
+            if bytes.count != length {
+              throw RemoteError.io(path: path, detail: "file shrank while uploading")
+            }
+            let response = try await self.requestOK(
+              "PUT", key: key, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)], body: bytes)
+            guard let etag = response.header("etag"), !etag.isEmpty else {
+              throw RemoteError.invalidResponse(detail: "UploadPart \(index + 1) answer has no ETag")
+            }
+            return (index, etag)
+          }
+        }
+        while next < min(partCount, partParallelism) { addPart() }
+        while let (index, etag) = try await group.next() {
+          etags[index] = etag
+          if next < partCount { addPart() }
+        }
+      }
+      var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      for (index, etag) in etags.enumerated() {
+        xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(Self.xmlEscape(etag))</ETag></Part>"
+      }
+      xml += "</CompleteMultipartUpload>"
+      let completed = try await requestOK(
+        "POST", key: key, query: [("uploadId", uploadID)],
+        // An explicit type: HTTP clients default POST bodies to form encoding, which some
+        // servers (moto) then parse as a form and hand an empty body to S3.
+        headers: ["content-type": "application/xml"], body: Array(xml.utf8))
+      // CompleteMultipartUpload can fail after answering 200: the error is in the body.
+      if let failure = S3ErrorBody(completed.body) {
+        throw RemoteError.http(status: completed.status, code: failure.code, message: failure.message, key: key)
+      }
+    } catch {
+      _ = try? await request("DELETE", key: key, query: [("uploadId", uploadID)])
+      throw error
+    }
+  }
+
+  static func xmlEscape(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+  }
+
+  /// Downloads in ranged GETs of `downloadChunkSize`, appending each to a temporary file next
+  /// to `path` that is renamed into place at the end; memory holds one chunk at a time. The
+  /// first answer's ETag is sent as If-Match with the later ranges, so an object replaced
+  /// mid-download fails instead of producing a mix of two versions.
+  public func getFile(_ key: String, to path: String) async throws {
+    try RemoteKey.validate(key)
+    let writer = try FileIO.AtomicWriter(finalPath: path)
+    var offset: Int64 = 0
+    var total: Int64?
+    var etag: String?
+    while offset < (total ?? Int64.max) {
+      var headers = ["range": "bytes=\(offset)-\(offset + Int64(downloadChunkSize) - 1)"]
+      if let etag { headers["if-match"] = etag }
+      let response = try await request("GET", key: key, headers: headers)
+      switch response.status {
+      case 206:
+        guard let contentRange = response.header("content-range"),
+          let size = Self.totalSize(contentRange: contentRange)
+        else {
+          throw RemoteError.invalidResponse(detail: "ranged GET of \(key) has no usable Content-Range")
+        }
+        total = size
+      case 200 where offset == 0:
+        // The server ignored Range and sent the whole object.
+        total = offset + Int64(response.body.count)
+      case 416 where offset == 0:
+        // Ranges on an empty object are unsatisfiable; fetch it plainly.
+        let whole = try await requestOK("GET", key: key)
+        try writer.write(whole.body)
+        try writer.commit()
+        return
+      default:
+        throw error(for: response, key: key)
+      }
+      if response.body.isEmpty && offset < (total ?? 0) {
+        throw RemoteError.invalidResponse(detail: "empty range answer for \(key) at offset \(offset)")
+      }
+      etag = etag ?? response.header("etag")
+      let chunk = response.body
+      try await BlockingIO.run { try writer.write(chunk) }
+      offset += Int64(chunk.count)
+    }
+    try await BlockingIO.run { try writer.commit() }
+  }
+
+  /// The total from `bytes 0-99/1234`.
+  static func totalSize(contentRange: String) -> Int64? {
+    guard let slash = contentRange.lastIndex(of: "/") else { return nil }
+    return Int64(contentRange[contentRange.index(after: slash)...].trimmingSpaces())
+  }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// A tiny flattening XML reader for S3's responses, which are shallow: it records every
+/// element's text by its path of element names ("ListBucketResult/Contents/Key"), and
+/// groups repeated elements (`Contents`) into records.
+final class S3XMLDocument: NSObject, XMLParserDelegate {
+  /// Text of top-level-ish leaf elements, by path below the root (first occurrence wins).
+  private(set) var values: [String: String] = [:]
+  /// For each repeated element name given at init, one dictionary per occurrence.
+  private(set) var records: [[String: String]] = []
+  private(set) var rootName: String?
+
+  private let recordElement: String?
+  private var stack: [String] = []
+  private var text = ""
+  private var current: [String: String]?
+
+  private init(recordElement: String?) {
+    self.recordElement = recordElement
+  }
+
+  /// Parses `data`; nil when it is not well-formed XML.
+  static func parse(_ data: [UInt8], recordElement: String? = nil) -> S3XMLDocument? {
+    let document = S3XMLDocument(recordElement: recordElement)
+    let parser = XMLParser(data: Data(data))
+    parser.delegate = document
+    return parser.parse() ? document : nil
+  }
+
+  func parser(
+    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+  ) {
+    if rootName == nil { rootName = elementName }
+    stack.append(elementName)
+    text = ""
+    if elementName == recordElement && stack.count == 2 { current = [:] }
+  }
+
+  func parser(_ parser: XMLParser, foundCharacters string: String) {
+    text += string
+  }
+
+  func parser(
+    _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
+    qualifiedName qName: String?
+  ) {
+    if elementName == recordElement && stack.count == 2, let record = current {
+      records.append(record)
+      current = nil
+    } else if current != nil && stack.count > 2 {
+      current?[stack[2...].joined(separator: "/")] = text
+    } else if stack.count >= 2 {
+      let path = stack[1...].joined(separator: "/")
+      if values[path] == nil { values[path] = text }
+    }
+    stack.removeLast()
+    text = ""
+  }
+}
+
+/// The `<Error>` body S3 sends with a failed request.
+struct S3ErrorBody {
+  let code: String
+  let message: String
+  let bucket: String?
+  /// The bucket's region, in AuthorizationHeaderMalformed answers.
+  let region: String?
+
+  init?(_ body: [UInt8]) {
+    guard !body.isEmpty, let document = S3XMLDocument.parse(body) else { return nil }
+    // S3 answers `<Error>`; some S3-compatible servers wrap it in `<ErrorResponse>`.
+    let base: String
+    switch document.rootName {
+    case "Error": base = ""
+    case "ErrorResponse": base = "Error/"
+    default: return nil
+    }
+    code = document.values[base + "Code"] ?? ""
+    message = document.values[base + "Message"] ?? ""
+    bucket = document.values[base + "BucketName"]
+    region = document.values[base + "Region"]
+  }
+}
