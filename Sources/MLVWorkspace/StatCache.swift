@@ -52,7 +52,10 @@ public final class StatCache: @unchecked Sendable {
   private let lock = NSLock()
   private(set) var dirty = false
   static let magic: [UInt8] = Array("MLVSTAT1".utf8)
-  static let racyWindowNs: Int64 = 50_000_000
+  /// Longer than the coarsest kernel timestamp tick (10 ms at HZ=100).
+  static let racyWindowNs: Int64 = 20_000_000
+  /// The directory cache keys are relative to, for re-checking recent entries at save.
+  public var rootForRecheck: String?
 
   public init(path: String) {
     self.path = path
@@ -107,14 +110,34 @@ public final class StatCache: @unchecked Sendable {
   }
 
   /// Writes the cache (atomically; not fsynced: losing it costs only re-hashing).
+  ///
+  /// Racy-clean handling: a file whose mtime falls in the current timestamp tick could be
+  /// rewritten within that same tick without its mtime changing. Rather than dropping such
+  /// entries (which would make the next command re-hash a just-restored 1 GiB model), save
+  /// waits until the tick has passed (at most `racyWindowNs`, once per command) and keeps
+  /// only entries whose file still has the recorded stat.
   public func save() {
     lock.lock()
     defer { lock.unlock() }
     guard dirty else { return }
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    let now = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    let keep = entries.filter { now - $0.value.0.mtimeNs > Self.racyWindowNs && $0.key.utf8.count < 65536 }
+    func now() -> Int64 {
+      var ts = timespec()
+      clock_gettime(CLOCK_REALTIME, &ts)
+      return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+    let newest = entries.values.map { $0.0.mtimeNs }.max() ?? 0
+    let wait = newest + Self.racyWindowNs - now()
+    if wait > 0 { usleep(UInt32(min(wait, Self.racyWindowNs) / 1000)) }
+    let cutoff = now() - Self.racyWindowNs
+    var keep: [String: (FileStat, ObjectID)] = [:]
+    keep.reserveCapacity(entries.count)
+    for (name, value) in entries where name.utf8.count < 65536 {
+      if value.0.mtimeNs < cutoff {
+        keep[name] = value
+      } else if let root = rootForRecheck, FileStat.of(root + "/" + name) == value.0 {
+        keep[name] = value
+      }
+    }
     var out = Self.magic
     out.reserveCapacity(12 + keep.count * 110)
     func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }

@@ -37,6 +37,7 @@ public final class Workspace: @unchecked Sendable {
     self.store = try DiskStore(root: storeRoot ?? git.workdir + "/.mlv/store")
     try FS.makeDirectories(git.workdir + "/.mlv/state")
     self.statCache = StatCache(path: git.workdir + "/.mlv/state/stat-cache")
+    self.statCache.rootForRecheck = git.workdir
   }
 
   /// Opens the repository containing `cwd`.
