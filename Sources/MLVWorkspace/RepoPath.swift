@@ -12,16 +12,33 @@ public enum RepoPath {
   /// Checks a '/'-separated relative path: not empty, not absolute, no '.', '..' or empty
   /// components, no NUL or control characters, and no `.git` / `.mlv` component.
   public static func validate(_ path: String, context: String) throws {
-    func bad(_ why: String) -> WorkspaceError { .forbiddenPath(context, reason: why) }
-    guard !path.isEmpty else { throw bad("empty path") }
-    guard !path.hasPrefix("/") else { throw bad("absolute path \(path) is not allowed") }
-    guard !path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { throw bad("path contains control characters") }
-    for component in path.split(separator: "/", omittingEmptySubsequences: false) {
-      switch component {
-      case "": throw bad("path \(path) has an empty component")
-      case ".", "..": throw bad("path \(path) contains '\(component)'")
-      case ".git", ".mlv": throw bad("path \(path) enters \(component)")
-      default: continue
+    try validateBytes(path, context: context)
+  }
+
+  /// Checked on the UTF-8 bytes in one pass: manifests hold tens of thousands of paths.
+  public static func validateBytes(_ path: String, context: String) throws {
+    var path = path
+    try path.withUTF8 { b in
+      func bad(_ why: String) -> WorkspaceError { .forbiddenPath(context, reason: why) }
+      guard !b.isEmpty else { throw bad("empty path") }
+      guard b[0] != UInt8(ascii: "/") else { throw bad("absolute path \(String(decoding: b, as: UTF8.self)) is not allowed") }
+      var start = 0
+      for i in 0...b.count {
+        if i < b.count {
+          let c = b[i]
+          if c < 0x20 || c == 0x7f { throw bad("path contains control characters") }
+          if c != UInt8(ascii: "/") { continue }
+        }
+        let comp = UnsafeBufferPointer(rebasing: b[start..<i])
+        switch comp.count {
+        case 0: throw bad("path \(String(decoding: b, as: UTF8.self)) has an empty component")
+        case 1 where comp[0] == UInt8(ascii: "."), 2 where comp[0] == UInt8(ascii: ".") && comp[1] == UInt8(ascii: "."):
+          throw bad("path \(String(decoding: b, as: UTF8.self)) contains '\(String(decoding: comp, as: UTF8.self))'")
+        case 4 where comp.elementsEqual(".git".utf8), 4 where comp.elementsEqual(".mlv".utf8):
+          throw bad("path \(String(decoding: b, as: UTF8.self)) enters \(String(decoding: comp, as: UTF8.self))")
+        default: break
+        }
+        start = i + 1
       }
     }
   }
