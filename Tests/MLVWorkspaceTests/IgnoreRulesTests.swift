@@ -60,25 +60,63 @@ import Testing
   }
 
   @Test func gitAgrees() throws {
+    let ignoredByGit = try Self.gitIgnored(Self.rules, Self.table)
+    let rules = IgnoreRules(text: Self.rules)
+    for (entry, _) in Self.table {
+      let path = entry.hasSuffix("/") ? String(entry.dropLast()) : entry
+      #expect(Self.effectivelyIgnored(rules, entry) == ignoredByGit.contains(path), "\(entry): git says \(ignoredByGit.contains(path))")
+    }
+  }
+
+  static let edgeRules = [
+    "x/a**b", "\\!bang", "m/n/", "*.[oa]", "[abc", "sp\\ ", "deep/**/x/**/y", "[a-]z", "[]]x", "*~",
+    "/dironly/", "k[!0-9]k",
+  ].joined(separator: "\n")
+
+  static let edgeTable: [(String, Bool)] = [
+    ("x/aqb", true), ("x/a/y/b", false), ("!bang", true), ("bang", false),
+    ("m/n/", true), ("k/m/n/", false), ("n/", false),
+    ("f.o", true), ("f.a", true), ("f.c", false), ("[abc", false),
+    ("sp ", true), ("sp", false),
+    ("deep/x/y", true), ("deep/1/x/2/y", true), ("deep/z", false),
+    ("az", true), ("-z", true), ("bz", false), ("]x", true),
+    ("file~", true), ("dironly/", true), ("sub/dironly/", false), ("dironly2", false),
+    ("kak", true), ("k1k", false),
+  ]
+
+  static let divergent: Set<String> = ["x/aqb", "x/a/y/b", "[abc"]
+
+  /// Runs `git check-ignore --no-index` over `table` (creating each entry) with `rules`.
+  static func gitIgnored(_ rules: String, _ table: [(String, Bool)]) throws -> Set<String> {
     let dir = makeTempDir("mlvignore")
     defer { removeTree(dir) }
     try git(["init", "-q"], in: dir)
-    try writeFile(dir + "/.gitignore", Self.rules + "\n")
-    // Real files and directories, so git knows which paths are directories.
-    for (entry, _) in Self.table {
+    try writeFile(dir + "/.gitignore", rules + "\n")
+    for (entry, _) in table {
       if entry.hasSuffix("/") {
         try FileManager.default.createDirectory(atPath: dir + "/" + entry, withIntermediateDirectories: true)
       } else {
         try writeFile(dir + "/" + entry, "x")
       }
     }
-    let paths = Self.table.map { $0.0.hasSuffix("/") ? String($0.0.dropLast()) : $0.0 }
+    let paths = table.map { $0.0.hasSuffix("/") ? String($0.0.dropLast()) : $0.0 }
     let out = try git(["check-ignore", "--no-index", "--"] + paths, in: dir, allowFailure: true)
-    let ignoredByGit = Set(out.output.split(separator: "\n").map(String.init))
-    let rules = IgnoreRules(text: Self.rules)
-    for (entry, _) in Self.table {
+    return Set(out.output.split(separator: "\n").map(String.init))
+  }
+
+  @Test func gitAgreesOnEdgeCases() throws {
+    let byGit = try Self.gitIgnored(Self.edgeRules, Self.edgeTable)
+    let rules = IgnoreRules(text: Self.edgeRules)
+    for (entry, expected) in Self.edgeTable {
       let path = entry.hasSuffix("/") ? String(entry.dropLast()) : entry
-      #expect(Self.effectivelyIgnored(rules, entry) == ignoredByGit.contains(path), "\(entry): git says \(ignoredByGit.contains(path))")
+      #expect(byGit.contains(path) == expected, "git on \(entry)")
+      if Self.divergent.contains(entry) {
+        withKnownIssue("bug: IgnoreRules treats a '**' that is not a whole component as '**' (git: as '*'), and an unterminated '[' as a literal (git: no match)") {
+          #expect(Self.effectivelyIgnored(rules, entry) == expected, "mlv on \(entry)")
+        }
+      } else {
+        #expect(Self.effectivelyIgnored(rules, entry) == expected, "mlv on \(entry)")
+      }
     }
   }
 

@@ -83,6 +83,15 @@ import Testing
     }
   }
 
+  @Test(.disabled("bug: StatCache.load reserves capacity for the file's claimed entry count; a damaged count (0xffffffff) aborts the process"))
+  func hugeClaimedCountDoesNotCrash() throws {
+    let dir = makeTempDir()
+    defer { removeTree(dir) }
+    try writeFile(dir + "/stat-cache", Array("MLVSTAT1".utf8) + [0xff, 0xff, 0xff, 0xff])
+    let cache = StatCache(path: dir + "/stat-cache")
+    #expect(cache.lookup("x", FileStat(size: 0, mtimeNs: 0, ctimeNs: 0, inode: 0, executable: false)) == nil)
+  }
+
   @Test func fileStatSeesOnlyRegularFiles() throws {
     let dir = makeTempDir()
     defer { removeTree(dir) }
