@@ -191,6 +191,47 @@ import Testing
     #expect(throws: StoreError.self) { try IndexFile(path: path, verifyChecksum: false) }
   }
 
+  @Test func implausibleLengthsInAnIndexEntryAreCorruptionNotAnAllocation() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    let data = randomBytes(1000, seed: 40)
+    let id = try store([data], in: try DiskStore(root: root))[0]
+    let path = try #require(try DiskStore(root: root).indexPaths().first)
+    var bytes = try readFile(path)
+    // Entry 0's storedLength (offset 40 in the entry), as a flipped high bit would leave it.
+    let entry = 16 + 32 + 1024
+    bytes.replaceSubrange((entry + 40)..<(entry + 44), with: [0x00, 0x00, 0x00, 0xf0])
+    try writeFile(path, bytes)
+    let start = Date()
+    let e = #expect(throws: StoreError.self) { try DiskStore(root: root).read(id) }
+    #expect(e?.objectID == id)
+    #expect(Date().timeIntervalSince(start) < 2)
+  }
+
+  @Test func concurrentPutsThroughOneWriter() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    let s = try DiskStore(root: root)
+    let w = s.makeWriter()
+    let objects = (0..<200).map { i in i % 2 == 0 ? randomBytes(2000 + i, seed: UInt64(500 + i)) : csvText(rows: 20 + i) }
+    let failures = NSLock()
+    var errors: [Error] = []
+    DispatchQueue.concurrentPerform(iterations: 4) { lane in
+      // Every lane puts every object: each must be stored exactly once.
+      for o in objects.shuffled() {
+        do { try w.put(ObjectID.hash(o), type: .chunk, bytes: o, compress: lane % 2 == 0) } catch {
+          failures.withLock { errors.append(error) }
+        }
+      }
+    }
+    try w.flush()
+    #expect(errors.isEmpty)
+    #expect(w.newBytes.objects == objects.count)
+    let reopened = try DiskStore(root: root)
+    #expect(try reopened.allRecords().count == objects.count)
+    for o in objects { #expect(try reopened.read(ObjectID.hash(o)) == o) }
+  }
+
   @Test func indexesAreMergedPastTheThreshold() throws {
     let root = makeTempDir()
     defer { removeTree(root) }
