@@ -60,6 +60,30 @@ import Testing
     }
   }
 
+  /// The pipelined path cuts blocks and carries the tail over; sizes at the block edges
+  /// must give exactly the cuts of the whole file in one buffer.
+  @Test(arguments: [
+    Ingester.smallFileLimit + 1, Ingester.blockSize - 1, Ingester.blockSize + 256 * 1024,
+    Ingester.blockSize + 256 * 1024 + 1,
+  ])
+  func pipelineCutsEqualWholeBufferCuts(size: Int) throws {
+    let env = try Env()
+    defer { removeTree(env.dir) }
+    // Long zero runs force max-size cuts, so block edges fall at awkward places.
+    var data = randomBytes(size, seed: UInt64(size))
+    data.replaceSubrange(1_000_000..<2_000_000, with: [UInt8](repeating: 0, count: 1_000_000))
+    let (result, _) = try ingest(try env.file("data", data), env)
+    let lengths = data.withUnsafeBytes { chunker.chunkLengths(of: $0) }
+    #expect(result.chunks.map { Int($0.length) } == lengths)
+    var offset = 0
+    var ids: [ObjectID] = []
+    for n in lengths {
+      ids.append(data.withUnsafeBytes { ObjectID.hash(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) })
+      offset += n
+    }
+    #expect(result.chunks.map(\.id) == ids)
+  }
+
   @Test func fileIDIsStableAndSecondIngestStoresNothing() throws {
     let env = try Env()
     defer { removeTree(env.dir) }

@@ -226,6 +226,22 @@ import Testing
     }
   }
 
+  @Test func reAddingUnchangedDataStoresNothingAndCommitSaysSo() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    try repo.write("data/a.bin", randomBytes(100_000, seed: 40))
+    let first = try repo.ws.add(["data"])
+    #expect(first.results[0].changed)
+    #expect(first.newBytes >= 100_000)
+    _ = try repo.ws.commit(message: "v1")
+    let again = try Workspace.open(cwd: repo.root).add(["data"])
+    #expect(!again.results[0].changed)
+    #expect(again.newBytes == 0)
+    #expect(again.results[0].pointer == first.results[0].pointer)
+    let e = #expect(throws: WorkspaceError.self) { _ = try repo.ws.commit(message: "nothing") }
+    if case .nothingToCommit = e {} else { Issue.record("expected nothingToCommit, got \(String(describing: e))") }
+  }
+
   @Test func addRefusesBadPaths() throws {
     let repo = try TestRepo()
     defer { repo.cleanup() }
