@@ -15,6 +15,7 @@ import Testing
     let v1 = randomBytes(6 * 1024 * 1024, seed: 30)
     var v2 = v1
     v2.replaceSubrange(2_000_000..<2_001_024, with: randomBytes(1024, seed: 31))
+    v2 += [1, 2, 3]  // a different size too, so no same-tick stat-cache hit can hide the edit
     try repo.write("model.bin", v1)
     _ = try ws.add(["model.bin"])
     _ = try ws.commit(message: "v1")
