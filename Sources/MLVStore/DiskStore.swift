@@ -98,8 +98,16 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
   /// Reads, decompresses and verifies one object. Every read goes through here: bytes
   /// that do not hash to their id never leave the store.
   static func readVerified(_ id: ObjectID, location l: ObjectLocation, file: POSIXFile) throws -> [UInt8] {
-    let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))
     func corrupt(_ why: String) -> StoreError { .corruptObject(id, location: file.path, reason: why) }
+    // Lengths come from an index that routine opens do not checksum: check them against
+    // the pack and zlib's maximum ratio (1032:1) before allocating, so a flipped high bit
+    // costs an error, not gigabytes of memory.
+    guard Int64(l.offset) + Int64(l.storedLength) <= (try file.size()) else { throw corrupt("pack is truncated") }
+    switch l.codec {
+    case .raw: guard l.rawLength == l.storedLength else { throw corrupt("raw lengths disagree") }
+    case .zlib: guard UInt64(l.rawLength) <= UInt64(l.storedLength) * 1032 + 64 else { throw corrupt("implausible raw length") }
+    }
+    let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))
     guard stored.count == Int(l.storedLength) else { throw corrupt("pack is truncated") }
     let raw: [UInt8]
     switch l.codec {

@@ -50,7 +50,9 @@ public struct FileList: Equatable, Sendable {
     guard bytes.count >= 16, Array(bytes[0..<8]) == magic else { throw bad("missing magic") }
     return try bytes.withUnsafeBytes { p in
       let count = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-      guard count >= 2, UInt64(bytes.count - 16) == count * 36 else { throw bad("length does not match \(count) chunks") }
+      // Compare by division: `count * 36` overflows (and traps) for a hostile count.
+      let body = UInt64(bytes.count - 16)
+      guard count >= 2, body % 36 == 0, body / 36 == count else { throw bad("length does not match \(count) chunks") }
       let chunks = (0..<Int(count)).map { i in
         Chunk(
           id: ObjectID(bytes: p.baseAddress! + 16 + i * 36),

@@ -111,36 +111,42 @@ public final class IndexFile: @unchecked Sendable {
       throw StoreError.io(path: path, operation: "mmap", errno: errno)
     }
     let p = UnsafeRawPointer(map)
+    // Validate everything the reader will index through before trusting any count: a
+    // damaged header must be an error, never a read past the mapping.
+    func fail(_ why: String) -> StoreError {
+      munmap(map, size)
+      return bad(why)
+    }
+    let magicOK = (0..<8).allSatisfy { p.load(fromByteOffset: $0, as: UInt8.self) == IndexFormat.magic[$0] }
+    guard magicOK else { throw fail("missing index magic") }
+    let packCount = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+    let count = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+    let fanoutOffset = IndexFormat.fanoutOffsetBase + packCount * 32
+    let entriesOffset = fanoutOffset + 256 * 4
+    guard entriesOffset + count * IndexFormat.entrySize + 32 == size else {
+      throw fail("size does not match \(packCount) packs and \(count) entries")
+    }
+    var previous = 0
+    for i in 0..<256 {
+      let f = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: fanoutOffset + i * 4, as: UInt32.self)))
+      guard f >= previous, f <= count else { throw fail("fan-out table is not monotonic") }
+      previous = f
+    }
+    guard previous == count else { throw fail("fan-out table does not add up") }
+    if verifyChecksum {
+      let actual = ObjectID.hash(UnsafeRawBufferPointer(start: p, count: size - 32))
+      guard actual == ObjectID(bytes: p + size - 32) else { throw fail("checksum mismatch") }
+    }
+    // Fully initialised only once valid: a throw after this point would run deinit, which
+    // unmaps, so the early exits above unmap themselves and nothing below may throw.
     self.path = path
     self.base = p
     self.length = size
-    let magicOK = (0..<8).allSatisfy { p.load(fromByteOffset: $0, as: UInt8.self) == IndexFormat.magic[$0] }
-    let packCount = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-    let count = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
     self.entryCount = count
-    self.fanoutOffset = IndexFormat.fanoutOffsetBase + packCount * 32
-    self.entriesOffset = fanoutOffset + 256 * 4
+    self.fanoutOffset = fanoutOffset
+    self.entriesOffset = entriesOffset
     self.packs = (0..<packCount).map { ObjectID(bytes: p + IndexFormat.fanoutOffsetBase + $0 * 32) }
     self.checksum = ObjectID(bytes: p + size - 32)
-    guard magicOK else {
-      munmap(map, size)
-      throw bad("missing index magic")
-    }
-    guard entriesOffset + count * IndexFormat.entrySize + 32 == size else {
-      munmap(map, size)
-      throw bad("size does not match \(packCount) packs and \(count) entries")
-    }
-    guard fanout(255) == count else {
-      munmap(map, size)
-      throw bad("fan-out table does not add up")
-    }
-    if verifyChecksum {
-      let actual = ObjectID.hash(UnsafeRawBufferPointer(start: p, count: size - 32))
-      guard actual == checksum else {
-        munmap(map, size)
-        throw bad("checksum mismatch")
-      }
-    }
   }
 
   deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }

@@ -29,9 +29,19 @@ final class PackWriter: ObjectWriter {
   init(store: DiskStore) { self.store = store }
 
   deinit {
-    // An abandoned writer (error path) leaves no temp files behind.
+    // An abandoned writer (error path) leaves no temp files behind, and its objects must
+    // leave `pending` too: otherwise the store would go on claiming them (and a retry's
+    // `put` would skip them as duplicates) with their bytes deleted.
+    var abandoned = current?.entries.map { $0.0.id } ?? []
     if let c = current { FS.remove(c.file.path) }
-    for s in sealed { FS.remove(s.tmp) }
+    for s in sealed {
+      FS.remove(s.tmp)
+      abandoned += s.entries.map { $0.0.id }
+    }
+    guard !abandoned.isEmpty else { return }
+    store.lock.lock()
+    for id in abandoned { store.pending[id] = nil }
+    store.lock.unlock()
   }
 
   var newBytes: (raw: Int64, stored: Int64, objects: Int) {

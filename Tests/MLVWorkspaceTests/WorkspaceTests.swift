@@ -1,0 +1,261 @@
+import Foundation
+import Testing
+
+@testable import MLVGit
+@testable import MLVStore
+@testable import MLVWorkspace
+
+/// Library-level end-to-end runs in real git repositories.
+@Suite struct WorkspaceTests {
+  @Test func initializeWritesConfigAndRefusesTwice() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    #expect(exists(repo.path(".mlv/config")))
+    #expect(exists(repo.path(".mlvignore")))
+    let staged = try git(["diff", "--cached", "--name-only"], in: repo.root).output
+    #expect(staged.split(separator: "\n").sorted() == [".mlv/.gitignore", ".mlv/config", ".mlvignore"])
+    #expect(throws: WorkspaceError.self) { _ = try Workspace.initialize(cwd: repo.root) }
+    let reopened = try Workspace.open(cwd: repo.root)
+    #expect(reopened.config == RepoConfig())
+  }
+
+  @Test func addStatusCommitCheckoutAndDiff() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    let ws = repo.ws
+    let big = randomBytes(300_000, seed: 1)
+    try repo.write("data/a.txt", "alpha\n")
+    try repo.write("data/b.bin", big)
+    try repo.write("data/sub/c.txt", "gamma\n")
+    try repo.write("model.bin", randomBytes(50_000, seed: 2))
+    let added = try ws.add(["data", "model.bin"])
+    #expect(added.results.map(\.path) == ["data", "model.bin"])
+    #expect(added.results[0].pointer.kind == .dir)
+    #expect(added.results[0].pointer.files == 3)
+    #expect(added.results[0].pointer.size == Int64(6 + big.count + 6))
+    #expect(added.results[1].pointer.kind == .file)
+    #expect(added.results[1].pointer.oid == ObjectID.hash(try repo.read("model.bin")))
+    // Pointers are staged, the data itself is git-ignored.
+    let staged = try git(["diff", "--cached", "--name-only"], in: repo.root).output
+    #expect(staged.contains("data.mlv") && staged.contains("model.bin.mlv") && staged.contains(".gitignore"))
+    #expect(try git(["check-ignore", "-q", "data/a.txt"], in: repo.root, allowFailure: true).status == 0)
+    #expect(try ws.status().allSatisfy(\.isClean))
+    let v1 = try ws.commit(message: "v1").commit
+    #expect(try ws.status().allSatisfy { $0.isClean && !$0.uncommitted })
+
+    // Modify, add and delete inside the directory (sizes change: no racy stat-cache hits).
+    try repo.write("data/a.txt", "alpha, changed\n")
+    try repo.write("data/new.txt", "new file\n")
+    try FileManager.default.removeItem(atPath: repo.path("data/sub/c.txt"))
+    let status = try ws.status()
+    let data = try #require(status.first { $0.path == "data" })
+    #expect(data.modified == ["a.txt"])
+    #expect(data.added == ["new.txt"])
+    #expect(data.deleted == ["sub/c.txt"])
+    #expect(!data.missing)
+    #expect(status.first { $0.path == "model.bin" }?.isClean == true)
+    #expect(try ws.status(filter: ["model.bin"]).map(\.path) == ["model.bin"])
+
+    // The workspace diff sees the same changes before they are added.
+    let wdiff = try ws.diff(from: .commit(v1, label: "v1"), to: .workspace, filter: ["data"])
+    #expect(wdiff.paths.map(\.path) == ["data"])
+    #expect(wdiff.totals.added == 1)
+    #expect(wdiff.totals.modified == 1)
+    #expect(wdiff.totals.removed == 1)
+
+    let (v2, readded) = try ws.commit(message: "v2")
+    #expect(readded.map(\.path) == ["data"])
+    #expect(try ws.status().allSatisfy(\.isClean))
+
+    let diff = try ws.diff(from: .commit(v1, label: "v1"), to: .commit(v2, label: "v2"), filter: [])
+    #expect(diff.paths.map(\.path) == ["data"])
+    let changes = diff.paths[0].changes.map { "\($0.change) \($0.path)" }
+    #expect(changes == ["modified data/a.txt", "added data/new.txt", "removed data/sub/c.txt"])
+    #expect(diff.paths[0].newBytes == Int64("alpha, changed\n".utf8.count + "new file\n".utf8.count))
+
+    let history = try ws.log("data")
+    #expect(history.map(\.commit.oid) == [v2, v1])
+
+    // Back to v1: exact bytes, the added file removed, the deleted one restored.
+    let summary = try ws.checkout(revision: "HEAD~1", paths: [], force: false)
+    #expect(summary.commit == v1)
+    #expect(try repo.read("data/a.txt") == Array("alpha\n".utf8))
+    #expect(try repo.read("data/sub/c.txt") == Array("gamma\n".utf8))
+    #expect(try repo.read("data/b.bin") == big)
+    #expect(!exists(repo.path("data/new.txt")))
+    #expect(try ws.status().allSatisfy(\.isClean))
+
+    // And forward again, by path only (HEAD stays at v1).
+    _ = try ws.checkout(revision: v2.hex, paths: ["data"], force: false)
+    #expect(try repo.read("data/a.txt") == Array("alpha, changed\n".utf8))
+    #expect(!exists(repo.path("data/sub/c.txt")))
+    #expect(!exists(repo.path("data/sub")))
+    #expect(try ws.git.head() == v1)
+  }
+
+  @Test func checkoutRefusesToLoseUnstoredContentUnlessForced() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    let ws = repo.ws
+    try repo.write("data/a.txt", "one\n")
+    try repo.write("data/keep.txt", "keep\n")
+    _ = try ws.add(["data"])
+    _ = try ws.commit(message: "v1")
+    try repo.write("data/a.txt", "two!\n")
+    _ = try ws.add(["data"])
+    let v2 = try ws.commit(message: "v2").commit
+    // Content that exists nowhere but in the workspace.
+    try repo.write("data/a.txt", "precious, unsaved\n")
+    try repo.write("data/extra.txt", "also unsaved\n")
+    let e = #expect(throws: WorkspaceError.self) { _ = try ws.checkout(revision: "HEAD~1", paths: [], force: false) }
+    if case .uncommittedChanges(let files) = e {
+      #expect(files == ["data/a.txt", "data/extra.txt"])
+    } else {
+      Issue.record("expected uncommittedChanges, got \(String(describing: e))")
+    }
+    // Nothing was touched: HEAD, the pointer and the data are as they were.
+    #expect(try repo.read("data/a.txt") == Array("precious, unsaved\n".utf8))
+    #expect(try ws.git.head() == v2)
+    let pe = #expect(throws: WorkspaceError.self) { _ = try ws.checkout(revision: "HEAD~1", paths: ["data"], force: false) }
+    if case .uncommittedChanges = pe {} else { Issue.record("expected uncommittedChanges, got \(String(describing: pe))") }
+
+    _ = try ws.checkout(revision: "HEAD~1", paths: [], force: true)
+    #expect(try repo.read("data/a.txt") == Array("one\n".utf8))
+    #expect(try repo.read("data/keep.txt") == Array("keep\n".utf8))
+    #expect(!exists(repo.path("data/extra.txt")))
+  }
+
+  @Test func addSkipsSymlinksAndHonoursMlvignore() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    let outside = makeTempDir("mlvoutside")
+    defer { removeTree(outside) }
+    try writeFile(outside + "/secret.txt", "outside the repository\n")
+    try repo.write("data/real.txt", "real\n")
+    try repo.write("data/scratch.tmp", "ignored by the default .mlvignore\n")
+    try repo.write("data/cache/blob", "ignored directory\n")
+    try repo.write("data/logs/run.log", "ignored log\n")
+    try repo.write("data/logs/keep.log", "re-included log\n")
+    try repo.write(".mlvignore", String(decoding: try repo.read(".mlvignore"), as: UTF8.self) + "cache/\n*.log\n!keep.log\n")
+    try FileManager.default.createSymbolicLink(atPath: repo.path("data/linkdir"), withDestinationPath: outside)
+    try FileManager.default.createSymbolicLink(atPath: repo.path("data/linkfile"), withDestinationPath: outside + "/secret.txt")
+    let progress = RecordingProgress()
+    repo.ws.progress = progress
+    let result = try repo.ws.add(["data"]).results[0]
+    #expect(result.skippedLinks.sorted() == ["linkdir", "linkfile"])
+    #expect(progress.warnings.count == 2)
+    #expect(progress.warnings.allSatisfy { $0.contains("symbolic link") })
+    let manifest = try repo.ws.loadManifest(result.pointer.oid)
+    #expect(manifest.entries.map(\.path) == ["logs/keep.log", "real.txt"])
+    // Nothing from outside was read into the store.
+    #expect(!repo.ws.store.contains(ObjectID.hash(Array("outside the repository\n".utf8))))
+    #expect(repo.ws.store.contains(ObjectID.hash(Array("real\n".utf8))))
+  }
+
+  @Test func walkerListsFilesAndSkipsLinks() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    try writeFile(root + "/d/a", "a")
+    try writeFile(root + "/d/e/b", "bb")
+    try writeFile(root + "/d/.git/config", "no")
+    try writeFile(root + "/d/x.tmp", "no")
+    try FileManager.default.createSymbolicLink(atPath: root + "/d/l", withDestinationPath: "/etc")
+    let listing = try DirectoryWalker(root: root, ignore: IgnoreRules(text: "*.tmp")).list("d")
+    #expect(listing.files.map(\.path).sorted() == ["a", "e/b"])
+    #expect(listing.files.first { $0.path == "e/b" }?.stat.size == 2)
+    #expect(listing.skippedLinks == ["l"])
+  }
+
+  @Test func walkerReportsNonUTF8Names() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    try writeFile(root + "/d/ok", "a")
+    let name: [UInt8] = Array((root + "/d/bad-").utf8) + [0xff, 0xfe, 0]
+    let fd = name.withUnsafeBufferPointer { p in
+      p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT, 0o644) }
+    }
+    #expect(fd >= 0)
+    close(fd)
+    let listing = try DirectoryWalker(root: root, ignore: .empty).list("d")
+    #expect(listing.files.map(\.path) == ["ok"])
+    // String(cString:) repairs the name, the lstat of the repaired name fails, and the file
+    // is skipped as "vanished": `mlv add` silently leaves it out of the dataset.
+    withKnownIssue("bug: DirectoryWalker drops files whose names are not UTF-8 without reporting them") {
+      #expect(listing.files.count + listing.skippedOther.count == 2)
+    }
+  }
+
+  @Test func controlCharacterInAFileNameDoesNotBreakTheRepository() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    try repo.write("data/ok.txt", "ok\n")
+    try repo.write("data/bad\nname.txt", "newline in the name\n")
+    // Add accepts the name and writes a manifest with "%0A" in it...
+    let added = try? repo.ws.add(["data"])
+    // ...which every later command must be able to read (or add must have refused).
+    withKnownIssue("bug: add stores names with control characters, then Manifest.decode rejects its own manifest") {
+      #expect(added == nil)
+      if added != nil { #expect(throws: Never.self) { _ = try repo.ws.status() } }
+    }
+  }
+
+  @Test func checkoutDoesNotDeleteUntrackedDataAtANewlyTrackedPath() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    let ws = repo.ws
+    try repo.write("data/a.txt", "v1\n")
+    _ = try ws.add(["data"])
+    _ = try ws.commit(message: "track data")
+    try git(["rm", "-q", "--cached", "data.mlv"], in: repo.root)
+    try FileManager.default.removeItem(atPath: repo.path("data.mlv"))
+    try repo.write("README", "untracked data now\n")
+    try git(["add", "README"], in: repo.root)
+    _ = try ws.commit(message: "stop tracking data")
+    #expect(try ws.trackedPaths().isEmpty)
+    // The user now keeps work in data/ that exists nowhere else.
+    try repo.write("data/precious.txt", "not in any store\n")
+    let result = Result { try ws.checkout(revision: "HEAD~1", paths: [], force: false) }
+    withKnownIssue("bug: checkout checks only paths tracked before it, so untracked data at a path the target tracks is deleted") {
+      if case .success = result {
+        #expect(exists(repo.path("data/precious.txt")))
+      } else if case .failure(let e) = result {
+        guard case WorkspaceError.uncommittedChanges(let files) = e else { throw e }
+        #expect(files == ["data/precious.txt"])
+        Issue.record("refused as it should: remove this known issue")
+      }
+    }
+  }
+
+  @Test func reAddingUnchangedDataStoresNothingAndCommitSaysSo() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    try repo.write("data/a.bin", randomBytes(100_000, seed: 40))
+    let first = try repo.ws.add(["data"])
+    #expect(first.results[0].changed)
+    #expect(first.newBytes >= 100_000)
+    _ = try repo.ws.commit(message: "v1")
+    let again = try Workspace.open(cwd: repo.root).add(["data"])
+    #expect(!again.results[0].changed)
+    #expect(again.newBytes == 0)
+    #expect(again.results[0].pointer == first.results[0].pointer)
+    let e = #expect(throws: WorkspaceError.self) { _ = try repo.ws.commit(message: "nothing") }
+    if case .nothingToCommit = e {} else { Issue.record("expected nothingToCommit, got \(String(describing: e))") }
+  }
+
+  @Test func addRefusesBadPaths() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    try repo.write("data/x", "x")
+    try repo.write("code.py", "print(1)\n")
+    try git(["add", "code.py"], in: repo.root)
+    #expect(throws: WorkspaceError.self) { _ = try repo.ws.add(["missing"]) }
+    #expect(throws: WorkspaceError.self) { _ = try repo.ws.add(["code.py"]) }
+    #expect(throws: WorkspaceError.self) { _ = try repo.ws.add([".mlvignore"]) }
+    #expect(throws: WorkspaceError.self) { _ = try repo.ws.add(["../outside"]) }
+    #expect(throws: WorkspaceError.self) { _ = try repo.ws.add([".git"]) }
+    _ = try repo.ws.add(["data"])
+    #expect(throws: WorkspaceError.self) { _ = try repo.ws.add(["data/x"]) }
+    try FileManager.default.createSymbolicLink(atPath: repo.path("link"), withDestinationPath: repo.path("data"))
+    #expect(throws: WorkspaceError.self) { _ = try repo.ws.add(["link"]) }
+  }
+}
