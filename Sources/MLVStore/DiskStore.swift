@@ -47,13 +47,17 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
 
   public func reloadIndexes() throws {
     var loaded: [IndexFile] = []
-    for path in indexPaths() {
-      do { loaded.append(try IndexFile(path: path, verifyChecksum: false)) } catch let e as StoreError {
-        // An index that vanished between listing and opening was merged by another
-        // process; anything else is real damage.
-        if case .io(_, _, let code) = e, code == ENOENT { continue }
-        throw e
+    // An index that vanishes between listing and opening was merged by another process
+    // (whose merged index may not have been listed yet): list again.
+    listing: for _ in 0..<5 {
+      loaded = []
+      for path in indexPaths() {
+        do { loaded.append(try IndexFile(path: path, verifyChecksum: false)) } catch let e as StoreError {
+          if case .io(_, _, let code) = e, code == ENOENT { continue listing }
+          throw e
+        }
       }
+      break
     }
     lock.lock()
     indexes = loaded

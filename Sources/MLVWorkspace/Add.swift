@@ -28,6 +28,9 @@ extension Workspace {
       for link in scanned.skippedLinks {
         progress.warn("skipping symbolic link \(p)/\(link) (mlv does not follow links)")
       }
+      for name in scanned.skippedOther {
+        progress.warn("skipping \(p)/\(name) (not a regular file, or a name that is not UTF-8 or holds control characters)")
+      }
       let pointer: Pointer
       switch scanned.kind {
       case .file:

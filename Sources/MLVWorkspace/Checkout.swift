@@ -43,7 +43,9 @@ extension Workspace {
       try git.stage(targets.keys.map { Pointer.pointerPath(forData: $0) }.sorted())
       summary.commit = commit
     } else {
-      let affected = before.filter { matches($0, paths) }
+      // Data at paths tracked before *or* by the target may be overwritten or removed.
+      let target = try revision.map { try trackedPaths(at: git.resolveCommit($0)) } ?? []
+      let affected = Set(before + target).filter { matches($0, paths) }.sorted()
       if !force { try ensureRecoverable(affected) }
       if let rev = revision { summary.commit = try git.checkout(rev, force: force) }
       for p in try trackedPaths() where matches(p, paths) {
@@ -147,7 +149,7 @@ extension Workspace {
       if Restorer.patchCost(current: old, target: new) <= e.size / 2 {
         try CheckoutJournal(self).record(rel, e)
         written = try restorer.patch(path: abs, current: old, target: new) { sink.advance($0) }
-        try CheckoutJournal(self).clear()
+        CheckoutJournal(self).clear(rel)
         if e.executable != prev.stat.executable { chmod(abs, e.executable ? 0o755 : 0o644) }
         if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
         return written

@@ -1,44 +1,55 @@
 import Foundation
 import MLVStore
 
-/// A redo log for in-place patches (docs/design.md, "Checkout journal"). Before a large file
-/// is patched in place, its path and target content are recorded durably; if the process
-/// dies mid-patch, the next mlv command that takes the lock rewrites the file completely
-/// from the store. Both versions are in the store, so no outcome loses data.
+/// A redo log for in-place patches (docs/design.md, "Checkout"). Before a large file is
+/// patched in place, its path and target content are recorded durably, one journal file per
+/// workspace file (two lanes may patch two files at once); if the process dies mid-patch, the
+/// next mlv command that takes the lock rewrites each journaled file completely from the
+/// store. Both versions are in the store, so no outcome loses data.
 struct CheckoutJournal {
   let workspace: Workspace
   init(_ workspace: Workspace) { self.workspace = workspace }
 
-  var path: String { workspace.stateDir + "/checkout-journal" }
+  var directory: String { workspace.stateDir + "/journal" }
+
+  func path(for rel: String) -> String { directory + "/" + ObjectID.hash(Array(rel.utf8)).hex }
 
   func record(_ rel: String, _ e: Manifest.Entry) throws {
+    try FS.makeDirectories(directory)
     let line = "\(e.oid.hex) \(e.size) \(e.executable ? "x" : "f") \(rel)\n"
-    try FS.atomicWrite(Array(line.utf8), to: path)
+    try FS.atomicWrite(Array(line.utf8), to: path(for: rel))
   }
 
-  func clear() throws { FS.remove(path) }
+  func clear(_ rel: String) { FS.remove(path(for: rel)) }
 
-  func pending() -> (rel: String, entry: Manifest.Entry)? {
-    guard let bytes = try? FS.readAll(path) else { return nil }
-    let text = String(decoding: bytes, as: UTF8.self)
-    let f = text.dropLast().split(separator: " ", maxSplits: 3)
-    guard f.count == 4, let oid = ObjectID(hex: f[0]), let size = Int64(f[1]),
-      (try? RepoPath.validate(String(f[3]), context: path)) != nil
-    else { return nil }
-    return (String(f[3]), Manifest.Entry(path: String(f[3]), size: size, oid: oid, executable: f[2] == "x"))
+  /// Every interrupted patch: (journal file, path, target).
+  func pending() -> [(file: String, rel: String, entry: Manifest.Entry?)] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return names.sorted().map { name in
+      let file = directory + "/" + name
+      guard let bytes = try? FS.readAll(file), bytes.last == 10 else { return (file, name, nil) }
+      let f = String(decoding: bytes.dropLast(), as: UTF8.self).split(separator: " ", maxSplits: 3)
+      guard f.count == 4, let oid = ObjectID(hex: f[0]), let size = Int64(f[1]),
+        (try? RepoPath.validate(String(f[3]), context: file)) != nil
+      else { return (file, name, nil) }
+      return (file, String(f[3]), Manifest.Entry(path: String(f[3]), size: size, oid: oid, executable: f[2] == "x"))
+    }
   }
 }
 
 extension Workspace {
   func recoverInterruptedCheckout() throws {
     let journal = CheckoutJournal(self)
-    guard FS.exists(journal.path) else { return }
-    if let (rel, e) = journal.pending() {
-      progress.warn("finishing an interrupted checkout of \(rel)")
-      try RepoPath.prepareParents(of: rel, root: root)
-      try Restorer(store: store, tmpDir: tmpDir).restore(id: e.oid, size: e.size, to: absolute(rel), executable: e.executable)
-      statCache.forget(prefix: rel)
+    for (file, rel, entry) in journal.pending() {
+      if let e = entry {
+        progress.warn("finishing an interrupted checkout of \(rel)")
+        try RepoPath.prepareParents(of: rel, root: root)
+        try Restorer(store: store, tmpDir: tmpDir).restore(id: e.oid, size: e.size, to: absolute(rel), executable: e.executable)
+        statCache.forget(prefix: rel)
+      } else {
+        progress.warn("ignoring an unreadable checkout journal entry \(file)")
+      }
+      FS.remove(file)
     }
-    try journal.clear()
   }
 }

@@ -42,8 +42,15 @@ public struct DirectoryWalker {
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+      let raw = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        Array(UnsafeBufferPointer(start: raw.bindMemory(to: UInt8.self).baseAddress!, count: strlen(raw.bindMemory(to: CChar.self).baseAddress!)))
+      }
+      // Names that are not UTF-8 or hold control characters cannot be written into a
+      // manifest or printed safely: they are reported, never silently dropped.
+      guard let name = String(validating: raw, as: UTF8.self), !raw.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
+        let shown = String(decoding: raw, as: UTF8.self).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : String($0) }.joined()
+        listing.skippedOther.append(prefix.isEmpty ? shown : prefix + "/" + shown)
+        continue
       }
       if name == "." || name == ".." { continue }
       names.append(name)

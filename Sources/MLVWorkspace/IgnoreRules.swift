@@ -15,8 +15,10 @@ public struct IgnoreRules: Sendable {
   public static let fileName = ".mlvignore"
 
   public init(text: String) {
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-      var line = Substring(raw)
+    // Split on the newline scalar: as Characters, "\r\n" is one grapheme that a split on
+    // "\n" never breaks, which would turn a CRLF file into a single rule.
+    for raw in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: true) {
+      var line = Substring(String(String.UnicodeScalarView(raw)))
       if line.hasSuffix("\r") { line = line.dropLast() }
       while line.hasSuffix(" ") && !line.hasSuffix("\\ ") { line = line.dropLast() }
       if line.isEmpty || line.hasPrefix("#") { continue }
@@ -35,7 +37,7 @@ public struct IgnoreRules: Sendable {
       let anchored = line.dropLast().contains("/")
       if line.hasPrefix("/") { line = line.dropFirst() }
       if line.isEmpty { continue }
-      rules.append(Rule(pattern: Array(line.utf8), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
+      rules.append(Rule(pattern: Self.normalizeStars(Array(line.utf8)), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
     }
   }
 
@@ -55,6 +57,30 @@ public struct IgnoreRules: Sendable {
       if Self.match(rule.pattern[...], subject) { ignored = !rule.negated }
     }
     return ignored
+  }
+
+  /// `**` is special only as a whole component (git): elsewhere a run of stars means `*`.
+  /// Rewriting the pattern once keeps the matcher free of that context.
+  static func normalizeStars(_ p: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    var i = 0
+    while i < p.count {
+      guard p[i] == star else {
+        out.append(p[i])
+        if p[i] == UInt8(ascii: "\\"), i + 1 < p.count {
+          out.append(p[i + 1])
+          i += 1
+        }
+        i += 1
+        continue
+      }
+      var j = i
+      while j < p.count && p[j] == star { j += 1 }
+      let whole = j - i == 2 && (i == 0 || p[i - 1] == slash) && (j == p.count || p[j] == slash)
+      out += whole ? [star, star] : [star]
+      i = j
+    }
+    return out
   }
 
   static let slash = UInt8(ascii: "/")
@@ -92,11 +118,8 @@ public struct IgnoreRules: Sendable {
         if d == slash { return false }
         p = p.dropFirst()
       case UInt8(ascii: "["):
-        guard let (matched, rest) = matchClass(p.dropFirst(), d) else {
-          if d != c { return false }
-          p = p.dropFirst()
-          break
-        }
+        // An unterminated class matches nothing, as in git.
+        guard let (matched, rest) = matchClass(p.dropFirst(), d) else { return false }
         if !matched || d == slash { return false }
         p = rest
       case UInt8(ascii: "\\"):

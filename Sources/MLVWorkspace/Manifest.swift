@@ -11,8 +11,10 @@ import MLVStore
 ///     <mode> <size> <oid> <path>          one line per file, sorted by path bytes
 ///
 /// `mode` is `f` (regular) or `x` (executable); `path` is relative to the directory, '/'
-/// separated, with '%' and bytes below 0x20 or 0x7f written as %XX. Text keeps manifests
-/// inspectable (`mlv cat`) and compresses well (zlib); sorting makes them canonical.
+/// separated, written as is: names with control characters are never tracked (add skips
+/// them with a warning), so a path cannot contain a newline and needs no escaping — which
+/// also keeps one content to exactly one byte form. Text keeps manifests inspectable and
+/// compresses well (zlib); sorting makes them canonical.
 public struct Manifest: Equatable, Sendable {
   public struct Entry: Equatable, Sendable {
     public var path: String
@@ -30,9 +32,12 @@ public struct Manifest: Equatable, Sendable {
   public static let header = "mlv-manifest: 1"
   public private(set) var entries: [Entry]
 
-  /// Sorts by path bytes (the canonical order) and rejects duplicates.
+  /// Sorts by path bytes (the canonical order); of entries with the same path only the
+  /// first is kept.
   public init(entries: [Entry]) {
-    self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    var seen = Set<String>()
+    self.entries = entries.filter { seen.insert($0.path).inserted }
+      .sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
   }
 
   public var totalSize: Int64 { entries.reduce(0) { $0 + $1.size } }
@@ -42,7 +47,7 @@ public struct Manifest: Equatable, Sendable {
     out.reserveCapacity(entries.count * 100)
     for e in entries {
       out += Array("\(e.executable ? "x" : "f") \(e.size) \(e.oid.hex) ".utf8)
-      out += Self.escape(e.path)
+      out += e.path.utf8
       out.append(10)
     }
     return out
@@ -97,8 +102,8 @@ public struct Manifest: Equatable, Sendable {
         }
         previous = pathRange
         let raw = UnsafeBufferPointer(rebasing: b[pathRange])
-        guard let path = raw.contains(UInt8(ascii: "%")) ? unescape(Substring(String(decoding: raw, as: UTF8.self))) : String(validating: raw, as: UTF8.self) else {
-          throw bad(line, "path is not valid UTF-8 or has a bad escape")
+        guard let path = String(validating: raw, as: UTF8.self) else {
+          throw bad(line, "path is not valid UTF-8")
         }
         try RepoPath.validateBytes(path, context: "manifest \(id) line \(line)")
         if size == 0 && oid != .empty { throw bad(line, "an empty file must have the empty oid") }
@@ -140,34 +145,5 @@ public struct Manifest: Equatable, Sendable {
       words[i >> 4] = words[i >> 4] << 4 | UInt64(v)
     }
     return ObjectID(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
-  }
-
-  static func escape(_ path: String) -> [UInt8] {
-    var out: [UInt8] = []
-    let hex = Array("0123456789ABCDEF".utf8)
-    for b in path.utf8 {
-      if b < 0x20 || b == 0x7f || b == UInt8(ascii: "%") {
-        out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]]
-      } else {
-        out.append(b)
-      }
-    }
-    return out
-  }
-
-  static func unescape(_ s: Substring) -> String? {
-    guard s.contains("%") else { return String(s) }
-    var out: [UInt8] = []
-    var it = Array(s.utf8)[...]
-    while let b = it.popFirst() {
-      if b != UInt8(ascii: "%") {
-        out.append(b)
-        continue
-      }
-      guard it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) else { return nil }
-      out.append(v)
-      it = it.dropFirst(2)
-    }
-    return String(validating: out, as: UTF8.self)
   }
 }

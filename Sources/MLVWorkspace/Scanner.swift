@@ -8,6 +8,8 @@ public struct ScannedData {
   /// Keyed by path inside the tracked directory ("" for a tracked file).
   public var files: [String: (stat: FileStat, id: ObjectID)]
   public var skippedLinks: [String] = []
+  /// Special files and names mlv cannot track (not UTF-8, control characters).
+  public var skippedOther: [String] = []
 
   public var manifestEntries: [Manifest.Entry] {
     files.map { Manifest.Entry(path: $0.key, size: $0.value.stat.size, oid: $0.value.id, executable: $0.value.stat.executable) }
@@ -27,6 +29,7 @@ extension Workspace {
     let kind: Pointer.Kind
     var listing: [(path: String, stat: FileStat)]
     var links: [String] = []
+    var other: [String] = []
     switch st.st_mode & S_IFMT {
     case S_IFREG:
       kind = .file
@@ -36,6 +39,7 @@ extension Workspace {
       let l = try DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
       listing = l.files
       links = l.skippedLinks
+      other = l.skippedOther
     case S_IFLNK:
       throw WorkspaceError.symlinkInPath(dataPath, link: abs)
     default:
@@ -45,7 +49,7 @@ extension Workspace {
     var files: [String: (FileStat, ObjectID)] = [:]
     files.reserveCapacity(listing.count)
     for (entry, id) in zip(listing, ids) { files[entry.path] = (entry.stat, id) }
-    return ScannedData(kind: kind, files: files, skippedLinks: links)
+    return ScannedData(kind: kind, files: files, skippedLinks: links, skippedOther: other)
   }
 
   func cacheKey(_ dataPath: String, _ inner: String) -> String { inner.isEmpty ? dataPath : dataPath + "/" + inner }

@@ -67,7 +67,7 @@ public final class StatCache: @unchecked Sendable {
     bytes.withUnsafeBytes { p in
       let count = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
       var o = 12
-      entries.reserveCapacity(count)
+      entries.reserveCapacity(min(count, bytes.count / 67))
       for _ in 0..<count {
         guard o + 2 <= p.count else { return }
         let n = Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
@@ -125,14 +125,17 @@ public final class StatCache: @unchecked Sendable {
       clock_gettime(CLOCK_REALTIME, &ts)
       return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
+    // Entries whose mtime is in the current tick are racy: wait the tick out, then keep
+    // only those whose file still has the recorded stat.
+    let racyFrom = now() - Self.racyWindowNs
     let newest = entries.values.map { $0.0.mtimeNs }.max() ?? 0
-    let wait = newest + Self.racyWindowNs - now()
-    if wait > 0 { usleep(UInt32(min(wait, Self.racyWindowNs) / 1000)) }
-    let cutoff = now() - Self.racyWindowNs
+    if newest >= racyFrom, rootForRecheck != nil {
+      usleep(UInt32(max(0, min(newest + Self.racyWindowNs - now(), Self.racyWindowNs)) / 1000))
+    }
     var keep: [String: (FileStat, ObjectID)] = [:]
     keep.reserveCapacity(entries.count)
     for (name, value) in entries where name.utf8.count < 65536 {
-      if value.0.mtimeNs < cutoff {
+      if value.0.mtimeNs < racyFrom {
         keep[name] = value
       } else if let root = rootForRecheck, FileStat.of(root + "/" + name) == value.0 {
         keep[name] = value

@@ -29,7 +29,7 @@ import Testing
     #expect(summary.bytesWritten > 0)
     #expect(summary.bytesWritten < Int64(v1.count) / 8)
     #expect(FileStat.of(repo.path("model.bin"))?.inode == inode)
-    #expect(!exists(ws.stateDir + "/checkout-journal"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: ws.stateDir + "/journal").isEmpty)
     #expect(try ws.status().allSatisfy(\.isClean))
   }
 
@@ -43,21 +43,22 @@ import Testing
     let entry = try #require(try ws.entries(of: pointer).first)
     // A crash mid-patch: half-written file, journal still naming the target content.
     try repo.write("data/a.bin", Array(good.prefix(50_000)) + randomBytes(150_000, seed: 33))
-    try writeFile(ws.stateDir + "/checkout-journal", "\(entry.oid.hex) \(entry.size) f data/a.bin\n")
+    try FileManager.default.createDirectory(atPath: ws.stateDir + "/journal", withIntermediateDirectories: true)
+    try writeFile(ws.stateDir + "/journal/one", "\(entry.oid.hex) \(entry.size) f data/a.bin\n")
     do {
       let lock = try ws.lock("test")
       _ = lock
     }
     #expect(try repo.read("data/a.bin") == good)
-    #expect(!exists(ws.stateDir + "/checkout-journal"))
+    #expect(!exists(ws.stateDir + "/journal/one"))
     // A journal naming a path outside the repository is discarded, not followed.
-    try writeFile(ws.stateDir + "/checkout-journal", "\(entry.oid.hex) \(entry.size) f ../escape.bin\n")
+    try writeFile(ws.stateDir + "/journal/two", "\(entry.oid.hex) \(entry.size) f ../escape.bin\n")
     do {
       let lock = try ws.lock("test")
       _ = lock
     }
     #expect(!exists(repo.root + "/../escape.bin"))
-    #expect(!exists(ws.stateDir + "/checkout-journal"))
+    #expect(!exists(ws.stateDir + "/journal/two"))
   }
 
   @Test func checkoutWithoutRevisionRestoresDeletedAndMissingData() throws {

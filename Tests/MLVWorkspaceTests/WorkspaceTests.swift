@@ -178,11 +178,8 @@ import Testing
     close(fd)
     let listing = try DirectoryWalker(root: root, ignore: .empty).list("d")
     #expect(listing.files.map(\.path) == ["ok"])
-    // String(cString:) repairs the name, the lstat of the repaired name fails, and the file
-    // is skipped as "vanished": `mlv add` silently leaves it out of the dataset.
-    withKnownIssue("bug: DirectoryWalker drops files whose names are not UTF-8 without reporting them") {
-      #expect(listing.files.count + listing.skippedOther.count == 2)
-    }
+    // A name that is not UTF-8 is reported, never silently dropped.
+    #expect(listing.files.count + listing.skippedOther.count == 2)
   }
 
   @Test func controlCharacterInAFileNameDoesNotBreakTheRepository() throws {
@@ -190,13 +187,10 @@ import Testing
     defer { repo.cleanup() }
     try repo.write("data/ok.txt", "ok\n")
     try repo.write("data/bad\nname.txt", "newline in the name\n")
-    // Add accepts the name and writes a manifest with "%0A" in it...
-    let added = try? repo.ws.add(["data"])
-    // ...which every later command must be able to read (or add must have refused).
-    withKnownIssue("bug: add stores names with control characters, then Manifest.decode rejects its own manifest") {
-      #expect(added == nil)
-      if added != nil { #expect(throws: Never.self) { _ = try repo.ws.status() } }
-    }
+    // Add skips (and reports) the name; every later command reads the manifest it wrote.
+    let added = try repo.ws.add(["data"])
+    #expect(added.results[0].pointer.files == 1)
+    #expect(throws: Never.self) { _ = try repo.ws.status() }
   }
 
   @Test func checkoutDoesNotDeleteUntrackedDataAtANewlyTrackedPath() throws {
@@ -215,15 +209,12 @@ import Testing
     // The user now keeps work in data/ that exists nowhere else.
     try repo.write("data/precious.txt", "not in any store\n")
     let result = Result { try ws.checkout(revision: "HEAD~1", paths: [], force: false) }
-    withKnownIssue("bug: checkout checks only paths tracked before it, so untracked data at a path the target tracks is deleted") {
-      if case .success = result {
-        #expect(exists(repo.path("data/precious.txt")))
-      } else if case .failure(let e) = result {
-        guard case WorkspaceError.uncommittedChanges(let files) = e else { throw e }
-        #expect(files == ["data/precious.txt"])
-        Issue.record("refused as it should: remove this known issue")
-      }
+    guard case .failure(let e) = result, case WorkspaceError.uncommittedChanges(let files) = e else {
+      Issue.record("checkout must refuse, got \(result)")
+      return
     }
+    #expect(files == ["data/precious.txt"])
+    #expect(exists(repo.path("data/precious.txt")))
   }
 
   @Test func reAddingUnchangedDataStoresNothingAndCommitSaysSo() throws {
