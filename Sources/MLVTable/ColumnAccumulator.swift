@@ -1,0 +1,111 @@
+import Foundation
+
+/// Streams one column's values: type evidence, moments (Welford), quantile sketch,
+/// distinct count, category counts, and an order-independent content hash (used to
+/// spot renamed columns). Memory is bounded regardless of row count.
+struct ColumnAccumulator {
+  var rows = 0
+  var nulls = 0
+  var integers = 0
+  var floats = 0
+  var booleans = 0
+  var dates = 0
+  var datetimes = 0
+  var strings = 0
+  // Welford's running mean and sum of squared deviations: numerically stable in one pass.
+  var n = 0
+  var mean = 0.0
+  var m2 = 0.0
+  var minValue = Double.infinity
+  var maxValue = -Double.infinity
+  var sketch = QuantileSketch()
+  var distinct = DistinctCounter()
+  var top = TopCounter()
+  var contentHash: UInt64 = 0
+  var minText: [UInt8]? = nil
+  var maxText: [UInt8]? = nil
+
+  @inline(__always)
+  mutating func add(_ f: UnsafeBufferPointer<UInt8>, hash: UInt64) {
+    rows += 1
+    var x = 0.0
+    let kind = classify(f, number: &x)
+    switch kind {
+    case .null:
+      nulls += 1
+      return
+    case .integer, .float:
+      if kind == .integer { integers += 1 } else { floats += 1 }
+      n += 1
+      let d = x - mean
+      mean += d / Double(n)
+      m2 += d * (x - mean)
+      if x < minValue { minValue = x }
+      if x > maxValue { maxValue = x }
+      sketch.add(x)
+    case .boolean: booleans += 1
+    case .date: dates += 1
+    case .datetime: datetimes += 1
+    case .string: strings += 1
+    }
+    if kind != .integer && kind != .float { trackText(f) }
+    let m = mix(hash)
+    contentHash &+= m
+    distinct.add(m)
+    top.add(m, f, numericSoFar: strings + booleans + dates + datetimes == 0)
+  }
+
+  private mutating func trackText(_ f: UnsafeBufferPointer<UInt8>) {
+    if let lo = minText {
+      if lexLess(f, lo) { minText = Array(f) }
+    } else {
+      minText = Array(f)
+    }
+    if let hi = maxText {
+      if lexLess(hi, f) { maxText = Array(f) }
+    } else {
+      maxText = Array(f)
+    }
+  }
+
+  /// Null fills a missing field (JSON Lines rows without the key).
+  mutating func addMissing() {
+    rows += 1
+    nulls += 1
+  }
+
+  var inferredType: ColumnType {
+    let nonNull = rows - nulls
+    if nonNull == 0 { return .empty }
+    if integers == nonNull { return .integer }
+    if integers + floats == nonNull { return .float }
+    if booleans == nonNull { return .boolean }
+    if dates == nonNull { return .date }
+    if dates + datetimes == nonNull { return .datetime }
+    return .string
+  }
+}
+
+private func lexLess(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+  return b.withUnsafeBufferPointer { lexLess(a, $0) }
+}
+
+private func lexLess(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+  return a.withUnsafeBufferPointer { lexLess($0, b) }
+}
+
+private func lexLess(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+  let n = min(a.count, b.count)
+  if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+    let c = memcmp(pa, pb, n)
+    if c != 0 { return c < 0 }
+  }
+  return a.count < b.count
+}
+
+/// Inferred column type. Empty, NA, N/A, null, None, NaN count as null and do not vote.
+public enum ColumnType: String, Codable, Sendable {
+  case integer, float, boolean, date, datetime, string, empty
+
+  var isNumeric: Bool { self == .integer || self == .float }
+}
