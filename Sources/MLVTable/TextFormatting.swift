@@ -1,0 +1,65 @@
+import Foundation
+
+/// Shared helpers for the terminal renderings.
+enum TextFormatting {
+  static func number(_ x: Double?) -> String {
+    guard let x = x else { return "-" }
+    if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
+    let a = abs(x)
+    if a >= 1e6 || a < 1e-3 { return String(format: "%.3e", x) }
+    return String(format: "%.4g", x)
+  }
+
+  static func metric(_ x: Double?) -> String {
+    guard let x = x else { return "-" }
+    if x != 0 && abs(x) < 1e-3 { return String(format: "%.1e", x) }
+    return String(format: "%.3f", x)
+  }
+
+  static func signed(_ x: Int64) -> String { x > 0 ? "+\(x)" : "\(x)" }
+
+  static func bytes(_ n: Int64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var v = Double(abs(n))
+    var u = 0
+    while v >= 1024 && u < units.count - 1 {
+      v /= 1024
+      u += 1
+    }
+    let s = u == 0 ? "\(Int64(v)) B" : String(format: "%.1f %@", v, units[u])
+    return n < 0 ? "-" + s : s
+  }
+
+  /// Left-aligned columns separated by two spaces; `colors[row][col]` wraps a cell in an
+  /// ANSI colour after padding so escape codes do not disturb the alignment.
+  static func table(_ rows: [[String]], colors: [[String?]]? = nil) -> String {
+    guard let first = rows.first else { return "" }
+    var widths = [Int](repeating: 0, count: first.count)
+    for r in rows {
+      for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) }
+    }
+    var out = ""
+    for (ri, r) in rows.enumerated() {
+      var line = ""
+      for (i, c) in r.enumerated() where i < widths.count {
+        let last = i == r.count - 1
+        var cell = last ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        if let code = colors?[ri][i] { cell = code + cell + "\u{1B}[0m" }
+        line += cell + (last ? "" : "  ")
+      }
+      while line.hasSuffix(" ") { line.removeLast() }
+      out += line + "\n"
+    }
+    return out
+  }
+
+  static func truncate(_ s: String, _ n: Int = 40) -> String {
+    let flat = s.replacingOccurrences(of: "\n", with: "\\n")
+    return flat.count <= n ? flat : String(flat.prefix(n - 1)) + "…"
+  }
+
+  static let red = "\u{1B}[31m"
+  static let green = "\u{1B}[32m"
+  static let yellow = "\u{1B}[33m"
+  static let bold = "\u{1B}[1m"
+}
