@@ -75,8 +75,8 @@ enum ColumnAnalysis {
       let sa = (a.m2 / Double(a.n - 1)).squareRoot()
       let sb = (b.m2 / Double(b.n - 1)).squareRoot()
       let scale = max(sa, sb, 1e-12)
-      if abs(a.mean - b.mean) > 0.1 * scale { return false }
-      if abs(sa - sb) > 0.1 * scale { return false }
+      if abs(a.mean - b.mean) > 0.25 * scale { return false }
+      if abs(sa - sb) > 0.2 * scale { return false }
     }
     return true
   }

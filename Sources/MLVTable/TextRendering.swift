@@ -69,7 +69,7 @@ extension TableDiffReport {
       out += "\nmodified rows (first \(rows.samples.modified.count) of \(rows.modified)):\n"
       for m in rows.samples.modified {
         let k = key.map { "\($0)=\(m.key[$0] ?? "")" }.joined(separator: " ")
-        let ch = m.changes.map { "\($0.column): \(F.truncate($0.old ?? "null", 24)) -> \(F.truncate($0.new ?? "null", 24))" }
+        let ch = m.changes.map { "\($0.column): \(F.truncate($0.old ?? "null")) -> \(F.truncate($0.new ?? "null"))" }
         out += paint("~ " + k, F.yellow) + "  " + ch.joined(separator: ", ") + "\n"
       }
     }
