@@ -51,6 +51,8 @@ public struct FolderBalanceReport: Codable, Equatable, Sendable {
   public func jsonData() throws -> Data {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // Overflowing statistics must not make the whole report unencodable.
+    enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return try enc.encode(self)
   }
 

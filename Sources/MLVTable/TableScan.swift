@@ -65,6 +65,7 @@ private struct ScanState {
   var table: RowTable
   var rows = 0
   var duplicates = 0
+  var repeats: [UInt64: UInt64] = [:]
 
   init(identity: RowIdentity, expectedRows: Int) {
     self.identity = identity
@@ -119,13 +120,14 @@ private struct ScanState {
     if keyed {
       var key: UInt64 = 0x6b65_79  // "key"
       for k in keyIndex { key = combine(key, k.map { hashes[$0] } ?? 0) }
-      var occurrence: UInt64 = 0
-      while true {
-        let probe = occurrence == 0 ? key : combine(key, occurrence)
-        let (_, inserted) = table.insert(probe, aux: rowHash, offset: offset)
-        if inserted { break }
-        if occurrence == 0 { duplicates += 1 }
-        occurrence += 1
+      let (_, inserted) = table.insert(key, aux: rowHash, offset: offset)
+      if !inserted {
+        // The n-th repeat of a key is stored under hash(key, n); remembering n per key
+        // keeps many repeats (e.g. empty keys) linear instead of quadratic.
+        duplicates += 1
+        var occurrence = (repeats[key] ?? 0) + 1
+        while !table.insert(combine(key, occurrence), aux: rowHash, offset: offset).1 { occurrence += 1 }
+        repeats[key] = occurrence
       }
     } else {
       let (slot, inserted) = table.insert(rowHash, aux: 1, offset: offset)

@@ -89,3 +89,30 @@ import Testing
     #expect(r.schema.added == ["w"])
   }
 }
+
+@Suite struct EdgeCaseTests {
+  @Test func emptyOldVersionMakesEveryRowAdded() throws {
+    let dir = try TempDir()
+    let old = try dir.write("a.csv", "")
+    let new = try dir.write("b.csv", csv(["k", "v"], [["1", "a"], ["2", "b"]]))
+    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init()))
+    #expect(r.rows.added == 2 && r.rows.removed == 0 && r.rows.old == 0)
+    #expect(r.schema.added == ["k", "v"])
+    let headerOnly = try dir.write("c.csv", "k,v\n")
+    let r2 = try #require(try TableDiff.compare(old: new, new: headerOnly, displayPath: "t", options: .init(keyColumns: ["k"])))
+    #expect(r2.rows.removed == 2 && r2.rows.new == 0)
+    #expect(r2.schema.added.isEmpty && r2.schema.removed.isEmpty)
+  }
+
+  @Test func manyRepeatedKeysAreMatchedByOccurrence() throws {
+    let dir = try TempDir()
+    let rows = (0..<20_000).map { ["", "\($0)"] }
+    let old = try dir.write("a.csv", csv(["k", "v"], rows))
+    var changed = rows
+    changed[7][1] = "x"
+    let new = try dir.write("b.csv", csv(["k", "v"], changed))
+    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["k"])))
+    #expect(r.rows.duplicateKeys == 2 * 19_999)
+    #expect(r.rows.modified == 1 && r.rows.added == 0 && r.rows.removed == 0)
+  }
+}
