@@ -19,6 +19,9 @@ struct ColumnAccumulator {
   var minValue = Double.infinity
   var maxValue = -Double.infinity
   var sketch = QuantileSketch()
+  /// Dates and datetimes as epoch seconds, for drift between temporal columns.
+  var timeSketch = QuantileSketch(k: 512)
+  var times = 0
   var distinct = DistinctCounter()
   var top = TopCounter()
   var contentHash: UInt64 = 0
@@ -44,8 +47,12 @@ struct ColumnAccumulator {
       if x > maxValue { maxValue = x }
       sketch.add(x)
     case .boolean: booleans += 1
-    case .date: dates += 1
-    case .datetime: datetimes += 1
+    case .date, .datetime:
+      if kind == .date { dates += 1 } else { datetimes += 1 }
+      if let t = isoEpochSeconds(f) {
+        timeSketch.add(t)
+        times += 1
+      }
     case .string: strings += 1
     }
     if kind != .integer && kind != .float { trackText(f) }
@@ -108,4 +115,5 @@ public enum ColumnType: String, Codable, Sendable {
   case integer, float, boolean, date, datetime, string, empty
 
   var isNumeric: Bool { self == .integer || self == .float }
+  var isTemporal: Bool { self == .date || self == .datetime }
 }

@@ -93,6 +93,17 @@ enum ColumnAnalysis {
         kind: "numeric", psi: psi, ks: ks.d, ksPValue: ks.p, jsDistance: nil, chiSquarePValue: nil,
         thresholds: t, drifted: drifted)
     }
+    if a.inferredType.isTemporal && b.inferredType.isTemporal && a.times > 0 && b.times > 0 {
+      // Dates compare as epoch seconds with the numeric metrics and thresholds.
+      let sa = a.timeSketch.weightedItems()
+      let sb = b.timeSketch.weightedItems()
+      let psi = DriftMath.psi(old: sa, new: sb)
+      let ks = DriftMath.ks(old: sa, new: sb, n: a.times, m: b.times)
+      let drifted = psi > t.psi || (ks.p < t.ksPValue && ks.d > t.ksStatistic)
+      return ColumnDrift(
+        kind: "temporal", psi: psi, ks: ks.d, ksPValue: ks.p, jsDistance: nil, chiSquarePValue: nil,
+        thresholds: t, drifted: drifted)
+    }
     let ca = a.top.countsByText()
     let cb = b.top.countsByText()
     let keys = Set(ca.keys).union(cb.keys).sorted()

@@ -62,7 +62,7 @@ public struct FolderBalanceReport: Codable, Equatable, Sendable {
     var colors: [[String?]] = [[nil, nil, nil, nil, nil]]
     for e in folders + [total] {
       rows.append([
-        e.folder, "\(e.oldCount) -> \(e.newCount)", F.signed(Int64(e.countDelta)),
+        F.clean(e.folder), "\(e.oldCount) -> \(e.newCount)", F.signed(Int64(e.countDelta)),
         "\(F.bytes(e.oldBytes)) -> \(F.bytes(e.newBytes))", F.signed(e.bytesDelta),
       ])
       let c: String? = e.countDelta > 0 ? F.green : e.countDelta < 0 ? F.red : nil

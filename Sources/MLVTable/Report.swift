@@ -67,7 +67,8 @@ public struct StatsPair: Codable, Equatable, Sendable {
 
 /// Distribution drift of a column between the versions.
 public struct ColumnDrift: Codable, Equatable, Sendable {
-  /// `numeric` (PSI, KS) or `categorical` (Jensen–Shannon, chi-square).
+  /// `numeric` (PSI, KS), `temporal` (PSI, KS on epoch seconds) or `categorical`
+  /// (Jensen–Shannon, chi-square).
   public var kind: String
   public var psi: Double?
   public var ks: Double?

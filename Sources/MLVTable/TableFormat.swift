@@ -56,13 +56,14 @@ public enum TableFormat: Equatable, Sendable {
       }
       return ok ? .jsonLines : nil
     }
-    // A delimited file needs a delimiter in the header and the same count on the next line.
+    // A delimited file needs a delimiter in the header and the same count on the next
+    // lines (up to 20 complete lines), so prose with commas is not mistaken for a table.
     guard let d = sniffDelimiter(header: first) else { return nil }
-    let lines = head.split(separator: 0x0a, omittingEmptySubsequences: true)
-    if lines.count >= 2 {
-      let a = countOutsideQuotes(Array(lines[0]), d)
-      let b = countOutsideQuotes(Array(lines[1]), d)
-      if a != b && head.count < 64 * 1024 { return nil }
+    var lines = head.split(separator: 0x0a, omittingEmptySubsequences: true)
+    if head.last != 0x0a && lines.count > 1 { lines.removeLast() }
+    let expected = countOutsideQuotes(Array(lines[0]), d)
+    for line in lines.prefix(20).dropFirst() where countOutsideQuotes(Array(line), d) != expected {
+      return nil
     }
     return .delimited(delimiter: d)
   }

@@ -54,8 +54,24 @@ enum TextFormatting {
   }
 
   static func truncate(_ s: String, _ n: Int = 40) -> String {
-    let flat = s.replacingOccurrences(of: "\n", with: "\\n")
+    let flat = clean(s)
     return flat.count <= n ? flat : String(flat.prefix(n - 1)) + "…"
+  }
+
+  /// Data is shown with control characters made visible (`\n`, `\u{1b}`...), so a value
+  /// cannot move the cursor or recolour the terminal.
+  static func clean(_ s: String) -> String {
+    var out = ""
+    for u in s.unicodeScalars {
+      switch u.value {
+      case 0x0a: out += "\\n"
+      case 0x0d: out += "\\r"
+      case 0x09: out += "\\t"
+      case 0..<0x20, 0x7f, 0x80..<0xa0: out += "\\u{\(String(u.value, radix: 16))}"
+      default: out.unicodeScalars.append(u)
+      }
+    }
+    return out
   }
 
   static let red = "\u{1B}[31m"

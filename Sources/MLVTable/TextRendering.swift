@@ -5,22 +5,23 @@ extension TableDiffReport {
   public func renderText(color: Bool = false) -> String {
     typealias F = TextFormatting
     func paint(_ s: String, _ code: String) -> String { color ? code + s + "\u{1B}[0m" : s }
-    var out = "table diff: \(path) (\(format)\(key.isEmpty ? "" : ", key: " + key.joined(separator: ",")))\n"
+    let clean = F.clean
+    var out = "table diff: \(clean(path)) (\(format)\(key.isEmpty ? "" : ", key: " + clean(key.joined(separator: ","))))\n"
     out += "rows: \(rows.old) -> \(rows.new)  "
     out += paint("+\(rows.added) added", F.green) + "  " + paint("-\(rows.removed) removed", F.red) + "  "
     out += paint("~\(rows.modified) modified", F.yellow) + "  (\(rows.unchanged) unchanged)\n"
     if rows.duplicateKeys > 0 { out += "warning: \(rows.duplicateKeys) rows repeat a key; matched by occurrence\n" }
 
     var schemaParts: [String] = []
-    schemaParts += schema.added.map { paint("+" + $0, F.green) }
-    schemaParts += schema.removed.map { paint("-" + $0, F.red) }
-    schemaParts += schema.renamed.map { "\($0.from) -> \($0.to)" }
-    schemaParts += schema.typeChanges.map { "\($0.column): \($0.from.rawValue) -> \($0.to.rawValue)" }
+    schemaParts += schema.added.map { paint("+" + clean($0), F.green) }
+    schemaParts += schema.removed.map { paint("-" + clean($0), F.red) }
+    schemaParts += schema.renamed.map { "\(clean($0.from)) -> \(clean($0.to))" }
+    schemaParts += schema.typeChanges.map { "\(clean($0.column)): \($0.from.rawValue) -> \($0.to.rawValue)" }
     out += "schema: " + (schemaParts.isEmpty ? "unchanged" : schemaParts.joined(separator: ", ")) + "\n"
     out += "drift: "
     out +=
       drifted
-      ? paint("\(driftedColumns.count) of \(columns.count) columns drifted: ", F.red) + driftedColumns.joined(separator: ", ")
+      ? paint("\(driftedColumns.count) of \(columns.count) columns drifted: ", F.red) + clean(driftedColumns.joined(separator: ", "))
       : "none"
     out += "\n\n"
 
@@ -38,9 +39,9 @@ extension TableDiffReport {
       }
       var type = c.type.rawValue
       if let ot = o?.type, let nt = n?.type, ot != nt { type = "\(ot.rawValue) -> \(nt.rawValue)" }
-      let status = c.status == "renamed" ? "renamed from \(c.oldName ?? "?")" : c.status
+      let status = c.status == "renamed" ? "renamed from \(clean(c.oldName ?? "?"))" : c.status
       table.append([
-        c.name, type, status,
+        F.truncate(c.name, 32), type, status,
         pair({ $0.nulls }, { $0.map(String.init) ?? "-" }),
         pair({ $0.distinct }, { $0.map(String.init) ?? "-" }),
         pair({ $0.mean }, { F.number($0) }),
@@ -55,7 +56,7 @@ extension TableDiffReport {
 
     let order = columns.filter { $0.status != "removed" }.map { $0.name } + columns.filter { $0.status == "removed" }.map { $0.name }
     func line(_ s: RowSample) -> String {
-      return order.compactMap { name in s.values[name].map { "\(name)=\(F.truncate($0, 24))" } }.joined(separator: " ")
+      return order.compactMap { name in s.values[name].map { "\(clean(name))=\(F.truncate($0, 24))" } }.joined(separator: " ")
     }
     if !rows.samples.added.isEmpty {
       out += "\nadded rows (first \(rows.samples.added.count) of \(rows.added)):\n"
@@ -68,8 +69,8 @@ extension TableDiffReport {
     if !rows.samples.modified.isEmpty {
       out += "\nmodified rows (first \(rows.samples.modified.count) of \(rows.modified)):\n"
       for m in rows.samples.modified {
-        let k = key.map { "\($0)=\(m.key[$0] ?? "")" }.joined(separator: " ")
-        let ch = m.changes.map { "\($0.column): \(F.truncate($0.old ?? "null")) -> \(F.truncate($0.new ?? "null"))" }
+        let k = key.map { "\(clean($0))=\(F.truncate(m.key[$0] ?? ""))" }.joined(separator: " ")
+        let ch = m.changes.map { "\(clean($0.column)): \(F.truncate($0.old ?? "null")) -> \(F.truncate($0.new ?? "null"))" }
         out += paint("~ " + k, F.yellow) + "  " + ch.joined(separator: ", ") + "\n"
       }
     }

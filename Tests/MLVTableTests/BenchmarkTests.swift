@@ -5,7 +5,8 @@ import Testing
 
 /// The scale target: two versions of the 3-million-row benchmark CSV in < 10 s and
 /// < 500 MB RSS in a release build. Opt-in because it needs ~350 MB of data:
-///   MLV_TABLE_BENCH=1 swift test -c release --filter MLVTableTests.BenchmarkTests
+///   MLV_TABLE_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter MLVTableTests.BenchmarkTests
+/// (`-enable-testing` because the other test files use `@testable import`).
 /// Uses MLV_TABLE_BENCH_DIR/table_v1.csv and table_v2.csv when set, else generates them
 /// with /work/shared/bench/gen.py (or MLV_BENCH_GEN) into a temporary directory.
 @Suite struct BenchmarkTests {

@@ -77,3 +77,23 @@ import Testing
     #expect(r.renderText(color: true).contains("\u{1B}[32m+1 added"))
   }
 }
+
+@Suite struct TerminalSafetyTests {
+  @Test func controlCharactersInDataAreShownEscaped() throws {
+    let dir = try TempDir()
+    let old = try dir.write("a.csv", "k,v\n1,a\n")
+    let new = try dir.write("b.csv", "k,v\n1,a\n2,\"\u{1B}[2Jboom\nnext\"\n")
+    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init()))
+    let text = r.renderText(color: false)
+    #expect(!text.contains("\u{1B}"))
+    #expect(text.contains("v=\\u{1b}[2Jboom\\nnext"))
+  }
+
+  @Test func proseWithCommasIsNotATable() throws {
+    let dir = try TempDir()
+    var prose = ""
+    for i in 0..<3000 { prose += "Line \(i), with some words\(i % 3 == 0 ? ", and more" : "").\n" }
+    let p = try dir.write("NOTES", prose)
+    #expect(try TableFormat.detect(path: p) == nil)
+  }
+}

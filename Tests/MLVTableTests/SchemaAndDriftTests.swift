@@ -126,3 +126,31 @@ import Testing
     #expect(abs(Double(h.estimate) - 100_000) < 3_000)
   }
 }
+
+@Suite struct TemporalTests {
+  @Test func epochSecondsOfISOValues() {
+    func t(_ s: String) -> Double? {
+      var s = s
+      return s.withUTF8 { isoEpochSeconds($0) }
+    }
+    #expect(t("1970-01-01") == 0)
+    #expect(t("2000-03-01") == 951_868_800)
+    #expect(t("2024-02-29T12:30:15Z") == 1_709_209_815)
+    #expect(t("2024-02-29T14:30:15+02:00") == 1_709_209_815)
+    #expect(t("2024-02-29 12:30") == 1_709_209_800)
+  }
+
+  @Test func shiftedDatesDrift() throws {
+    let dir = try TempDir()
+    func rows(_ year: Int) -> [[String]] {
+      (0..<400).map { ["\($0)", String(format: "%04d-%02d-%02d", year, $0 % 12 + 1, $0 % 28 + 1)] }
+    }
+    let old = try dir.write("a.csv", csv(["k", "day"], rows(2020)))
+    let same = try dir.write("b.csv", csv(["k", "day"], rows(2020)))
+    let later = try dir.write("c.csv", csv(["k", "day"], rows(2023)))
+    let r1 = try #require(try TableDiff.compare(old: old, new: same, displayPath: "t", options: .init()))
+    let r2 = try #require(try TableDiff.compare(old: old, new: later, displayPath: "t", options: .init()))
+    #expect(r1.columns[1].drift?.kind == "temporal" && r1.columns[1].drift?.drifted == false)
+    #expect(r2.columns[1].drift?.drifted == true && r2.columns[1].drift?.ks == 1)
+  }
+}
