@@ -7,12 +7,22 @@ public enum TableDiff {
   static let detailLimit = 200_000
 
   /// Compares two versions. Returns nil when either file is not a table (the caller
-  /// falls back to a file-level diff); throws `TableError` for malformed tables.
+  /// falls back to a file-level diff); throws `TableError` for malformed tables. A path
+  /// that does not exist stands for an empty table (the file was added or deleted).
   public static func compare(old: String, new: String, displayPath: String, options: TableDiffOptions = TableDiffOptions())
     throws -> TableDiffReport?
   {
-    // A missing side (file added or deleted) is diffed against an empty table.
-    guard let fo = try TableFormat.detect(path: old), let fn = try TableFormat.detect(path: new) else { return nil }
+    // A missing side (file added or deleted) is read as an empty table in the other
+    // side's format (from /dev/null), so every row shows as added or removed.
+    let fm = FileManager.default
+    let hasOld = fm.fileExists(atPath: old)
+    let hasNew = fm.fileExists(atPath: new)
+    if !hasOld && !hasNew { throw TableError.unreadable(path: new, reason: "neither version exists") }
+    guard let fo = try TableFormat.detect(path: hasOld ? old : new),
+      let fn = try TableFormat.detect(path: hasNew ? new : old)
+    else { return nil }
+    let old = hasOld ? old : "/dev/null"
+    let new = hasNew ? new : "/dev/null"
     let isJSON = fo == .jsonLines
     if isJSON != (fn == .jsonLines) { throw TableError.formatMismatch(old: fo.name, new: fn.name) }
 
@@ -20,7 +30,8 @@ public enum TableDiff {
     var hashed: Set<String>? = nil
     if !isJSON {
       hashed = Set(readers[0].columns).intersection(readers[1].columns)
-      for (r, path) in zip(readers, [old, new]) {
+      // An empty side (no header at all) has no columns to check.
+      for (r, path) in zip(readers, [old, new]) where !r.columns.isEmpty {
         for k in options.keyColumns where !r.columns.contains(k) {
           throw TableError.missingKeyColumn(path: path, column: k)
         }

@@ -36,7 +36,7 @@ enum TableScanner {
     for i in 0..<st.accs.count where st.accs[i].rows < rows {
       for _ in st.accs[i].rows..<rows { st.accs[i].addMissing() }
     }
-    if !identity.keyColumns.isEmpty {
+    if !identity.keyColumns.isEmpty && !reader.columns.isEmpty {
       for (k, idx) in st.keyIndex.enumerated() where idx == nil {
         throw TableError.missingKeyColumn(path: pathOf(reader), column: identity.keyColumns[k])
       }

@@ -116,3 +116,16 @@ import Testing
     #expect(r.rows.modified == 1 && r.rows.added == 0 && r.rows.removed == 0)
   }
 }
+
+@Suite struct MissingSideTests {
+  @Test func missingOldOrNewVersionIsAnEmptyTable() throws {
+    let dir = try TempDir()
+    let p = try dir.write("t.tsv", csv(["k", "v"], [["1", "a"], ["2", "b"], ["3", "c"]], delimiter: "\t"))
+    let gone = dir.url.appendingPathComponent("gone.tsv").path
+    let added = try #require(try TableDiff.compare(old: gone, new: p, displayPath: "t.tsv", options: .init(keyColumns: ["k"])))
+    #expect(added.rows.added == 3 && added.rows.old == 0 && added.format == "tsv")
+    let deleted = try #require(try TableDiff.compare(old: p, new: gone, displayPath: "t.tsv", options: .init()))
+    #expect(deleted.rows.removed == 3 && deleted.schema.removed == ["k", "v"])
+    #expect(throws: TableError.self) { _ = try TableDiff.compare(old: gone, new: gone, displayPath: "x", options: .init()) }
+  }
+}
