@@ -16,7 +16,7 @@ enum ColumnAnalysis {
       quantiles = q
     }
     return ColumnStats(
-      type: a.inferredType, count: a.rows, nulls: a.nulls, distinct: a.distinct.value,
+      type: a.inferredType, count: a.rows, nulls: a.nulls, distinct: a.distinct.value(cappedAt: a.rows - a.nulls),
       distinctExact: a.distinct.isExact,
       min: numeric ? a.minValue : nil, max: numeric ? a.maxValue : nil,
       mean: numeric ? a.mean : nil,

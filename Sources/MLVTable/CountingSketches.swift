@@ -53,6 +53,9 @@ struct DistinctCounter {
 
   var isExact: Bool { hll == nil }
   var value: Int { exact?.count ?? hll?.estimate ?? 0 }
+
+  /// The estimate, never above the number of values it counted.
+  func value(cappedAt n: Int) -> Int { min(value, n) }
 }
 
 /// Category counts: exact while the column has at most `exactLimit` distinct values;

@@ -86,7 +86,8 @@ final class ByteWindow {
       buf = bigger
       cap *= 2
     }
-    let n = read(fd, buf + len, cap - len)
+    let n = read(fd, buf + len, min(cap - len, readSize))
+    if readSize < (1 << 30) { readSize *= 2 }
     if n < 0 {
       throw TableError.unreadable(path: path, reason: String(cString: strerror(errno)))
     }
@@ -94,8 +95,19 @@ final class ByteWindow {
     len += n
   }
 
-  /// Positions the window at `offset` (for re-reading single records), discarding state.
+  /// Bytes asked of the next `read`: the whole window when streaming, small after a
+  /// seek so re-reading one record does not pull in a megabyte.
+  private var readSize = 1 << 30
+
+  /// Positions the window at `offset` (for re-reading single records). An offset ahead
+  /// of the cursor but inside the buffered bytes costs no I/O, so re-reads in file order
+  /// stay cheap (bytes behind the cursor may have been unescaped in place: never reused).
   func seek(to offset: Int64) throws {
+    if offset >= base + Int64(pos) && offset < base + Int64(len) {
+      pos = Int(offset - base)
+      return
+    }
+    readSize = 16 * 1024
     if lseek(fd, off_t(offset), SEEK_SET) < 0 {
       throw TableError.unreadable(path: path, reason: String(cString: strerror(errno)))
     }

@@ -31,6 +31,7 @@ enum TableScanner {
       if reader.columns.count != st.accs.count { st.syncColumns(reader.columns) }
       st.add(reader)
     }
+    st.flush()
     st.syncColumns(reader.columns)
     let rows = st.rows
     for i in 0..<st.accs.count where st.accs[i].rows < rows {
@@ -66,6 +67,11 @@ private struct ScanState {
   var rows = 0
   var duplicates = 0
   var repeats: [UInt64: UInt64] = [:]
+  var pendingKeys: [UInt64] = []
+  var pendingAux: [UInt64] = []
+  var pendingOffsets: [Int64] = []
+  /// Keeps the touch loads from being optimised away.
+  var sink: UInt64 = 0
 
   init(identity: RowIdentity, expectedRows: Int) {
     self.identity = identity
@@ -116,10 +122,33 @@ private struct ScanState {
         }
       }
     }
-    let offset = reader.recordOffset
+    var key = rowHash
     if keyed {
-      var key: UInt64 = 0x6b65_79  // "key"
+      key = 0x6b65_79  // "key"
       for k in keyIndex { key = combine(key, k.map { hashes[$0] } ?? 0) }
+    }
+    pendingKeys.append(key)
+    pendingAux.append(rowHash)
+    pendingOffsets.append(reader.recordOffset)
+    if pendingKeys.count >= 256 { flush() }
+    rows += 1
+  }
+
+  /// Inserts the buffered rows in order, after touching their home slots so the cache
+  /// misses of a batch overlap (see `RowTable.touch`).
+  mutating func flush() {
+    if (table.count + pendingKeys.count) * 10 < table.capacity * 8 {
+      sink ^= pendingKeys.withUnsafeBufferPointer { table.touch($0) }
+    }
+    for i in 0..<pendingKeys.count { insert(pendingKeys[i], rowHash: pendingAux[i], offset: pendingOffsets[i]) }
+    pendingKeys.removeAll(keepingCapacity: true)
+    pendingAux.removeAll(keepingCapacity: true)
+    pendingOffsets.removeAll(keepingCapacity: true)
+  }
+
+  @inline(__always)
+  private mutating func insert(_ key: UInt64, rowHash: UInt64, offset: Int64) {
+    if keyed {
       let (_, inserted) = table.insert(key, aux: rowHash, offset: offset)
       if !inserted {
         // The n-th repeat of a key is stored under hash(key, n); remembering n per key
@@ -130,9 +159,8 @@ private struct ScanState {
         repeats[key] = occurrence
       }
     } else {
-      let (slot, inserted) = table.insert(rowHash, aux: 1, offset: offset)
+      let (slot, inserted) = table.insert(key, aux: 1, offset: offset)
       if !inserted { table.bumpAux(slot) }
     }
-    rows += 1
   }
 }

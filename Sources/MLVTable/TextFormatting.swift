@@ -6,8 +6,8 @@ enum TextFormatting {
     guard let x = x else { return "-" }
     if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
     let a = abs(x)
-    if a >= 1e6 || a < 1e-3 { return String(format: "%.3e", x) }
-    return String(format: "%.4g", x)
+    if a >= 1e7 || a < 1e-3 { return String(format: "%.3e", x) }
+    return String(format: "%.6g", x)
   }
 
   static func metric(_ x: Double?) -> String {
