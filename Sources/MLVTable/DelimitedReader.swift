@@ -103,7 +103,6 @@ final class DelimitedReader: RecordReader {
     }
   }
 
-
   private func malformed(_ reason: String) -> TableError {
     return TableError.malformed(path: path, line: line, reason: reason)
   }

@@ -141,8 +141,10 @@ enum DriftMath {
   }
 
   /// Bin counts of both samples over [lower, upper] in `bins` equal bins.
-  static func histogram(old: WeightedSample, oldCount: Int, new: WeightedSample, newCount: Int,
-                        lower: Double, upper: Double, bins: Int = 20) -> Histogram {
+  static func histogram(
+    old: WeightedSample, oldCount: Int, new: WeightedSample, newCount: Int,
+    lower: Double, upper: Double, bins: Int = 20
+  ) -> Histogram {
     let nb = upper > lower ? bins : 1
     let width = (upper - lower) / Double(nb)
     func counts(_ s: WeightedSample, _ n: Int) -> [Int] {

@@ -49,9 +49,9 @@ private func quicksort(_ a: UnsafeMutablePointer<Double>, _ lo0: Int, _ hi0: Int
   }
 }
 
-private extension UnsafeMutablePointer where Pointee == Double {
+extension UnsafeMutablePointer where Pointee == Double {
   @inline(__always)
-  func swapAt(_ i: Int, _ j: Int) {
+  fileprivate func swapAt(_ i: Int, _ j: Int) {
     let t = self[i]
     self[i] = self[j]
     self[j] = t

@@ -52,7 +52,8 @@ public struct FolderBalanceReport: Codable, Equatable, Sendable {
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     // Overflowing statistics must not make the whole report unencodable.
-    enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    enc.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return try enc.encode(self)
   }
 
@@ -94,7 +95,8 @@ public struct FolderBalanceReport: Codable, Equatable, Sendable {
     }
     let body =
       HTML.legend
-      + HTML.table(["folder", "old files", "new files", "delta", "old bytes", "new bytes", "delta", ""], rows, rawCells: true)
+      + HTML.table(
+        ["folder", "old files", "new files", "delta", "old bytes", "new bytes", "delta", ""], rows, rawCells: true)
     return HTML.page(title: title, body: body)
   }
 }

@@ -92,7 +92,8 @@ extension TableDiffReport {
     for a in schema.added { b += "<li class=\"added\">added <code>\(HTML.escape(a))</code></li>" }
     for r in schema.removed { b += "<li class=\"removed\">removed <code>\(HTML.escape(r))</code></li>" }
     for r in schema.renamed {
-      b += "<li class=\"modified\">renamed <code>\(HTML.escape(r.from))</code> to <code>\(HTML.escape(r.to))</code></li>"
+      b +=
+        "<li class=\"modified\">renamed <code>\(HTML.escape(r.from))</code> to <code>\(HTML.escape(r.to))</code></li>"
     }
     for t in schema.typeChanges {
       b += "<li class=\"modified\"><code>\(HTML.escape(t.column))</code>: \(t.from.rawValue) to \(t.to.rawValue)</li>"
@@ -101,11 +102,13 @@ extension TableDiffReport {
       b += "<li>unchanged</li>"
     }
     b += "</ul>\n<h2>Drift</h2>\n"
+    let driftedList = driftedColumns.map { "<code>\(HTML.escape($0))</code>" }.joined(separator: ", ")
     b +=
       drifted
-      ? "<p><span class=\"drift\">drift</span> in \(driftedColumns.map { "<code>\(HTML.escape($0))</code>" }.joined(separator: ", "))</p>\n"
+      ? "<p><span class=\"drift\">drift</span> in \(driftedList)</p>\n"
       : "<p class=\"ok\">no column drifted</p>\n"
-    b += "<p>thresholds: PSI &gt; \(thresholds.psi); KS p &lt; \(thresholds.ksPValue) and D &gt; \(thresholds.ksStatistic); "
+    b +=
+      "<p>thresholds: PSI &gt; \(thresholds.psi); KS p &lt; \(thresholds.ksPValue) and D &gt; \(thresholds.ksStatistic); "
     b += "JS distance &gt; \(thresholds.jsDistance)</p>\n"
     b += "<h2>Columns</h2>\n" + HTML.legend
     for c in columns { b += columnCard(c) }

@@ -9,7 +9,9 @@ public enum TableDiff {
   /// Compares two versions. Returns nil when either file is not a table (the caller
   /// falls back to a file-level diff); throws `TableError` for malformed tables. A path
   /// that does not exist stands for an empty table (the file was added or deleted).
-  public static func compare(old: String, new: String, displayPath: String, options: TableDiffOptions = TableDiffOptions())
+  public static func compare(
+    old: String, new: String, displayPath: String, options: TableDiffOptions = TableDiffOptions()
+  )
     throws -> TableDiffReport?
   {
     // A missing side (file added or deleted) is read as an empty table in the other

@@ -6,7 +6,8 @@ extension TableDiffReport {
     typealias F = TextFormatting
     func paint(_ s: String, _ code: String) -> String { color ? code + s + "\u{1B}[0m" : s }
     let clean = F.clean
-    var out = "table diff: \(clean(path)) (\(format)\(key.isEmpty ? "" : ", key: " + clean(key.joined(separator: ","))))\n"
+    var out =
+      "table diff: \(clean(path)) (\(format)\(key.isEmpty ? "" : ", key: " + clean(key.joined(separator: ","))))\n"
     out += "rows: \(rows.old) -> \(rows.new)  "
     out += paint("+\(rows.added) added", F.green) + "  " + paint("-\(rows.removed) removed", F.red) + "  "
     out += paint("~\(rows.modified) modified", F.yellow) + "  (\(rows.unchanged) unchanged)\n"
@@ -21,7 +22,8 @@ extension TableDiffReport {
     out += "drift: "
     out +=
       drifted
-      ? paint("\(driftedColumns.count) of \(columns.count) columns drifted: ", F.red) + clean(driftedColumns.joined(separator: ", "))
+      ? paint("\(driftedColumns.count) of \(columns.count) columns drifted: ", F.red)
+        + clean(driftedColumns.joined(separator: ", "))
       : "none"
     out += "\n\n"
 
@@ -54,9 +56,12 @@ extension TableDiffReport {
     }
     out += F.table(table, colors: color ? colors : nil)
 
-    let order = columns.filter { $0.status != "removed" }.map { $0.name } + columns.filter { $0.status == "removed" }.map { $0.name }
+    let order =
+      columns.filter { $0.status != "removed" }.map { $0.name }
+      + columns.filter { $0.status == "removed" }.map { $0.name }
     func line(_ s: RowSample) -> String {
-      return order.compactMap { name in s.values[name].map { "\(clean(name))=\(F.truncate($0, 24))" } }.joined(separator: " ")
+      return order.compactMap { name in s.values[name].map { "\(clean(name))=\(F.truncate($0, 24))" } }.joined(
+        separator: " ")
     }
     if !rows.samples.added.isEmpty {
       out += "\nadded rows (first \(rows.samples.added.count) of \(rows.added)):\n"
@@ -70,7 +75,9 @@ extension TableDiffReport {
       out += "\nmodified rows (first \(rows.samples.modified.count) of \(rows.modified)):\n"
       for m in rows.samples.modified {
         let k = key.map { "\(clean($0))=\(F.truncate(m.key[$0] ?? ""))" }.joined(separator: " ")
-        let ch = m.changes.map { "\(clean($0.column)): \(F.truncate($0.old ?? "null")) -> \(F.truncate($0.new ?? "null"))" }
+        let ch = m.changes.map {
+          "\(clean($0.column)): \(F.truncate($0.old ?? "null")) -> \(F.truncate($0.new ?? "null"))"
+        }
         out += paint("~ " + k, F.yellow) + "  " + ch.joined(separator: ", ") + "\n"
       }
     }

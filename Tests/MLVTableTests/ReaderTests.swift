@@ -9,7 +9,8 @@ import Testing
     let old = try dir.write("a.csv", "id,text,n\n1,plain,1\n2,\"a, b\",2\n")
     let new = try dir.write(
       "b.csv", "id,text,n\r\n1,plain,1\r\n2,\"a, b\",2\r\n3,\"line1\nline2 \"\"q\"\", x\",3\r\n4,\"\",4\r\n")
-    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
+    let r = try #require(
+      try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
     #expect(r.rows.added == 2 && r.rows.removed == 0 && r.rows.modified == 0)
     let added = r.rows.samples.added.map { $0.values }
     #expect(added.first?["text"] == "line1\nline2 \"q\", x")
@@ -20,7 +21,8 @@ import Testing
   @Test func delimiterIsSniffedFromTheHeader() throws {
     let dir = try TempDir()
     for (d, name) in [(";", "ssv"), ("|", "psv"), ("\t", "tsv")] {
-      let p = try dir.write("x\(name).csv", csv(["a", "b", "c"], [["1", "x,y", "3"], ["4", "5", "6"]], delimiter: d))
+      let p = try dir.write(
+        "x\(name).csv", csv(["a", "b", "c"], [["1", "x,y", "3"], ["4", "5", "6"]], delimiter: d))
       let r = try #require(try TableDiff.compare(old: p, new: p, displayPath: "t", options: .init()))
       #expect(r.format == name)
       #expect(r.columns.map { $0.name } == ["a", "b", "c"])
@@ -32,7 +34,8 @@ import Testing
     let dir = try TempDir()
     let old = try dir.write("a.tsv", csv(["k", "v"], [["1", "a b"], ["2", "c"]], delimiter: "\t"))
     let new = try dir.write("b.tsv", csv(["k", "v"], [["1", "a b"], ["2", "d"]], delimiter: "\t"))
-    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t.tsv", options: .init(keyColumns: ["k"])))
+    let r = try #require(
+      try TableDiff.compare(old: old, new: new, displayPath: "t.tsv", options: .init(keyColumns: ["k"])))
     #expect(r.format == "tsv")
     #expect(r.rows.modified == 1)
     #expect(r.rows.samples.modified.first?.changes == [CellChange(column: "v", old: "c", new: "d")])
@@ -54,7 +57,8 @@ import Testing
       {"id": 3, "user": {"name": "c\\u00e9 \\"q\\"", "age": null}, "ok": null, "extra": 1.5}
 
       """)
-    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
+    let r = try #require(
+      try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
     #expect(r.format == "jsonl")
     #expect(r.rows.added == 1 && r.rows.removed == 1 && r.rows.modified == 1)
     #expect(r.rows.samples.modified.first?.changes == [CellChange(column: "user.age", old: "30", new: "31")])

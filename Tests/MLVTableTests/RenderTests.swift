@@ -12,8 +12,14 @@ import Testing
     new[5][1] = "<script>alert('x&y')</script>"
     new.append(["400", "\"quoted\"", "1.0", "2", "false"])
     let o = try dir.write("a.csv", csv(header, old))
-    let n = try dir.write("b.csv", csv(header, new.map { r in r.map { $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 } }))
-    return try #require(try TableDiff.compare(old: o, new: n, displayPath: "data/<t>.csv", options: .init(keyColumns: ["id"])))
+    let n = try dir.write(
+      "b.csv",
+      csv(
+        header,
+        new.map { r in r.map { $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+        }))
+    return try #require(
+      try TableDiff.compare(old: o, new: n, displayPath: "data/<t>.csv", options: .init(keyColumns: ["id"])))
   }
 
   @Test func htmlEscapesDataAndDrawsOneSVGPerNumericColumn() throws {
@@ -72,7 +78,9 @@ import Testing
     let header = try #require(lines.first { $0.hasPrefix("column") })
     let xLine = try #require(lines.first { $0.hasPrefix("x ") })
     // Aligned: the "type" column starts at the same offset in the header and rows.
-    #expect(header.range(of: "type")?.lowerBound.utf16Offset(in: header) == xLine.range(of: "float")?.lowerBound.utf16Offset(in: xLine))
+    #expect(
+      header.range(of: "type")?.lowerBound.utf16Offset(in: header)
+        == xLine.range(of: "float")?.lowerBound.utf16Offset(in: xLine))
     #expect(plain.contains("~ id=5  label: l2 -> <script>alert('x&y')</script>"))
     #expect(r.renderText(color: true).contains("\u{1B}[32m+1 added"))
   }

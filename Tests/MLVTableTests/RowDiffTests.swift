@@ -26,7 +26,8 @@ import Testing
   @Test func keyedCountsAndChangedColumns() throws {
     let dir = try TempDir()
     let (old, new) = try editedPair(dir)
-    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t.csv", options: .init(keyColumns: ["id"])))
+    let r = try #require(
+      try TableDiff.compare(old: old, new: new, displayPath: "t.csv", options: .init(keyColumns: ["id"])))
     #expect(r.rows.added == 3)
     #expect(r.rows.removed == 2)
     #expect(r.rows.modified == 2)
@@ -99,7 +100,8 @@ import Testing
     #expect(r.rows.added == 2 && r.rows.removed == 0 && r.rows.old == 0)
     #expect(r.schema.added == ["k", "v"])
     let headerOnly = try dir.write("c.csv", "k,v\n")
-    let r2 = try #require(try TableDiff.compare(old: new, new: headerOnly, displayPath: "t", options: .init(keyColumns: ["k"])))
+    let r2 = try #require(
+      try TableDiff.compare(old: new, new: headerOnly, displayPath: "t", options: .init(keyColumns: ["k"])))
     #expect(r2.rows.removed == 2 && r2.rows.new == 0)
     #expect(r2.schema.added.isEmpty && r2.schema.removed.isEmpty)
   }
@@ -122,10 +124,13 @@ import Testing
     let dir = try TempDir()
     let p = try dir.write("t.tsv", csv(["k", "v"], [["1", "a"], ["2", "b"], ["3", "c"]], delimiter: "\t"))
     let gone = dir.url.appendingPathComponent("gone.tsv").path
-    let added = try #require(try TableDiff.compare(old: gone, new: p, displayPath: "t.tsv", options: .init(keyColumns: ["k"])))
+    let added = try #require(
+      try TableDiff.compare(old: gone, new: p, displayPath: "t.tsv", options: .init(keyColumns: ["k"])))
     #expect(added.rows.added == 3 && added.rows.old == 0 && added.format == "tsv")
     let deleted = try #require(try TableDiff.compare(old: p, new: gone, displayPath: "t.tsv", options: .init()))
     #expect(deleted.rows.removed == 3 && deleted.schema.removed == ["k", "v"])
-    #expect(throws: TableError.self) { _ = try TableDiff.compare(old: gone, new: gone, displayPath: "x", options: .init()) }
+    #expect(throws: TableError.self) {
+      _ = try TableDiff.compare(old: gone, new: gone, displayPath: "x", options: .init())
+    }
   }
 }

@@ -19,7 +19,8 @@ import Testing
     }
     let old = try dir.write("a.csv", csv(["id", "a", "b", "d", "when"], oldRows))
     let new = try dir.write("b.csv", csv(["id", "alpha", "d", "when", "e"], newRows))
-    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
+    let r = try #require(
+      try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
     #expect(r.schema.added == ["e"])
     #expect(r.schema.removed == ["b"])
     #expect(r.schema.renamed == [ColumnRename(from: "a", to: "alpha")])
@@ -35,12 +36,15 @@ import Testing
     let dir = try TempDir()
     var rng = LCG(state: 9)
     // Values differ slightly (different draws, same distribution) so the hash differs.
-    let old = try dir.write("a.csv", csv(["k", "temp"], (0..<500).map { ["\($0)", String(format: "%.3f", rng.normal())] }))
-    let new = try dir.write("b.csv", csv(["k", "temperature"], (0..<500).map { ["\($0)", String(format: "%.3f", rng.normal() * 0.001)] }))
+    let old = try dir.write(
+      "a.csv", csv(["k", "temp"], (0..<500).map { ["\($0)", String(format: "%.3f", rng.normal())] }))
+    let new = try dir.write(
+      "b.csv", csv(["k", "temperature"], (0..<500).map { ["\($0)", String(format: "%.3f", rng.normal() * 0.001)] }))
     let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init()))
     // The spread collapsed, so stats are not similar: no rename claimed.
     #expect(r.schema.renamed.isEmpty)
-    let new2 = try dir.write("c.csv", csv(["k", "temperature"], (0..<500).map { ["\($0)", String(format: "%.3f", rng.normal())] }))
+    let new2 = try dir.write(
+      "c.csv", csv(["k", "temperature"], (0..<500).map { ["\($0)", String(format: "%.3f", rng.normal())] }))
     let r2 = try #require(try TableDiff.compare(old: old, new: new2, displayPath: "t", options: .init()))
     #expect(r2.schema.renamed == [ColumnRename(from: "temp", to: "temperature")])
   }
@@ -73,12 +77,15 @@ import Testing
       let cat = ["a", "b", "c", "d"][i % 4]
       oldRows.append(["\(i)", stable, String(format: "%.4f", rng.normal()), cat, "c\(i % 4)"])
       let skewed = i % 10 == 0 ? "b" : "a"
-      newRows.append(["\(i)", stable, String(format: "%.4f", rng.normal() + 1.5), cat, "c\(i % 4)" == "c0" ? "c0" : skewed])
+      newRows.append([
+        "\(i)", stable, String(format: "%.4f", rng.normal() + 1.5), cat, "c\(i % 4)" == "c0" ? "c0" : skewed,
+      ])
     }
     let header = ["id", "stable", "shifted", "cat", "skew"]
     let old = try dir.write("a.csv", csv(header, oldRows))
     let new = try dir.write("b.csv", csv(header, newRows))
-    let r = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
+    let r = try #require(
+      try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
     let drift = Dictionary(uniqueKeysWithValues: r.columns.map { ($0.name, $0.drift) })
     let shifted = try #require(drift["shifted"] ?? nil)
     #expect(shifted.drifted)
