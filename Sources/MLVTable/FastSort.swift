@@ -1,10 +1,65 @@
-/// In-place quicksort for doubles (median of three, insertion sort below 24 items).
-/// The quantile sketch sorts a full level on every compaction; the standard library's
-/// stable merge sort was about a sixth of the whole diff's time.
+/// Sorts doubles for the quantile sketch, which sorts a full level 0 on every
+/// compaction (the standard library's stable merge sort was a sixth of the whole diff).
+/// Large inputs use an LSD radix sort on order-preserving integer keys — no
+/// data-dependent branches, and byte positions where all keys agree are skipped, which
+/// for typical columns leaves 3–5 passes; small ones use quicksort. Inputs are finite.
 func sortDoubles(_ a: inout [Double]) {
-  a.withUnsafeMutableBufferPointer { buf in
-    guard let p = buf.baseAddress, buf.count > 1 else { return }
-    quicksort(p, 0, buf.count - 1)
+  if a.count < 128 {
+    a.withUnsafeMutableBufferPointer { buf in
+      guard let p = buf.baseAddress, buf.count > 1 else { return }
+      quicksort(p, 0, buf.count - 1)
+    }
+    return
+  }
+  radixSort(&a)
+}
+
+@inline(__always)
+private func sortKey(_ x: Double) -> UInt64 {
+  let b = x.bitPattern
+  return b >> 63 == 1 ? ~b : b | (1 << 63)
+}
+
+@inline(__always)
+private func fromSortKey(_ k: UInt64) -> Double {
+  return Double(bitPattern: k >> 63 == 1 ? k & ~(1 << 63) : ~k)
+}
+
+private func radixSort(_ a: inout [Double]) {
+  let n = a.count
+  a.withUnsafeMutableBufferPointer { out in
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * n) { scratch in
+      withUnsafeTemporaryAllocation(of: Int.self, capacity: 256 * 8) { counts in
+        guard let base = scratch.baseAddress, let c = counts.baseAddress else { return }
+        var src = base
+        var dst = base + n
+        c.initialize(repeating: 0, count: 256 * 8)
+        for i in 0..<n {
+          let k = sortKey(out[i])
+          src[i] = k
+          for b in 0..<8 { c[b &* 256 &+ Int(truncatingIfNeeded: (k >> UInt64(8 &* b)) & 0xff)] &+= 1 }
+        }
+        for b in 0..<8 {
+          let hist = c + b * 256
+          let shift = UInt64(8 * b)
+          if hist[Int(truncatingIfNeeded: (src[0] >> shift) & 0xff)] == n { continue }
+          var sum = 0
+          for d in 0..<256 {
+            let t = hist[d]
+            hist[d] = sum
+            sum += t
+          }
+          for i in 0..<n {
+            let k = src[i]
+            let d = Int(truncatingIfNeeded: (k >> shift) & 0xff)
+            dst[hist[d]] = k
+            hist[d] += 1
+          }
+          swap(&src, &dst)
+        }
+        for i in 0..<n { out[i] = fromSortKey(src[i]) }
+      }
+    }
   }
 }
 

@@ -161,3 +161,23 @@ import Testing
     #expect(r2.columns[1].drift?.drifted == true && r2.columns[1].drift?.ks == 1)
   }
 }
+
+@Suite struct SortTests {
+  @Test func sortDoublesMatchesTheStandardLibrary() {
+    var rng = LCG(state: 77)
+    for n in [0, 1, 5, 127, 128, 1000, 1024, 5000] {
+      var a: [Double] = (0..<n).map { i in
+        switch i % 5 {
+        case 0: return rng.normal() * 1e6
+        case 1: return -rng.next()
+        case 2: return Double(i % 7)
+        case 3: return 0
+        default: return rng.next() * 1e-300
+        }
+      }
+      let expected = a.sorted()
+      sortDoubles(&a)
+      #expect(a == expected, "n = \(n)")
+    }
+  }
+}
