@@ -63,6 +63,10 @@ final class ByteWindow {
     }
     cap = capacity
     buf = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + 1)
+    // Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of
+    // the first column's name.
+    try refill()
+    if len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { pos = 3 }
   }
 
   deinit {

@@ -42,7 +42,8 @@ public enum TableFormat: Equatable, Sendable {
     }
   }
 
-  static func sniff(_ head: [UInt8]) -> TableFormat? {
+  static func sniff(_ bytes: [UInt8]) -> TableFormat? {
+    let head = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
     if head.isEmpty || head.contains(0) { return nil }
     if String(validating: head.prefix(head.count - trailingPartialUTF8(head)), as: UTF8.self) == nil {
       return nil

@@ -127,3 +127,18 @@ import Testing
     #expect(r.columns[1].stats.new?.minText == "q,0\"")
   }
 }
+
+@Suite struct ByteOrderMarkTests {
+  @Test func leadingBOMIsNotPartOfTheFirstColumn() throws {
+    let dir = try TempDir()
+    let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+    let old = try dir.writeBytes("a.csv", bom + Array(csv(["id", "v"], [["1", "a"], ["2", "b"]]).utf8))
+    let new = try dir.writeBytes("b", bom + Array(csv(["id", "v"], [["1", "a"], ["2", "c"]]).utf8))
+    let r = try #require(
+      try TableDiff.compare(old: old, new: new, displayPath: "t", options: .init(keyColumns: ["id"])))
+    #expect(r.columns.map { $0.name } == ["id", "v"])
+    #expect(r.rows.modified == 1)
+    let j = try dir.writeBytes("c", bom + Array("{\"id\": 1}\n".utf8))
+    #expect(try TableFormat.detect(path: j) == .jsonLines)
+  }
+}
