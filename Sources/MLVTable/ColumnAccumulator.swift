@@ -18,15 +18,22 @@ struct ColumnAccumulator {
   var m2 = 0.0
   var minValue = Double.infinity
   var maxValue = -Double.infinity
-  var sketch = QuantileSketch()
+  var sketch: QuantileSketch
   /// Dates and datetimes as epoch seconds, for drift between temporal columns.
-  var timeSketch = QuantileSketch(k: 512)
+  var timeSketch: QuantileSketch
   var times = 0
-  var distinct = DistinctCounter()
-  var top = TopCounter()
+  var distinct: DistinctCounter
+  var top: TopCounter
   var contentHash: UInt64 = 0
   var minText: [UInt8]? = nil
   var maxText: [UInt8]? = nil
+
+  init(budget: ColumnBudget = ColumnBudget(columns: 1)) {
+    sketch = QuantileSketch(k: budget.sketchK)
+    timeSketch = QuantileSketch(k: max(64, budget.sketchK / 2))
+    distinct = DistinctCounter(limit: budget.exactDistinct)
+    top = TopCounter(exactLimit: budget.exactTop)
+  }
 
   @inline(__always)
   mutating func add(_ f: UnsafeBufferPointer<UInt8>, hash: UInt64) {
@@ -116,4 +123,22 @@ public enum ColumnType: String, Codable, Sendable {
 
   var isNumeric: Bool { self == .integer || self == .float }
   var isTemporal: Bool { self == .date || self == .datetime }
+}
+
+/// Per-column sizes of the bounded structures, shrunk for wide tables so the total
+/// stays bounded too (about 100 MB of sketches and exact sets per version at worst):
+/// up to 200 columns get the full sizes (sketch k 1024, 100 000 exact distinct hashes,
+/// 1000 exact categories); wider tables divide the budget, with floors that keep the
+/// statistics meaningful.
+struct ColumnBudget {
+  let sketchK: Int
+  let exactDistinct: Int
+  let exactTop: Int
+
+  init(columns: Int) {
+    let c = max(1, columns)
+    sketchK = max(128, min(1024, 200_000 / c)) & ~1
+    exactDistinct = max(1000, min(100_000, 4_000_000 / c))
+    exactTop = max(100, min(1000, 200_000 / c))
+  }
 }

@@ -83,7 +83,7 @@ private struct ScanState {
   mutating func syncColumns(_ cols: [String]) {
     while accs.count < cols.count {
       let i = accs.count
-      var acc = ColumnAccumulator()
+      var acc = ColumnAccumulator(budget: ColumnBudget(columns: cols.count))
       // Columns first seen late (JSON Lines) were null in the earlier rows.
       for _ in 0..<rows { acc.addMissing() }
       accs.append(acc)

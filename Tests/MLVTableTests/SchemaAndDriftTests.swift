@@ -181,3 +181,13 @@ import Testing
     }
   }
 }
+
+@Suite struct BudgetTests {
+  @Test func wideTablesGetSmallerPerColumnStructures() {
+    let narrow = ColumnBudget(columns: 6)
+    #expect(narrow.sketchK == 1024 && narrow.exactDistinct == 100_000 && narrow.exactTop == 1000)
+    let wide = ColumnBudget(columns: 5000)
+    #expect(wide.sketchK == 128 && wide.exactDistinct == 1000 && wide.exactTop == 100)
+    #expect(wide.sketchK % 2 == 0)
+  }
+}
