@@ -14,6 +14,19 @@ public enum TableDiff {
   )
     throws -> TableDiffReport?
   {
+    do {
+      return try compareFiles(old: old, new: new, displayPath: displayPath, options: options)
+    } catch let e as TableError {
+      // The old version is usually a temporary file: name what the user knows instead.
+      var names = [old: displayPath + " (old version)"]
+      names[new] = displayPath
+      throw e.relabeled(names)
+    }
+  }
+
+  private static func compareFiles(old: String, new: String, displayPath: String, options: TableDiffOptions)
+    throws -> TableDiffReport?
+  {
     // A missing side (file added or deleted) is read as an empty table in the other
     // side's format (from /dev/null), so every row shows as added or removed.
     let fm = FileManager.default

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Errors raised while reading or diffing tables.
-public enum TableError: Error, CustomStringConvertible {
+public enum TableError: Error, CustomStringConvertible, Equatable {
   /// The file could not be opened or read.
   case unreadable(path: String, reason: String)
   /// A record is malformed; `line` is the 1-based physical line where the record starts.
@@ -21,6 +21,17 @@ public enum TableError: Error, CustomStringConvertible {
       return "\(path): key column '\(column)' not found"
     case .formatMismatch(let old, let new):
       return "table formats differ: \(old) vs \(new)"
+    }
+  }
+
+  /// The same error with file paths replaced by display names.
+  func relabeled(_ names: [String: String]) -> TableError {
+    func n(_ p: String) -> String { names[p] ?? p }
+    switch self {
+    case .unreadable(let path, let reason): return .unreadable(path: n(path), reason: reason)
+    case .malformed(let path, let line, let reason): return .malformed(path: n(path), line: line, reason: reason)
+    case .missingKeyColumn(let path, let column): return .missingKeyColumn(path: n(path), column: column)
+    case .formatMismatch: return self
     }
   }
 }

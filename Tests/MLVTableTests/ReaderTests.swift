@@ -109,6 +109,15 @@ import Testing
     #expect(badQuote.1.contains("quote"))
     let afterQuote = try #require(try malformedLine("a,b\n1,\"x\"y\n"))
     #expect(afterQuote.0 == 2)
+    // Errors name the display path, marking the old version.
+    let dir = try TempDir()
+    let good = try dir.write("good.csv", "a,b\n1,2\n")
+    let broken = try dir.write("broken.csv", "a,b\n1,2,3\n")
+    #expect(
+      throws: TableError.malformed(path: "data/t.csv (old version)", line: 2, reason: "expected 2 fields, found 3")
+    ) {
+      _ = try TableDiff.compare(old: broken, new: good, displayPath: "data/t.csv", options: .init())
+    }
     let bad = TableError.malformed(path: "t.csv", line: 7, reason: "quote inside unquoted field")
     #expect(bad.description == "t.csv:7: malformed table: quote inside unquoted field")
   }
