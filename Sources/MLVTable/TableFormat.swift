@@ -21,6 +21,15 @@ public enum TableFormat: Equatable, Sendable {
     }
   }
 
+  /// Extensions recognised without looking at the content.
+  public static let tableExtensions: Set<String> = ["csv", "txt", "psv", "tsv", "tab", "jsonl", "ndjson"]
+
+  /// Cheap check before materialising an old version: true for the table extensions
+  /// (other files may still be tables by content; `detect` decides).
+  public static func hasTableExtension(_ path: String) -> Bool {
+    return tableExtensions.contains((path as NSString).pathExtension.lowercased())
+  }
+
   static let candidates: [UInt8] = [",", "\t", ";", "|"].map { UInt8(ascii: $0) }
 
   /// Detects the format from the extension, falling back to sniffing the first 64 KiB.

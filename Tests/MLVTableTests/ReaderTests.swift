@@ -76,6 +76,8 @@ import Testing
     let j = try dir.write("events", "{\"a\": 1}\n{\"a\": 2}\n")
     let bin = try dir.writeBytes("blob", [0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 0, 0, 255])
     let prose = try dir.write("README", "This is just a paragraph of text\nwith two lines\n")
+    #expect(TableFormat.hasTableExtension("d/x.CSV") && TableFormat.hasTableExtension("e.ndjson"))
+    #expect(!TableFormat.hasTableExtension("model.bin") && !TableFormat.hasTableExtension("data"))
     #expect(try TableFormat.detect(path: c) == .delimited(delimiter: UInt8(ascii: ",")))
     #expect(try TableFormat.detect(path: j) == .jsonLines)
     #expect(try TableFormat.detect(path: bin) == nil)
