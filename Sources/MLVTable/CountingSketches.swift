@@ -1,0 +1,134 @@
+import Foundation
+
+/// HyperLogLog with 2^14 one-byte registers (16 KB, ~0.8% standard error).
+struct HyperLogLog {
+  static let p = 14
+  private(set) var registers = [UInt8](repeating: 0, count: 1 << HyperLogLog.p)
+
+  @inline(__always)
+  mutating func add(_ hash: UInt64) {
+    let idx = Int(hash >> UInt64(64 - HyperLogLog.p))
+    let w = (hash << UInt64(HyperLogLog.p)) | (1 << UInt64(HyperLogLog.p - 1))
+    let rank = UInt8(w.leadingZeroBitCount + 1)
+    if rank > registers[idx] { registers[idx] = rank }
+  }
+
+  var estimate: Int {
+    let m = Double(registers.count)
+    var sum = 0.0
+    var zeros = 0
+    for r in registers {
+      sum += 1.0 / Double(UInt64(1) << UInt64(r))
+      if r == 0 { zeros += 1 }
+    }
+    let alpha = 0.7213 / (1 + 1.079 / m)
+    let e = alpha * m * m / sum
+    if e <= 2.5 * m && zeros > 0 { return Int((m * log(m / Double(zeros))).rounded()) }
+    return Int(e.rounded())
+  }
+}
+
+/// Distinct count: exact (a set of 64-bit hashes) up to `limit`, then HyperLogLog.
+struct DistinctCounter {
+  let limit: Int
+  private var exact: HashSet64? = HashSet64()
+  private var hll: HyperLogLog? = nil
+
+  init(limit: Int = 100_000) { self.limit = limit }
+
+  @inline(__always)
+  mutating func add(_ mixed: UInt64) {
+    if hll != nil {
+      hll?.add(mixed)
+      return
+    }
+    exact?.insert(mixed)
+    if let e = exact, e.count > limit {
+      var h = HyperLogLog()
+      e.forEach { h.add($0) }
+      hll = h
+      exact = nil
+    }
+  }
+
+  var isExact: Bool { hll == nil }
+  var value: Int { exact?.count ?? hll?.estimate ?? 0 }
+
+  /// The estimate, never above the number of values it counted.
+  func value(cappedAt n: Int) -> Int { min(value, n) }
+}
+
+/// Category counts: exact while the column has at most `exactLimit` distinct values;
+/// past that, Misra–Gries with `capacity` counters (bounded memory, counts become lower
+/// bounds) — except for columns that look numeric, whose "top values" are noise and
+/// are dropped instead of paying a dictionary update per row.
+struct TopCounter {
+  struct Entry {
+    var count: Int
+    var text: String
+  }
+  let exactLimit: Int
+  let capacity: Int
+  private(set) var entries: [UInt64: Entry] = [:]
+  private(set) var exact = true
+  private(set) var dropped = false
+
+  init(exactLimit: Int = 1000, capacity: Int = 64) {
+    self.exactLimit = exactLimit
+    self.capacity = capacity
+  }
+
+  @inline(__always)
+  mutating func add(_ hash: UInt64, _ f: UnsafeBufferPointer<UInt8>, numericSoFar: Bool) {
+    if dropped { return }
+    if let i = entries.index(forKey: hash) {
+      entries.values[i].count += 1
+      return
+    }
+    if exact {
+      entries[hash] = Entry(count: 1, text: shortText(f))
+      if entries.count > exactLimit {
+        exact = false
+        if numericSoFar {
+          dropped = true
+          entries = [:]
+          return
+        }
+        let kept = entries.sorted { $0.value.count > $1.value.count }.prefix(capacity)
+        entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+      }
+      return
+    }
+    if entries.count < capacity {
+      entries[hash] = Entry(count: 1, text: shortText(f))
+      return
+    }
+    // Misra–Gries decrement step: total work is bounded by total increments.
+    var next: [UInt64: Entry] = [:]
+    for (k, var e) in entries where e.count > 1 {
+      e.count -= 1
+      next[k] = e
+    }
+    entries = next
+  }
+
+  /// The most frequent values, ties broken by text so the report is stable.
+  func top(_ n: Int) -> [(String, Int)] {
+    let sorted = entries.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.text < $1.text }
+    return sorted.prefix(n).map { ($0.text, $0.count) }
+  }
+
+  /// All tracked counts by text (for categorical drift).
+  func countsByText() -> [String: Int] {
+    var out: [String: Int] = [:]
+    for e in entries.values { out[e.text, default: 0] += e.count }
+    return out
+  }
+}
+
+/// Values kept for display are cut to 64 bytes (on a character boundary).
+func shortText(_ f: UnsafeBufferPointer<UInt8>) -> String {
+  let s = String(decoding: f, as: UTF8.self)
+  if f.count <= 64 { return s }
+  return String(s.prefix(60)) + "…"
+}

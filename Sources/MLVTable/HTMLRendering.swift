@@ -1,0 +1,180 @@
+import Foundation
+
+/// Building blocks of the self-contained HTML pages: inline CSS, inline SVG, no
+/// scripts, no network. Every piece of data goes through `escape`.
+enum HTML {
+  static func escape(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.count)
+    for ch in s.unicodeScalars {
+      switch ch {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&#39;"
+      default: out.unicodeScalars.append(ch)
+      }
+    }
+    return out
+  }
+
+  static let style = """
+    body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;color:#222}
+    table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
+    th{background:#f3f3f3}.added{color:#1a7f37}.removed{color:#cf222e}.modified{color:#9a6700}
+    .drift{color:#fff;background:#cf222e;padding:1px 6px;border-radius:3px}.ok{color:#1a7f37}
+    .card{display:inline-block;vertical-align:top;border:1px solid #ddd;border-radius:6px;padding:8px;margin:6px}
+    .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
+    code{background:#f6f8fa;padding:1px 4px}
+    """
+
+  static func page(title: String, body: String) -> String {
+    return """
+      <!DOCTYPE html>
+      <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+      <style>\(style)</style></head><body>
+      <h1>\(escape(title))</h1>
+      \(body)
+      </body></html>
+
+      """
+  }
+
+  static func table(_ header: [String], _ rows: [[String]], rawCells: Bool = false) -> String {
+    var s = "<table><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+    for r in rows {
+      s += "<tr>" + r.map { "<td>\(rawCells ? $0 : escape($0))</td>" }.joined() + "</tr>\n"
+    }
+    return s + "</table>\n"
+  }
+
+  /// Overlaid bar histogram of two versions (old blue, new orange, both translucent).
+  static func histogramSVG(_ h: Histogram, label: String) -> String {
+    let w = 360.0
+    let ht = 120.0
+    let bins = max(h.old.count, h.new.count, 1)
+    let peak = Double(max((h.old + h.new).max() ?? 1, 1))
+    let bw = w / Double(bins)
+    var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(ht) + 16)\" role=\"img\""
+    s += " aria-label=\"\(escape(label))\">"
+    for (series, fill) in [(h.old, "#1f77b4"), (h.new, "#ff7f0e")] {
+      for (i, c) in series.enumerated() where c > 0 {
+        let bh = Double(c) / peak * ht
+        s += String(
+          format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\" fill-opacity=\"0.5\"/>",
+          Double(i) * bw, ht - bh, max(bw - 1, 1), bh, fill)
+      }
+    }
+    s += "<text x=\"0\" y=\"\(Int(ht) + 13)\" font-size=\"10\">\(escape(TextFormatting.number(h.lower)))</text>"
+    s += "<text x=\"\(Int(w))\" y=\"\(Int(ht) + 13)\" font-size=\"10\" text-anchor=\"end\">"
+    s += "\(escape(TextFormatting.number(h.upper)))</text></svg>"
+    return s
+  }
+
+  static let legend =
+    "<p class=\"legend\"><span style=\"background:#1f77b4;opacity:.5\"></span>old"
+    + "<span style=\"background:#ff7f0e;opacity:.5\"></span>new</p>\n"
+}
+
+extension TableDiffReport {
+  /// One self-contained HTML page: summary, schema, per-column stats with overlaid
+  /// histograms (one inline SVG per numeric column), drift flags and sample rows.
+  public func renderHTML(title: String) -> String {
+    typealias F = TextFormatting
+    var b = "<p><code>\(HTML.escape(path))</code> (\(HTML.escape(format)))"
+    if !key.isEmpty { b += ", key <code>\(HTML.escape(key.joined(separator: ",")))</code>" }
+    b += "</p>\n<h2>Rows</h2>\n"
+    b += HTML.table(
+      ["old", "new", "added", "removed", "modified", "unchanged"],
+      [[rows.old, rows.new, rows.added, rows.removed, rows.modified, rows.unchanged].map(String.init)])
+    b += "<h2>Schema</h2>\n<ul>"
+    for a in schema.added { b += "<li class=\"added\">added <code>\(HTML.escape(a))</code></li>" }
+    for r in schema.removed { b += "<li class=\"removed\">removed <code>\(HTML.escape(r))</code></li>" }
+    for r in schema.renamed {
+      b +=
+        "<li class=\"modified\">renamed <code>\(HTML.escape(r.from))</code> to <code>\(HTML.escape(r.to))</code></li>"
+    }
+    for t in schema.typeChanges {
+      b += "<li class=\"modified\"><code>\(HTML.escape(t.column))</code>: \(t.from.rawValue) to \(t.to.rawValue)</li>"
+    }
+    if schema.added.isEmpty && schema.removed.isEmpty && schema.renamed.isEmpty && schema.typeChanges.isEmpty {
+      b += "<li>unchanged</li>"
+    }
+    b += "</ul>\n<h2>Drift</h2>\n"
+    let driftedList = driftedColumns.map { "<code>\(HTML.escape($0))</code>" }.joined(separator: ", ")
+    b +=
+      drifted
+      ? "<p><span class=\"drift\">drift</span> in \(driftedList)</p>\n"
+      : "<p class=\"ok\">no column drifted</p>\n"
+    b +=
+      "<p>thresholds: PSI &gt; \(thresholds.psi); KS p &lt; \(thresholds.ksPValue) and D &gt; \(thresholds.ksStatistic); "
+    b += "JS distance &gt; \(thresholds.jsDistance)</p>\n"
+    b += "<h2>Columns</h2>\n" + HTML.legend
+    for c in columns { b += columnCard(c) }
+    b += sampleSection()
+    return HTML.page(title: title, body: b)
+  }
+
+  private func columnCard(_ c: ColumnReport) -> String {
+    typealias F = TextFormatting
+    var s = "<div class=\"card\"><h3>\(HTML.escape(c.name)) <small>\(c.type.rawValue), \(HTML.escape(c.status))"
+    if let o = c.oldName { s += " from \(HTML.escape(o))" }
+    s += "</small>"
+    if c.drift?.drifted == true { s += " <span class=\"drift\">drift</span>" }
+    s += "</h3>\n"
+    if let h = c.histogram { s += HTML.histogramSVG(h, label: "histogram of \(c.name)") + "\n" }
+    func v(_ st: ColumnStats?, _ f: (ColumnStats) -> String) -> String { st.map(f) ?? "-" }
+    let o = c.stats.old
+    let n = c.stats.new
+    var rows: [[String]] = [
+      ["count", v(o) { String($0.count) }, v(n) { String($0.count) }],
+      ["nulls", v(o) { String($0.nulls) }, v(n) { String($0.nulls) }],
+      ["distinct", v(o) { String($0.distinct) }, v(n) { String($0.distinct) }],
+      ["min", v(o) { F.number($0.min) }, v(n) { F.number($0.min) }],
+      ["max", v(o) { F.number($0.max) }, v(n) { F.number($0.max) }],
+      ["mean", v(o) { F.number($0.mean) }, v(n) { F.number($0.mean) }],
+      ["std", v(o) { F.number($0.std) }, v(n) { F.number($0.std) }],
+    ]
+    for (q, _) in ColumnAnalysis.quantileLevels where o?.quantiles != nil || n?.quantiles != nil {
+      rows.append([q, v(o) { F.number($0.quantiles?[q]) }, v(n) { F.number($0.quantiles?[q]) }])
+    }
+    let topO = o?.top.prefix(3).map { "\(F.truncate($0.value, 20)) (\($0.count))" }.joined(separator: ", ")
+    let topN = n?.top.prefix(3).map { "\(F.truncate($0.value, 20)) (\($0.count))" }.joined(separator: ", ")
+    if !(topO ?? "").isEmpty || !(topN ?? "").isEmpty { rows.append(["top", topO ?? "-", topN ?? "-"]) }
+    if let d = c.drift {
+      rows.append(["drift", d.kind, ""])
+      if let p = d.psi { rows.append(["PSI", "", F.metric(p)]) }
+      if let k = d.ks { rows.append(["KS D (p)", "", "\(F.metric(k)) (\(F.metric(d.ksPValue)))"]) }
+      if let j = d.jsDistance { rows.append(["JS distance", "", F.metric(j)]) }
+      if let p = d.chiSquarePValue { rows.append(["chi-square p", "", F.metric(p)]) }
+    }
+    if let ch = c.changedRows { rows.append(["changed in modified rows", "", String(ch)]) }
+    return s + HTML.table(["", "old", "new"], rows) + "</div>\n"
+  }
+
+  private func sampleSection() -> String {
+    let names = columns.map { $0.name }
+    var s = ""
+    func rowsTable(_ samples: [RowSample]) -> String {
+      return HTML.table(names, samples.map { r in names.map { r.values[$0] ?? "" } })
+    }
+    if !rows.samples.added.isEmpty {
+      s += "<h2 class=\"added\">Added rows (first \(rows.samples.added.count) of \(rows.added))</h2>\n"
+      s += rowsTable(rows.samples.added)
+    }
+    if !rows.samples.removed.isEmpty {
+      s += "<h2 class=\"removed\">Removed rows (first \(rows.samples.removed.count) of \(rows.removed))</h2>\n"
+      s += rowsTable(rows.samples.removed)
+    }
+    if !rows.samples.modified.isEmpty {
+      s += "<h2 class=\"modified\">Modified rows (first \(rows.samples.modified.count) of \(rows.modified))</h2>\n"
+      let body = rows.samples.modified.flatMap { m -> [[String]] in
+        let k = key.map { "\($0)=\(m.key[$0] ?? "")" }.joined(separator: " ")
+        return m.changes.map { [k, $0.column, $0.old ?? "null", $0.new ?? "null"] }
+      }
+      s += HTML.table(["key", "column", "old", "new"], body)
+    }
+    return s
+  }
+}

@@ -1,0 +1,232 @@
+import Foundation
+
+/// Data-aware diff of two versions of a table file (CSV/TSV/any delimiter, JSON Lines).
+public enum TableDiff {
+  /// Modified rows whose old and new records are re-read to name changed columns; past
+  /// this, counts stay exact but `changedRows` per column covers only these rows.
+  static let detailLimit = 200_000
+
+  /// Compares two versions. Returns nil when either file is not a table (the caller
+  /// falls back to a file-level diff); throws `TableError` for malformed tables. A path
+  /// that does not exist stands for an empty table (the file was added or deleted).
+  public static func compare(
+    old: String, new: String, displayPath: String, options: TableDiffOptions = TableDiffOptions()
+  )
+    throws -> TableDiffReport?
+  {
+    do {
+      return try compareFiles(old: old, new: new, displayPath: displayPath, options: options)
+    } catch let e as TableError {
+      // The old version is usually a temporary file: name what the user knows instead.
+      var names = [old: displayPath + " (old version)"]
+      names[new] = displayPath
+      throw e.relabeled(names)
+    }
+  }
+
+  private static func compareFiles(old: String, new: String, displayPath: String, options: TableDiffOptions)
+    throws -> TableDiffReport?
+  {
+    // A missing side (file added or deleted) is read as an empty table in the other
+    // side's format (from /dev/null), so every row shows as added or removed.
+    let fm = FileManager.default
+    let hasOld = fm.fileExists(atPath: old)
+    let hasNew = fm.fileExists(atPath: new)
+    if !hasOld && !hasNew { throw TableError.unreadable(path: new, reason: "neither version exists") }
+    guard let fo = try TableFormat.detect(path: hasOld ? old : new),
+      let fn = try TableFormat.detect(path: hasNew ? new : old)
+    else { return nil }
+    let old = hasOld ? old : "/dev/null"
+    let new = hasNew ? new : "/dev/null"
+    let isJSON = fo == .jsonLines
+    if isJSON != (fn == .jsonLines) { throw TableError.formatMismatch(old: fo.name, new: fn.name) }
+
+    let readers = try [makeReader(old, fo), makeReader(new, fn)]
+    var hashed: Set<String>? = nil
+    if !isJSON {
+      hashed = Set(readers[0].columns).intersection(readers[1].columns)
+      // An empty side (no header at all) has no columns to check.
+      for (r, path) in zip(readers, [old, new]) where !r.columns.isEmpty {
+        for k in options.keyColumns where !r.columns.contains(k) {
+          throw TableError.missingKeyColumn(path: path, column: k)
+        }
+      }
+    }
+    let identity = RowIdentity(keyColumns: options.keyColumns, hashedColumns: hashed)
+
+    // One thread per version: the scans share nothing until both finish.
+    var results: [Result<TableScan, Error>?] = [nil, nil]
+    let lock = NSLock()
+    let expected = [estimateRows(old), estimateRows(new)]
+    DispatchQueue.concurrentPerform(iterations: 2) { i in
+      let r = Result { try scan(readers[i], identity, expected[i]) }
+      lock.lock()
+      results[i] = r
+      lock.unlock()
+    }
+    guard let r0 = results[0], let r1 = results[1] else { return nil }
+    let o = try r0.get()
+    let n = try r1.get()
+
+    let rows = try compareRows(o, n, old: old, new: new, formats: (fo, fn), options: options)
+    return assemble(
+      o, n, rows: rows.changes, changedRows: rows.changedColumns, path: displayPath, format: fn.name, options: options)
+  }
+
+  static func makeReader(_ path: String, _ format: TableFormat) throws -> RecordReader {
+    switch format {
+    case .jsonLines: return try JSONLinesReader(path: path)
+    case .delimited(let d): return try DelimitedReader(path: path, delimiter: d)
+    }
+  }
+
+  /// Row count guessed from the file size and the mean line length of the first 64 KiB.
+  static func estimateRows(_ path: String) -> Int {
+    guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+      let size = (attrs[.size] as? NSNumber)?.intValue,
+      let head = try? TableFormat.readHead(path: path, limit: 64 * 1024), !head.isEmpty
+    else { return 0 }
+    let lines = max(1, head.reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) })
+    return Int(Double(size) / (Double(head.count) / Double(lines)) * 1.02)
+  }
+
+  private static func scan(_ r: RecordReader, _ identity: RowIdentity, _ expected: Int) throws -> TableScan {
+    if let d = r as? DelimitedReader { return try TableScanner.scan(d, identity: identity, expectedRows: expected) }
+    if let j = r as? JSONLinesReader { return try TableScanner.scan(j, identity: identity, expectedRows: expected) }
+    return TableScan(columns: [], accumulators: [], table: RowTable(), rows: 0, duplicateKeys: 0)
+  }
+
+  private static func compareRows(
+    _ o: TableScan, _ n: TableScan, old: String, new: String, formats: (TableFormat, TableFormat),
+    options: TableDiffOptions
+  ) throws -> (changes: RowChanges, changedColumns: [String: Int]) {
+    let limit = max(0, options.sampleLimit)
+    var added = 0
+    var removed = 0
+    var modified = 0
+    var addedSamples = SmallestOffsets(limit: limit)
+    var removedSamples = SmallestOffsets(limit: limit)
+    var modifiedPairs: [(Int64, Int64)] = []
+    let ot = o.table
+    let nt = n.table
+    let keyed = !options.keyColumns.isEmpty
+    for slot in 0..<ot.capacity where ot.keys[slot] != 0 {
+      let other = nt.find(ot.keys[slot])
+      if keyed {
+        if let s = other {
+          if ot.aux[slot] != nt.aux[s] {
+            modified += 1
+            if modifiedPairs.count < detailLimit { modifiedPairs.append((ot.offsets[slot], nt.offsets[s])) }
+          }
+        } else {
+          removed += 1
+          removedSamples.add(ot.offsets[slot])
+        }
+      } else {
+        let oc = Int(ot.aux[slot])
+        let nc = other.map { Int(nt.aux[$0]) } ?? 0
+        if oc > nc {
+          removed += oc - nc
+          removedSamples.add(ot.offsets[slot])
+        }
+      }
+    }
+    for slot in 0..<nt.capacity where nt.keys[slot] != 0 {
+      let other = ot.find(nt.keys[slot])
+      let nc = keyed ? 1 : Int(nt.aux[slot])
+      let oc = other.map { keyed ? 1 : Int(ot.aux[$0]) } ?? 0
+      if nc > oc {
+        added += nc - oc
+        addedSamples.add(nt.offsets[slot])
+      }
+    }
+
+    let oldReader = try makeReader(old, formats.0)
+    let newReader = try makeReader(new, formats.1)
+    func sample(_ r: RecordReader, _ offset: Int64) throws -> RowSample {
+      let values = try r.record(at: offset)
+      var dict: [String: String] = [:]
+      for (i, v) in values.enumerated() where i < r.columns.count {
+        if let v = v, !isNullText(v) { dict[r.columns[i]] = v }
+      }
+      return RowSample(values: dict)
+    }
+    let addedRows = try addedSamples.items.map { try sample(newReader, $0.0) }
+    let removedRows = try removedSamples.items.map { try sample(oldReader, $0.0) }
+
+    // Name the changed columns: re-read both records of each modified row, in old-file
+    // order so the reads stay mostly sequential.
+    modifiedPairs.sort { $0.0 < $1.0 }
+    var changedColumns: [String: Int] = [:]
+    var modifiedRows: [ModifiedRow] = []
+    let shared = o.columns.filter { n.columns.contains($0) }
+    for (oOff, nOff) in modifiedPairs {
+      let a = try sample(oldReader, oOff).values
+      let b = try sample(newReader, nOff).values
+      var changes: [CellChange] = []
+      for c in shared where a[c] != b[c] {
+        changes.append(CellChange(column: c, old: a[c], new: b[c]))
+        changedColumns[c, default: 0] += 1
+      }
+      if modifiedRows.count < limit {
+        var key: [String: String] = [:]
+        for k in options.keyColumns { key[k] = b[k] ?? "" }
+        modifiedRows.append(ModifiedRow(key: key, changes: changes))
+      }
+    }
+    let changes = RowChanges(
+      old: o.rows, new: n.rows, added: added, removed: removed, modified: modified,
+      unchanged: o.rows - removed - modified, duplicateKeys: o.duplicateKeys + n.duplicateKeys,
+      samples: RowSamples(added: addedRows, removed: removedRows, modified: modifiedRows))
+    return (changes, changedColumns)
+  }
+
+  private static func assemble(
+    _ o: TableScan, _ n: TableScan, rows: RowChanges, changedRows: [String: Int], path: String, format: String,
+    options: TableDiffOptions
+  ) -> TableDiffReport {
+    let oldSet = Set(o.columns)
+    let newSet = Set(n.columns)
+    let removed = o.columns.filter { !newSet.contains($0) }
+    let added = n.columns.filter { !oldSet.contains($0) }
+    let renames = ColumnAnalysis.renames(old: o, new: n, removed: removed, added: added)
+    let renamedTo = Dictionary(renames.map { ($0.to, $0.from) }, uniquingKeysWith: { a, _ in a })
+    let renamedFrom = Set(renames.map { $0.from })
+    let oldIdx = Dictionary(o.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+
+    var columns: [ColumnReport] = []
+    var typeChanges: [TypeChange] = []
+    let t = options.thresholds
+    for (ni, name) in n.columns.enumerated() {
+      let b = n.accumulators[ni]
+      let oldName = oldSet.contains(name) ? name : renamedTo[name]
+      let a = oldName.flatMap { oldIdx[$0] }.map { o.accumulators[$0] }
+      let status = oldSet.contains(name) ? "common" : (oldName != nil ? "renamed" : "added")
+      if let a = a, a.inferredType != b.inferredType, a.inferredType != .empty, b.inferredType != .empty {
+        typeChanges.append(TypeChange(column: name, from: a.inferredType, to: b.inferredType))
+      }
+      columns.append(
+        ColumnReport(
+          name: name, status: status, oldName: status == "renamed" ? oldName : nil, type: b.inferredType,
+          stats: StatsPair(old: a.map { ColumnAnalysis.stats($0) }, new: ColumnAnalysis.stats(b)),
+          drift: a.flatMap { ColumnAnalysis.drift($0, b, thresholds: t) },
+          histogram: ColumnAnalysis.histogram(a, b),
+          changedRows: options.keyColumns.isEmpty || status != "common" ? nil : changedRows[name] ?? 0))
+    }
+    for (oi, name) in o.columns.enumerated() where !newSet.contains(name) && !renamedFrom.contains(name) {
+      let a = o.accumulators[oi]
+      columns.append(
+        ColumnReport(
+          name: name, status: "removed", oldName: nil, type: a.inferredType,
+          stats: StatsPair(old: ColumnAnalysis.stats(a), new: nil), drift: nil,
+          histogram: ColumnAnalysis.histogram(a, nil), changedRows: nil))
+    }
+    let drifted = columns.filter { $0.drift?.drifted == true }.map { $0.name }
+    return TableDiffReport(
+      version: 1, path: path, format: format, key: options.keyColumns, rows: rows,
+      schema: SchemaChanges(
+        added: added.filter { renamedTo[$0] == nil }, removed: removed.filter { !renamedFrom.contains($0) },
+        renamed: renames, typeChanges: typeChanges),
+      columns: columns, drifted: !drifted.isEmpty, driftedColumns: drifted, thresholds: t)
+  }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// The physical format of a table file.
+public enum TableFormat: Equatable, Sendable {
+  /// Delimited text (CSV, TSV, ...) with a header row.
+  case delimited(delimiter: UInt8)
+  /// JSON Lines: one object per line.
+  case jsonLines
+
+  /// Name used in reports: `csv`, `tsv`, `psv`, `ssv` (semicolon) or `jsonl`.
+  public var name: String {
+    switch self {
+    case .jsonLines: return "jsonl"
+    case .delimited(let d):
+      switch d {
+      case UInt8(ascii: "\t"): return "tsv"
+      case UInt8(ascii: "|"): return "psv"
+      case UInt8(ascii: ";"): return "ssv"
+      default: return "csv"
+      }
+    }
+  }
+
+  /// Extensions recognised without looking at the content.
+  public static let tableExtensions: Set<String> = ["csv", "txt", "psv", "tsv", "tab", "jsonl", "ndjson"]
+
+  /// Cheap check before materialising an old version: true for the table extensions
+  /// (other files may still be tables by content; `detect` decides).
+  public static func hasTableExtension(_ path: String) -> Bool {
+    return tableExtensions.contains((path as NSString).pathExtension.lowercased())
+  }
+
+  static let candidates: [UInt8] = [",", "\t", ";", "|"].map { UInt8(ascii: $0) }
+
+  /// Detects the format from the extension, falling back to sniffing the first 64 KiB.
+  /// Returns nil for anything that does not look like a table (binary, prose, empty
+  /// extensionless files), so the caller can fall back to a file-level diff.
+  public static func detect(path: String) throws -> TableFormat? {
+    let head = try readHead(path: path, limit: 64 * 1024)
+    let ext = (path as NSString).pathExtension.lowercased()
+    switch ext {
+    case "jsonl", "ndjson":
+      return .jsonLines
+    case "tsv", "tab":
+      return .delimited(delimiter: UInt8(ascii: "\t"))
+    case "csv", "txt", "psv":
+      if head.contains(0) { return nil }
+      return .delimited(delimiter: sniffDelimiter(header: firstLine(head)) ?? UInt8(ascii: ","))
+    default:
+      return sniff(head)
+    }
+  }
+
+  static func sniff(_ bytes: [UInt8]) -> TableFormat? {
+    let head = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+    if head.isEmpty || head.contains(0) { return nil }
+    if String(validating: head.prefix(head.count - trailingPartialUTF8(head)), as: UTF8.self) == nil {
+      return nil
+    }
+    let first = firstLine(head)
+    if let c = first.first(where: { $0 != 0x20 && $0 != 0x09 }), c == UInt8(ascii: "{") {
+      let ok = first.withUnsafeBufferPointer { buf -> Bool in
+        var s = JSONScanner(bytes: buf)
+        s.skipSpace()
+        return (try? s.flattenObject(prefix: "") { _, _ in }) != nil
+      }
+      return ok ? .jsonLines : nil
+    }
+    // A delimited file needs a delimiter in the header and the same count on the next
+    // lines (up to 20 complete lines), so prose with commas is not mistaken for a table.
+    guard let d = sniffDelimiter(header: first) else { return nil }
+    var lines = head.split(separator: 0x0a, omittingEmptySubsequences: true)
+    if head.last != 0x0a && lines.count > 1 { lines.removeLast() }
+    let expected = countOutsideQuotes(Array(lines[0]), d)
+    for line in lines.prefix(20).dropFirst() where countOutsideQuotes(Array(line), d) != expected {
+      return nil
+    }
+    return .delimited(delimiter: d)
+  }
+
+  /// The candidate delimiter occurring most often outside quotes in the header.
+  static func sniffDelimiter(header: [UInt8]) -> UInt8? {
+    var best: UInt8? = nil
+    var bestCount = 0
+    for d in candidates {
+      let n = countOutsideQuotes(header, d)
+      if n > bestCount {
+        best = d
+        bestCount = n
+      }
+    }
+    return best
+  }
+
+  static func countOutsideQuotes(_ line: [UInt8], _ d: UInt8) -> Int {
+    var inQuotes = false
+    var n = 0
+    for c in line {
+      if c == UInt8(ascii: "\"") { inQuotes.toggle() } else if c == d && !inQuotes { n += 1 }
+    }
+    return n
+  }
+
+  static func firstLine(_ head: [UInt8]) -> [UInt8] {
+    var line = Array(head.prefix { $0 != 0x0a })
+    if line.last == 0x0d { line.removeLast() }
+    return line
+  }
+
+  /// Bytes at the end of `head` that may be a multi-byte character cut by the limit.
+  static func trailingPartialUTF8(_ head: [UInt8]) -> Int {
+    var n = 0
+    for c in head.reversed().prefix(3) {
+      if c & 0xC0 == 0x80 {
+        n += 1
+        continue
+      }
+      if c & 0xC0 == 0xC0 { return n + 1 }
+      return 0
+    }
+    return 0
+  }
+
+  static func readHead(path: String, limit: Int) throws -> [UInt8] {
+    guard let h = FileHandle(forReadingAtPath: path) else {
+      throw TableError.unreadable(path: path, reason: "cannot open file")
+    }
+    defer { try? h.close() }
+    do {
+      return Array(try h.read(upToCount: limit) ?? Data())
+    } catch {
+      throw TableError.unreadable(path: path, reason: "\(error)")
+    }
+  }
+}

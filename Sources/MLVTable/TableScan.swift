@@ -1,0 +1,166 @@
+import Foundation
+
+/// Everything one streaming pass over one version produces.
+struct TableScan {
+  var columns: [String]
+  var accumulators: [ColumnAccumulator]
+  var table: RowTable
+  var rows: Int
+  var duplicateKeys: Int
+}
+
+/// How rows are identified while scanning.
+struct RowIdentity {
+  /// Key columns; empty means rows are identified by content (a multiset of rows).
+  var keyColumns: [String]
+  /// Columns whose values enter the row hash; nil means all of them. Restricting to
+  /// the columns both versions share keeps an added column from marking every row as
+  /// modified.
+  var hashedColumns: Set<String>?
+}
+
+enum TableScanner {
+  /// One pass: per-field hash → column statistics, row hash (order-independent sum of
+  /// mix(name ⊕ value) over non-null hashed fields) and key hash (ordered), stored in
+  /// the row table. Keyed: key → (row hash, offset), a repeated key is re-hashed with
+  /// its occurrence number. Unkeyed: row hash → (count, first offset).
+  static func scan<R: RecordReader>(_ reader: R, identity: RowIdentity, expectedRows: Int) throws -> TableScan {
+    var st = ScanState(identity: identity, expectedRows: expectedRows)
+    st.syncColumns(reader.columns)
+    while try reader.next() {
+      if reader.columns.count != st.accs.count { st.syncColumns(reader.columns) }
+      st.add(reader)
+    }
+    st.flush()
+    st.syncColumns(reader.columns)
+    let rows = st.rows
+    for i in 0..<st.accs.count where st.accs[i].rows < rows {
+      for _ in st.accs[i].rows..<rows { st.accs[i].addMissing() }
+    }
+    if !identity.keyColumns.isEmpty && !reader.columns.isEmpty {
+      for (k, idx) in st.keyIndex.enumerated() where idx == nil {
+        throw TableError.missingKeyColumn(path: pathOf(reader), column: identity.keyColumns[k])
+      }
+    }
+    return TableScan(
+      columns: reader.columns, accumulators: st.accs, table: st.table, rows: rows, duplicateKeys: st.duplicates)
+  }
+
+  static func pathOf<R: RecordReader>(_ r: R) -> String {
+    if let d = r as? DelimitedReader { return d.path }
+    if let j = r as? JSONLinesReader { return j.path }
+    return ""
+  }
+}
+
+/// Mutable state of one scan, kept in a struct (not captured by closures) so the hot
+/// loop gets static exclusivity checking instead of boxed, dynamically checked access.
+private struct ScanState {
+  let identity: RowIdentity
+  let keyed: Bool
+  var accs: [ColumnAccumulator] = []
+  var nameHashes: [UInt64] = []
+  var hashed: [Bool] = []
+  var hashes: [UInt64] = []
+  var keyIndex: [Int?]
+  var table: RowTable
+  var rows = 0
+  var duplicates = 0
+  var repeats: [UInt64: UInt64] = [:]
+  var pendingKeys: [UInt64] = []
+  var pendingAux: [UInt64] = []
+  var pendingOffsets: [Int64] = []
+  /// Keeps the touch loads from being optimised away.
+  var sink: UInt64 = 0
+
+  init(identity: RowIdentity, expectedRows: Int) {
+    self.identity = identity
+    keyed = !identity.keyColumns.isEmpty
+    keyIndex = identity.keyColumns.map { _ in nil }
+    table = RowTable(expectedCount: expectedRows)
+  }
+
+  mutating func syncColumns(_ cols: [String]) {
+    while accs.count < cols.count {
+      let i = accs.count
+      var acc = ColumnAccumulator(budget: ColumnBudget(columns: cols.count))
+      // Columns first seen late (JSON Lines) were null in the earlier rows.
+      for _ in 0..<rows { acc.addMissing() }
+      accs.append(acc)
+      nameHashes.append(mix(fnv1a(cols[i])))
+      hashed.append(identity.hashedColumns?.contains(cols[i]) ?? true)
+      hashes.append(0)
+      for (k, name) in identity.keyColumns.enumerated() where name == cols[i] { keyIndex[k] = i }
+    }
+  }
+
+  @inline(__always)
+  mutating func add<R: RecordReader>(_ reader: R) {
+    let fc = reader.fieldCount
+    let n = accs.count
+    var rowHash: UInt64 = 0
+    nameHashes.withUnsafeBufferPointer { names in
+      hashed.withUnsafeBufferPointer { hashedCols in
+        hashes.withUnsafeMutableBufferPointer { hs in
+          accs.withUnsafeMutableBufferPointer { a in
+            for i in 0..<n {
+              if i >= fc {
+                a[i].addMissing()
+                hs[i] = 0
+                continue
+              }
+              let f = reader.field(i)
+              var h: UInt64 = 0
+              if f.count > 0, let p = f.baseAddress {
+                h = fnv1a(p, f.count)
+                if hashedCols[i] { rowHash &+= mix(names[i] ^ h) }
+              }
+              hs[i] = h
+              a[i].add(f, hash: h)
+            }
+          }
+        }
+      }
+    }
+    var key = rowHash
+    if keyed {
+      key = 0x6b65_79  // "key"
+      for k in keyIndex { key = combine(key, k.map { hashes[$0] } ?? 0) }
+    }
+    pendingKeys.append(key)
+    pendingAux.append(rowHash)
+    pendingOffsets.append(reader.recordOffset)
+    if pendingKeys.count >= 256 { flush() }
+    rows += 1
+  }
+
+  /// Inserts the buffered rows in order, after touching their home slots so the cache
+  /// misses of a batch overlap (see `RowTable.touch`).
+  mutating func flush() {
+    if (table.count + pendingKeys.count) * 10 < table.capacity * 8 {
+      sink ^= pendingKeys.withUnsafeBufferPointer { table.touch($0) }
+    }
+    for i in 0..<pendingKeys.count { insert(pendingKeys[i], rowHash: pendingAux[i], offset: pendingOffsets[i]) }
+    pendingKeys.removeAll(keepingCapacity: true)
+    pendingAux.removeAll(keepingCapacity: true)
+    pendingOffsets.removeAll(keepingCapacity: true)
+  }
+
+  @inline(__always)
+  private mutating func insert(_ key: UInt64, rowHash: UInt64, offset: Int64) {
+    if keyed {
+      let (_, inserted) = table.insert(key, aux: rowHash, offset: offset)
+      if !inserted {
+        // The n-th repeat of a key is stored under hash(key, n); remembering n per key
+        // keeps many repeats (e.g. empty keys) linear instead of quadratic.
+        duplicates += 1
+        var occurrence = (repeats[key] ?? 0) + 1
+        while !table.insert(combine(key, occurrence), aux: rowHash, offset: offset).1 { occurrence += 1 }
+        repeats[key] = occurrence
+      }
+    } else {
+      let (slot, inserted) = table.insert(key, aux: 1, offset: offset)
+      if !inserted { table.bumpAux(slot) }
+    }
+  }
+}
