@@ -45,9 +45,10 @@ struct Context {
   }
 }
 
-/// Writes command output to stdout.
+/// Writes command output (stdout by default; a collector for text reused in reports).
 struct Output {
-  func line(_ s: String = "") { print(s) }
+  var sink: (String) -> Void = { print($0) }
+  func line(_ s: String = "") { sink(s) }
 }
 
 enum Format {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import MLVStore
+import MLVTable
 import MLVWorkspace
 
 extension MLVMain {
@@ -10,18 +12,35 @@ extension MLVMain {
         No revision: HEAD against the workspace. One revision: it against the workspace.
         Two: the first against the second. Lists files added, removed, modified and
         renamed in each tracked path, with sizes, totals, and how many bytes of the newer
-        version are new relative to the older one (what storing it costs).
-        --json prints the same as a stable JSON document (docs/cli.md).
+        version are new relative to the older one (what storing it costs), and for each
+        modified file how much of it is shared with the older version.
+
+        Changed tables (CSV, TSV, JSON Lines, also inside tracked directories) get a
+        data-aware report: rows added, removed and modified (matched by --key columns, or
+        by whole-row content), schema changes, per-column statistics, and drift (PSI and
+        Kolmogorov-Smirnov for numbers, Jensen-Shannon for categories; thresholds in
+        docs/table-diff.md). Tracked directories with subfolders get per-folder (class)
+        counts and bytes. --json prints all of it as a stable document (docs/cli.md);
+        --html writes one self-contained page with histograms of both versions.
 
         Examples:
           mlv diff
           mlv diff HEAD~1 HEAD
+          mlv diff HEAD~1 HEAD -- data/train.csv
+          mlv diff v1 v2 --key id -- data/train.csv
           mlv diff v1 v2 --json -- data/
+          mlv diff v1 v2 --html report.html
+          mlv diff v1 v2 --fail-on-drift         # exit 5 if a column drifted
         """)
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print a JSON document instead of text.") var json = false
     @Option(help: "Show at most this many files per path in text output.") var limit = 50
+    @Option(name: .customLong("key"), help: "Key column(s) matching table rows (repeatable or comma-separated).")
+    var keys: [String] = []
+    @Option(help: "Write a self-contained HTML report to this file.") var html: String?
+    @Flag(help: "Exit with code 5 when any table column drifted beyond its threshold.") var failOnDrift = false
+    @Option(help: "Analyse at most this many changed tables (0: file-level diff only).") var tables = 20
     @Argument(help: "The older revision (default HEAD).") var from: String?
     @Argument(help: "The newer revision (default: the workspace).") var to: String?
     @Argument(parsing: .postTerminator, help: "Limit to these tracked paths.") var paths: [String] = []
@@ -35,14 +54,48 @@ extension MLVMain {
         let old: DiffSide = try side(from ?? "HEAD")
         let new: DiffSide = try to.map(side) ?? .workspace
         let d = try ws.diff(from: old, to: new, filter: filter)
+        let keyColumns = keys.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        let explicit = !filter.isEmpty && filter.allSatisfy { TableFormat.hasTableExtension($0) }
+        let reports = DataReports.build(
+          d, ws: ws, from: old, to: new, options: TableDiffOptions(keyColumns: keyColumns),
+          limit: explicit ? Int.max : tables)
         if json {
           let enc = JSONEncoder()
           enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-          ctx.out.line(String(decoding: try enc.encode(d), as: UTF8.self))
+          ctx.out.line(String(decoding: try enc.encode(DiffDocument(data: d, reports: reports)), as: UTF8.self))
         } else {
           render(d, ctx.out)
+          let color = isatty(1) != 0
+          for (path, balance) in reports.folders.sorted(by: { $0.key < $1.key })
+          where balance.folders.contains(where: { $0.countDelta != 0 || $0.bytesDelta != 0 }) {
+            ctx.out.line("\nper-folder balance of \(path):")
+            ctx.out.line(balance.renderText(color: color))
+          }
+          for t in reports.tables { ctx.out.line("\n" + t.renderText(color: color)) }
+        }
+        if let html {
+          var sections = reports.tables.map { (heading: $0.path, body: $0.renderHTMLBody()) }
+          for (path, balance) in reports.folders.sorted(by: { $0.key < $1.key }) {
+            sections.append((heading: "\(path): files per folder", body: balance.renderHTMLBody()))
+          }
+          sections.insert((heading: "Files", body: "<pre>" + HTMLReport.escape(renderedText(d)) + "</pre>"), at: 0)
+          let page = HTMLReport.page(title: "mlv diff \(d.from) \(d.to)", sections: sections)
+          try FS.atomicWrite(Array(page.utf8), to: html.hasPrefix("/") ? html : ctx.cwd + "/" + html, durable: false)
+          if !global.quiet && !json { ctx.out.line("wrote \(html)") }
+        }
+        for e in reports.errors { FileHandle.standardError.write(Data("mlv: error: \(e)\n".utf8)) }
+        if !reports.errors.isEmpty { throw ExitCode(1) }
+        if failOnDrift && reports.drifted {
+          FileHandle.standardError.write(Data("mlv: drift beyond thresholds in \(reports.tables.filter(\.drifted).map(\.path).joined(separator: ", "))\n".utf8))
+          throw ExitCode(5)
         }
       }
+    }
+
+    func renderedText(_ d: DataDiff) -> String {
+      var lines: [String] = []
+      render(d, Output { lines.append($0) })
+      return lines.joined(separator: "\n")
     }
 
     func render(_ d: DataDiff, _ out: Output) {
@@ -58,7 +111,11 @@ extension MLVMain {
           case "renamed": out.line("  renamed   \(c.oldPath ?? "") -> \(c.path)")
           case "added": out.line("  added     \(c.path) (\(Format.bytes(c.newSize ?? 0)))")
           case "removed": out.line("  removed   \(c.path) (\(Format.bytes(c.oldSize ?? 0)))")
-          default: out.line("  modified  \(c.path) (\(Format.bytes(c.oldSize ?? 0)) -> \(Format.bytes(c.newSize ?? 0)))")
+          default:
+            let shared = c.sharedBytes.map { s in
+              ", \(Int((Double(s) / Double(max(c.newSize ?? 1, 1)) * 100).rounded()))% shared"
+            } ?? ""
+            out.line("  modified  \(c.path) (\(Format.bytes(c.oldSize ?? 0)) -> \(Format.bytes(c.newSize ?? 0))\(shared))")
           }
         }
         if p.changes.count > limit { out.line("  ... \(p.changes.count - limit) more (use --limit or --json)") }

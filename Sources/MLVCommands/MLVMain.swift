@@ -20,7 +20,7 @@ public struct MLVMain: AsyncParsableCommand {
 
       Exit codes: 0 success; 1 error; 2 refused to discard uncommitted data or code;
       3 repository locked by another process; 4 missing or corrupt objects;
-      64 invalid usage.
+      5 drift beyond thresholds (diff --fail-on-drift); 64 invalid usage.
       """,
     version: mlvVersion,
     subcommands: [

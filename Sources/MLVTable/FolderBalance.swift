@@ -72,7 +72,10 @@ public struct FolderBalanceReport: Codable, Equatable, Sendable {
     return F.table(rows, colors: color ? colors : nil)
   }
 
-  public func renderHTML(title: String) -> String {
+  public func renderHTML(title: String) -> String { HTML.page(title: title, body: renderHTMLBody()) }
+
+  /// The page's content without the page around it, to combine several reports in one page.
+  public func renderHTMLBody() -> String {
     let peak = Double(max(folders.map { max($0.oldCount, $0.newCount) }.max() ?? 1, 1))
     var rows: [[String]] = []
     for e in folders + [total] {
@@ -97,7 +100,7 @@ public struct FolderBalanceReport: Codable, Equatable, Sendable {
       HTML.legend
       + HTML.table(
         ["folder", "old files", "new files", "delta", "old bytes", "new bytes", "delta", ""], rows, rawCells: true)
-    return HTML.page(title: title, body: body)
+    return body
   }
 }
 

@@ -2,6 +2,16 @@ import Foundation
 
 /// Building blocks of the self-contained HTML pages: inline CSS, inline SVG, no
 /// scripts, no network. Every piece of data goes through `escape`.
+/// Builds one self-contained page (inline CSS and SVG, no scripts, no network) from
+/// several report bodies.
+public enum HTMLReport {
+  public static func page(title: String, sections: [(heading: String, body: String)]) -> String {
+    HTML.page(title: title, body: sections.map { "<h2>\(HTML.escape($0.heading))</h2>\n\($0.body)" }.joined(separator: "\n"))
+  }
+
+  public static func escape(_ s: String) -> String { HTML.escape(s) }
+}
+
 enum HTML {
   static func escape(_ s: String) -> String {
     var out = ""
@@ -80,7 +90,10 @@ enum HTML {
 extension TableDiffReport {
   /// One self-contained HTML page: summary, schema, per-column stats with overlaid
   /// histograms (one inline SVG per numeric column), drift flags and sample rows.
-  public func renderHTML(title: String) -> String {
+  public func renderHTML(title: String) -> String { HTML.page(title: title, body: renderHTMLBody()) }
+
+  /// The page's content without the page around it, to combine several reports in one page.
+  public func renderHTMLBody() -> String {
     typealias F = TextFormatting
     var b = "<p><code>\(HTML.escape(path))</code> (\(HTML.escape(format)))"
     if !key.isEmpty { b += ", key <code>\(HTML.escape(key.joined(separator: ",")))</code>" }
@@ -113,7 +126,7 @@ extension TableDiffReport {
     b += "<h2>Columns</h2>\n" + HTML.legend
     for c in columns { b += columnCard(c) }
     b += sampleSection()
-    return HTML.page(title: title, body: b)
+    return b
   }
 
   private func columnCard(_ c: ColumnReport) -> String {

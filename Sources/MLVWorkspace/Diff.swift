@@ -32,6 +32,9 @@ public struct DataDiff: Codable, Sendable {
     public var newSize: Int64?
     public var oldOid: String?
     public var newOid: String?
+    /// For modified files: bytes of the new version in chunks the old version also has
+    /// (chunk-level similarity; nil when the objects are not local).
+    public var sharedBytes: Int64?
   }
 
   public struct PathDiff: Codable, Sendable {
@@ -79,6 +82,20 @@ extension Workspace {
         oldSize: a?.pointer.size ?? 0, newSize: b?.pointer.size ?? 0,
         oldFiles: a?.files.count ?? 0, newFiles: b?.files.count ?? 0)
       compareFiles(path, a?.files ?? [:], b?.files ?? [:], into: &d)
+      // Paths inside a tracked directory (`-- data/train.csv`) narrow the file list.
+      let inner = filter.filter { $0.hasPrefix(path + "/") }
+      if !inner.isEmpty && !filter.contains(where: { $0.isEmpty || $0 == path || path.hasPrefix($0 + "/") }) {
+        d.changes = d.changes.filter { c in inner.contains { c.path == $0 || c.path.hasPrefix($0 + "/") || c.oldPath == $0 } }
+        d.added = d.changes.filter { $0.change == "added" }.count
+        d.removed = d.changes.filter { $0.change == "removed" }.count
+        d.modified = d.changes.filter { $0.change == "modified" }.count
+        d.renamed = d.changes.filter { $0.change == "renamed" }.count
+        if d.changes.isEmpty { continue }
+      }
+      let newIsWorkspace: Bool = { if case .workspace = new { return true } else { return false } }()
+      for i in d.changes.indices where d.changes[i].change == "modified" {
+        d.changes[i].sharedBytes = try? sharedBytes(d.changes[i], dataPath: path, a?.files ?? [:], b?.files ?? [:], newIsWorkspace: newIsWorkspace)
+      }
       d.newBytes = try? newBytes(a?.files ?? [:], b?.files ?? [:], changes: d.changes, dataPath: path, newIsWorkspace: { if case .workspace = new { return true } else { return false } }())
       result.totals.added += d.added
       result.totals.removed += d.removed
@@ -158,6 +175,58 @@ extension Workspace {
       }
     }
     d.changes.sort { ($0.path, $0.change) < ($1.path, $1.change) }
+  }
+
+  /// The chunks of one file on one side (chunking the workspace file when its objects are
+  /// not in the store).
+  func chunks(_ v: (size: Int64, oid: ObjectID), path: String, inWorkspace: Bool) throws -> [FileList.Chunk] {
+    if v.size == 0 { return [] }
+    if store.contains(v.oid) || !inWorkspace { return try store.chunks(ofFile: v.oid, size: v.size) }
+    let ingester = Ingester(chunker: chunker, writer: store.makeWriter(), store: false)
+    return try ingester.ingest(path: absolute(path)).chunks
+  }
+
+  func sharedBytes(_ c: DataDiff.FileChange, dataPath: String, _ a: Files, _ b: Files, newIsWorkspace: Bool) throws -> Int64 {
+    let inner = c.path == dataPath ? "" : String(c.path.dropFirst(dataPath.count + 1))
+    guard let o = a[inner], let n = b[inner] else { return 0 }
+    let old = Set(try chunks(o, path: c.path, inWorkspace: false).map(\.id))
+    return try chunks(n, path: c.path, inWorkspace: newIsWorkspace).reduce(0) { $0 + (old.contains($1.id) ? Int64($1.length) : 0) }
+  }
+
+  /// Every file of a tracked path on one side: inner path → (size, id).
+  public func files(of side: DiffSide, dataPath: String) throws -> [String: (size: Int64, oid: ObjectID)] {
+    try snapshot(side, [dataPath])[dataPath]?.files ?? [:]
+  }
+
+  /// Puts one file version where a reader can open it: the workspace file itself, or a
+  /// temporary copy restored from the store (the caller removes paths it got with
+  /// `temporary` set). nil when the file does not exist on that side.
+  public func materialize(_ path: String, on side: DiffSide) throws -> (path: String, temporary: Bool)? {
+    let (dataPath, inner) = try locate(path, on: side)
+    guard let dataPath else { return nil }
+    switch side {
+    case .workspace:
+      return FS.exists(absolute(path)) ? (absolute(path), false) : nil
+    case .commit:
+      guard let v = try files(of: side, dataPath: dataPath)[inner] else { return nil }
+      let tmp = FS.temporaryPath(in: tmpDir, prefix: "diff")
+      try Restorer(store: store, tmpDir: tmpDir).restore(id: v.oid, size: v.size, to: tmp, executable: false)
+      return (tmp, true)
+    }
+  }
+
+  /// The tracked path containing repository path `path`, and `path` inside it.
+  func locate(_ path: String, on side: DiffSide) throws -> (String?, String) {
+    let tracked: [String]
+    switch side {
+    case .commit(let c, _): tracked = try trackedPaths(at: c)
+    case .workspace: tracked = try trackedPaths()
+    }
+    for t in tracked {
+      if t == path { return (t, "") }
+      if path.hasPrefix(t + "/") { return (t, String(path.dropFirst(t.count + 1))) }
+    }
+    return (nil, "")
   }
 
   /// Sums the chunks of added and modified files on the new side that the old side lacks.
