@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, pkg-config)
-# and, with --s3, the loopback S3 server the remote tests use. Idempotent and quiet when
-# everything is already there. Sourced by demo.sh and test.sh.
+# and, with --test, what the tests use besides: the loopback S3 server (moto) and a
+# headless Chromium that renders the HTML diff report. Idempotent and quiet when
+# everything is already there. Called by demo.sh and test.sh.
 set -euo pipefail
 
 need=()
@@ -15,9 +16,16 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--s3" ] && ! command -v moto_server >/dev/null 2>&1; then
+if [ "${1:-}" = "--test" ] && ! command -v moto_server >/dev/null 2>&1; then
   echo "setup: installing moto[server] (loopback S3 for the remote tests)" >&2
   python3 -m pip install -q 'moto[server]' >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing chromium (headless rendering of the HTML report in the tests)" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  [ ${#need[@]} -gt 0 ] || $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

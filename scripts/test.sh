@@ -3,6 +3,6 @@
 # golden vectors, end-to-end tests of the binary in temporary git repositories).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --s3
+bash scripts/setup.sh --test
 swift build --build-tests
 swift test --skip-build "$@"
