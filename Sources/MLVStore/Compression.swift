@@ -55,20 +55,26 @@ public enum Entropy {
 
   public static func bitsPerByte(_ p: UnsafeRawBufferPointer) -> Double {
     guard p.count > 0 else { return 0 }
-    var counts = [Int](repeating: 0, count: 256)
-    for b in p { counts[Int(b)] += 1 }
-    let n = Double(p.count)
-    var h = 0.0
-    for c in counts where c > 0 {
-      let f = Double(c) / n
-      h -= f * log2(f)
+    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 256) { counts in
+      counts.initialize(repeating: 0)
+      for b in p { counts[Int(b)] &+= 1 }
+      let n = Double(p.count)
+      var h = 0.0
+      for c in counts where c > 0 {
+        let f = Double(c) / n
+        h -= f * log2(f)
+      }
+      return h
     }
-    return h
   }
+
+  /// Bytes sampled: 4 KiB separates text (4-6 bits) from random data (>7.9 bits) reliably
+  /// and costs ~2 µs; for 20,000 small files a larger sample was 10% of `add`.
+  public static let sampleSize = 4 * 1024
 
   /// Whether content that starts with `sample` should be compressed.
   public static func worthCompressing(_ sample: UnsafeRawBufferPointer) -> Bool {
-    let window = UnsafeRawBufferPointer(rebasing: sample[..<min(sample.count, 16 * 1024)])
+    let window = UnsafeRawBufferPointer(rebasing: sample[..<min(sample.count, sampleSize)])
     return window.count >= 64 && bitsPerByte(window) < compressBelowBitsPerByte
   }
 }

@@ -21,6 +21,15 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
   /// Objects written by a writer of this process and not yet in an index on disk.
   var pending: [ObjectID: (path: String, location: ObjectLocation)] = [:]
   private var openPacks: [String: POSIXFile] = [:]
+  /// Writers of this process and how many objects sit in their buffers, so a lookup can
+  /// make buffered objects visible (the `ObjectWriter` contract) by draining them.
+  var writers: [WeakWriter] = []
+  var bufferedObjects = 0
+
+  final class WeakWriter {
+    weak var writer: PackWriter?
+    init(_ w: PackWriter) { writer = w }
+  }
 
   /// Indexes are merged into one once there are more than this many (each `add` writes
   /// one), keeping lookups at a few binary searches.
@@ -65,6 +74,20 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
   }
 
   public func location(_ id: ObjectID) -> (path: String, location: ObjectLocation)? {
+    if let found = indexedOrPending(id) { return found }
+    // Not found: if a writer still buffers objects, write them out and look again.
+    let active: [PackWriter] = lock.withLock {
+      guard bufferedObjects > 0 else { return [] }
+      writers.removeAll { $0.writer == nil }
+      return writers.compactMap(\.writer)
+    }
+    guard !active.isEmpty else { return nil }
+    for w in active { try? w.drainLocked() }
+    return indexedOrPending(id)
+  }
+
+  /// The lookup without draining writers (what a writer itself uses while holding its lock).
+  func indexedOrPending(_ id: ObjectID) -> (path: String, location: ObjectLocation)? {
     lock.lock()
     defer { lock.unlock() }
     if let p = pending[id] { return p }
@@ -128,7 +151,11 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
     return raw
   }
 
-  public func makeWriter() -> ObjectWriter { PackWriter(store: self) }
+  public func makeWriter() -> ObjectWriter {
+    let w = PackWriter(store: self)
+    lock.withLock { writers.append(WeakWriter(w)) }
+    return w
+  }
 
   /// Publishes an index for objects a writer has sealed into packs, then drops them from
   /// `pending`. Merges indexes when there are too many.
