@@ -25,6 +25,7 @@ public struct MLVMain: AsyncParsableCommand {
     version: mlvVersion,
     subcommands: [
       Init.self, Add.self, Status.self, Commit.self, Checkout.self, Diff.self, Log.self,
+      Run.self, Repro.self, Exp.self, Params.self, Metrics.self,
     ])
 
   public init() {}
