@@ -46,12 +46,16 @@ public enum RunRecorder {
   public static func run(_ request: RunRequest, in ws: Workspace) throws -> RunOutcome {
     let stage = request.stage
     let rollback = FileRollback()
+    let outcome: RunOutcome
     do {
-      return try perform(request, stage, rollback, in: ws)
+      outcome = try perform(request, stage, rollback, in: ws)
     } catch {
       rollback.restore()
       throw error
     }
+    // a failed run kept with --keep-failed is committed, and still fails the command
+    if outcome.record.exitCode != 0 { throw RunError.commandFailed(exitCode: outcome.record.exitCode, recorded: true) }
+    return outcome
   }
 
   private static func perform(_ request: RunRequest, _ stage: Stage, _ rollback: FileRollback, in ws: Workspace) throws
@@ -116,7 +120,6 @@ public enum RunRecorder {
     try ws.git.setReference(RunStore.refPrefix + id, to: commit, message: "mlv run \(id)")
     try ws.git.createTag(RunStore.tagPrefix + request.name, target: commit, message: nil, force: true)
     if !failed { try StageCache.remember(key, stage: stage, run: id, in: ws) }
-    if failed { throw RunError.commandFailed(exitCode: result.exitCode, recorded: true) }
     return RunOutcome(id: id, commit: commit, record: record)
   }
 
