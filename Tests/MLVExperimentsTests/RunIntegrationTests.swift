@@ -158,7 +158,9 @@ extension SpawningTests {
       let result = try Pipeline.reproduce(in: again, options: options)
       #expect(result.map(\.outcome) == [.upToDate])
       #expect(lines == ["stage count: up to date"])
-      #expect(counter.started.isEmpty, "rehashed: \(counter.started)")
+      // the 200-file dependency comes from the stat cache; only an output the command wrote
+      // within the cache's racy window (a few ms before it was added) may be hashed again
+      #expect(counter.started.allSatisfy { $0 == "hashing n.txt" }, "rehashed: \(counter.started)")
     }
 
     @Test func aFailedCommandPutsBackParamsAndStageFile() throws {
