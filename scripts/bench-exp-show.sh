@@ -10,7 +10,7 @@ N="${1:-1000}"
 MLV="${MLV:-$HERE/.build/release/mlv}"
 [ -x "$MLV" ] || { echo "build first: swift build -c release --product mlv" >&2; exit 1; }
 W=$(mktemp -d /tmp/mlv-bench-exp.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$W"' EXIT; echo "repo: $W"
 cd "$W"
 git init -q -b master .
 git config user.name bench; git config user.email bench@localhost
