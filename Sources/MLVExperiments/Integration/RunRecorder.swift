@@ -165,7 +165,10 @@ public enum RunRecorder {
     paths += stage.paramsRefs.map { stage.resolve($0.file) }
     paths += stage.metrics.map(stage.resolve)
     var data: [String] = []
-    for dep in StageInputs.dependencyPaths(for: stage) where try ws.readPointer(dep) == nil {
+    let tracked = try ws.trackedPaths()
+    for dep in StageInputs.dependencyPaths(for: stage) {
+      // data mlv tracks (or a path inside or around it) is re-added by `ws.commit` if changed
+      if tracked.contains(where: { StagePath.overlaps($0, dep) }) { continue }
       if try isCode(dep, in: ws) { paths.append(dep) } else { data.append(dep) }
     }
     if !data.isEmpty { _ = try ws.add(data) }
