@@ -11,7 +11,11 @@ enum WorkspaceInputs {
     guard let scanned = try ws.scan(path, storeObjects: false, label: "hashing \(path)") else { return nil }
     switch scanned.kind {
     case .file: return scanned.files[""]?.id.hex
-    case .dir: return Manifest(entries: scanned.manifestEntries).id.hex
+    case .dir:
+      // Manifest sorts its entries bytewise, which costs more than the stat calls on a
+      // 20,000-file directory when they come in hash order; String's ordering (a memcmp
+      // for ASCII) gets them there faster, and the manifest's sort then finds one run.
+      return Manifest(entries: scanned.manifestEntries.sorted { $0.path < $1.path }).id.hex
     }
   }
 
