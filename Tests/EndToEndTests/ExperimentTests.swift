@@ -225,4 +225,26 @@ import Testing
     #expect(try repo.gitOut("for-each-ref") == refs)
     #expect(try repo.gitOut("show", "HEAD:mlv.stages.yaml") == String(decoding: repo.read("mlv.stages.yaml") ?? [], as: UTF8.self).trimmingCharacters(in: .newlines))
   }
+
+  @Test func ctrlCEndsTheRunWith130AndRecordsNothing() throws {
+    let repo = try Repo()
+    try repo.write("params.yaml", "a: 1 # first\n")
+    try repo.git("add", "params.yaml")
+    try repo.mlvOK("commit", "-m", "params")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Binary.mlv)
+    p.arguments = ["run", "-n", "slow", "-p", "params.yaml", "-S", "a=2", "--", "sh", "-c", "touch started; sleep 30"]
+    p.currentDirectoryURL = URL(fileURLWithPath: repo.path)
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let deadline = Date().addingTimeInterval(20)
+    while !repo.exists("started") && Date() < deadline { usleep(20_000) }
+    kill(p.processIdentifier, SIGINT)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 130)
+    #expect(try repo.gitOut("rev-list", "--count", "HEAD") == "1")
+    #expect(try repo.gitOut("for-each-ref", "refs/mlv", "refs/tags") == "")
+    #expect(String(decoding: repo.read("params.yaml") ?? [], as: UTF8.self) == "a: 1 # first\n")
+  }
 }
