@@ -79,15 +79,36 @@ public enum RunStore {
       tips.insert(target)
     }
     for tip in tips.sorted() {
-      for path in try git.listFiles(at: tip, withSuffix: ".json") where path.hasPrefix(recordsDirectory + "/") {
+      let missing = try git.listFiles(at: tip, withSuffix: ".json").compactMap { path -> String? in
+        guard path.hasPrefix(recordsDirectory + "/") else { return nil }
         let id = String(path.dropFirst(recordsDirectory.count + 1).dropLast(5))
-        guard !id.contains("/"), seen.insert(id).inserted else { continue }
-        // the record is added once and never changed: the last commit touching it made it
-        guard let made = try git.log(from: tip, touching: path, limit: 1).first?.oid else { continue }
+        return id.contains("/") || seen.contains(id) ? nil : id
+      }
+      guard !missing.isEmpty else { continue }
+      let madeBy = try recordCommits(from: tip, git: git)
+      for id in missing {
+        // the record is added once and never changed: the commit that added it made the run
+        guard let made = madeBy[id], seen.insert(id).inserted else { continue }
         runs.append(StoredRun(id: id, commit: made, record: try read(id: id, at: made, git: git)))
       }
     }
     return runs.sorted { ($0.record.startedAt, $0.id) < ($1.record.startedAt, $1.id) }
+  }
+
+  /// Run id to the commit that added its record, for the first-parent history of `tip`:
+  /// one walk over the commits that changed `.mlv/runs`, one tree diff for each.
+  static func recordCommits(from tip: GitOID, git: GitRepository) throws -> [String: GitOID] {
+    var made: [String: GitOID] = [:]
+    for info in try git.log(from: tip, touching: recordsDirectory) {
+      for change in try git.changedFiles(from: info.parents.first, to: info.oid)
+      where change.newBlob != nil && change.oldBlob == nil && change.path.hasPrefix(recordsDirectory + "/")
+        && change.path.hasSuffix(".json")
+      {
+        let id = String(change.path.dropFirst(recordsDirectory.count + 1).dropLast(5))
+        if made[id] == nil { made[id] = info.oid }
+      }
+    }
+    return made
   }
 
   /// Resolves what a user typed: a run name (its latest run, via the `run/NAME` tag), a run
