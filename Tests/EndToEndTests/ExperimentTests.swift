@@ -134,6 +134,11 @@ import Testing
     #expect(r.stdout.contains("reproduced: differs"))
     let strict = try repo.mlv("repro", "jitter")
     #expect(strict.code == 1 && strict.stdout.contains("differs: metric acc") && !strict.stdout.contains("output"))
+    // a rerun whose command fails is an error, and the worktree is still removed
+    try repo.mlvOK("run", "-n", "flaky", "-o", "f.txt", "--", "test -z \"$FAIL\" && echo ok > f.txt")
+    let rerun = try repo.mlv(args: ["repro", "flaky"], env: ["FAIL": "1"])
+    #expect(rerun.code == 1 && rerun.stderr.contains("run 'flaky': the command failed with exit code 1 when run again"))
+    #expect(try repo.gitOut("worktree", "list").split(separator: "\n").count == 1)
     let tolerant = try repo.mlv("repro", "jitter", "--tolerance", "1e-6")
     #expect(tolerant.code == 0, "\(tolerant.stdout)\(tolerant.stderr)")
     #expect(tolerant.stdout.contains("within tolerance: metric acc") && tolerant.stdout.contains("reproduced: within tolerance"))
@@ -187,6 +192,7 @@ import Testing
     #expect(try repo.gitOut("for-each-ref", "refs/mlv", "refs/tags") == "")
     #expect(String(decoding: repo.read("params.yaml") ?? [], as: UTF8.self) == "lr: 0.1 # keep me\n")
     #expect(!repo.exists("mlv.stages.yaml"))
+    #expect(try repo.mlv("repro").stderr.contains("no stages declared in mlv.stages.yaml"))
     #expect(try repo.gitOut("status", "--porcelain") == "")
 
     let kept = try repo.mlv("run", "-n", "boom", "-p", "params.yaml", "--keep-failed", "--", "sh", "-c", "exit 3")
@@ -215,6 +221,7 @@ import Testing
       (["run", "-n", "make-b", "-d", "a.txt", "-o", "b.txt", "--", "cp a.txt b.txt"], "dependency cycle: make-a -> make-b -> make-a"),
       (["run", "-n", "bad name", "--", "true"], "invalid run name"),
       (["run", "-n", "ghost"], "no stage 'ghost' is declared"),
+      (["repro", "HEAD~1"], "no run was recorded by this commit"),
     ]
     for (args, message) in cases {
       let r = try repo.mlv(args: args)

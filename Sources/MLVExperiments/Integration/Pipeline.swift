@@ -31,6 +31,7 @@ public enum Pipeline {
 
   public static func reproduce(in ws: Workspace, options: Options) throws -> [(stage: String, outcome: StageOutcome)] {
     let file = try WorkspaceInputs.relative(ws.root) { try StageFile.load(path: ws.absolute(StageFile.fileName)) }
+    guard !file.stages.isEmpty else { throw RunError.noStages }
     let ordered = options.stages.isEmpty
       ? try StageGraph.order(file.stages) : try StageGraph.upstream(of: options.stages, in: file.stages)
     var done: [(String, StageOutcome)] = []

@@ -67,6 +67,7 @@ public enum Reproduction {
       try? ws.git.removeWorktree(at: dir)
       try? FileManager.default.removeItem(atPath: dir)
     }
+    _ = try? ws.git.pruneWorktrees()  // forget worktrees of a repro that was killed
     try ws.git.addWorktree(at: dir, commit: commit)
     let isolated = try Workspace.open(worktree: dir, storeRoot: ws.store.root)
     isolated.progress = ws.progress
@@ -97,7 +98,7 @@ public enum Reproduction {
     options.log("$ \(record.command.count == 3 && record.command[0] == "/bin/sh" ? record.command[2] : ShellQuote.join(record.command))")
     let result = try CommandRunner(workingDirectory: workdir).run(argv: record.command)
     if let signal = result.signal { throw RunError.interrupted(signal: signal) }
-    if result.exitCode != 0 { throw RunError.commandFailed(exitCode: result.exitCode, recorded: false) }
+    if result.exitCode != 0 { throw RunError.rerunFailed(run: run.id, exitCode: result.exitCode) }
     for (path, id) in record.outs.sorted(by: { $0.key < $1.key }) {
       let got = try WorkspaceInputs.contentID(path, in: target)
       if got != id { report.differingOutputs.append(.init(path: path, recorded: id, reproduced: got)) }

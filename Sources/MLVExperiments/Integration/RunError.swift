@@ -7,6 +7,10 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
   case commandFailed(exitCode: Int32, recorded: Bool)
   /// The command was ended by a signal (Ctrl-C is SIGINT); nothing was recorded.
   case interrupted(signal: Int32)
+  /// `mlv repro`: the recorded command failed when run again.
+  case rerunFailed(run: String, exitCode: Int32)
+  /// `mlv repro` without a run, and `mlv.stages.yaml` declares nothing.
+  case noStages
   /// No run, run tag or revision has this name.
   case unknownRun(name: String)
   /// A revision has no run and no declared stages to read params or metrics from.
@@ -32,6 +36,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
       return "command failed with exit code \(code); " + (recorded ? "recorded as failed" : "nothing recorded")
     case .interrupted(let signal):
       return "command ended by signal \(signal)\(signal == SIGINT ? " (interrupted)" : ""); nothing recorded"
+    case .rerunFailed(let run, let code): return "run '\(run)': the command failed with exit code \(code) when run again"
+    case .noStages: return "no stages declared in mlv.stages.yaml (declare one with `mlv run -n NAME ... -- CMD`)"
     case .unknownRun(let name): return "unknown run or revision '\(name)' (see `mlv exp show`)"
     case .nothingAtRevision(let rev):
       return "\(rev): no run was recorded at this revision and it declares no stages"
