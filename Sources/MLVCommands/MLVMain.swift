@@ -26,6 +26,7 @@ public struct MLVMain: AsyncParsableCommand {
     subcommands: [
       Init.self, Add.self, Status.self, Commit.self, Checkout.self, Diff.self, Log.self,
       GC.self, Fsck.self,
+      Run.self, Repro.self, Exp.self, Params.self, Metrics.self,
     ])
 
   public init() {}

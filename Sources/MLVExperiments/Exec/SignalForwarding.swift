@@ -54,6 +54,13 @@ enum SignalForwarding {
       for sig in forwarded { previous[sig] = signal(sig, handler) }
     }
     active += 1
+    // A parent may have started mlv with these signals blocked (a test harness, some
+    // supervisors); blocked, they would wait pending and never reach the command. The
+    // thread that waits for the command takes them.
+    var set = sigset_t()
+    sigemptyset(&set)
+    for sig in forwarded { sigaddset(&set, sig) }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
   }
 
   /// Restores the previous handlers once the last running command is done.

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+extension MLVMain {
+  struct Metrics: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Compare metrics between runs or revisions.", subcommands: [DiffMetrics.self])
+
+    struct DiffMetrics: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Metrics of two runs or revisions: values, change and relative change.",
+        discussion: """
+          Example:
+            mlv metrics diff baseline lr-small --all
+          """)
+      @OptionGroup var compare: CompareOptions
+      func run() throws { try compare.run(sections: ["metrics"]) }
+    }
+  }
+}

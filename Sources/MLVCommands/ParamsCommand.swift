@@ -1,0 +1,20 @@
+import ArgumentParser
+
+extension MLVMain {
+  struct Params: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Compare params between runs or revisions.", subcommands: [DiffParams.self])
+
+    struct DiffParams: ParsableCommand {
+      static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Params that differ between two runs or revisions, with numeric deltas.",
+        discussion: """
+          Example:
+            mlv params diff baseline lr-small
+          """)
+      @OptionGroup var compare: CompareOptions
+      func run() throws { try compare.run(sections: ["params"]) }
+    }
+  }
+}

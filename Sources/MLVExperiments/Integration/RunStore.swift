@@ -1,0 +1,146 @@
+import Foundation
+import MLVGit
+import MLVWorkspace
+
+/// A recorded run found in the repository: its id, the commit that recorded it (what
+/// `mlv repro` checks out) and its record.
+public struct StoredRun: Sendable {
+  /// Unique run id: the run name, or `NAME-2`, `NAME-3`... for later runs of that name.
+  public var id: String
+  /// The run commit: code, params, pointers of the outputs and the record itself.
+  public var commit: GitOID
+  public var record: RunRecord
+}
+
+/// Where runs live (docs/experiments.md, "Where runs are stored"):
+///
+///     .mlv/runs/<id>.json      the record, committed in the run commit
+///     refs/mlv/runs/<id>       the run commit, one ref per run
+///     refs/tags/run/<name>     the latest run made with `-n <name>` (lightweight tag)
+///
+/// Records accumulate on a branch (each run commit adds one file and none is changed), so
+/// a branch tip holds the records of every run in its history: runs whose refs were not
+/// fetched are still found.
+public enum RunStore {
+  public static let recordsDirectory = ".mlv/runs"
+  public static let refPrefix = "refs/mlv/runs/"
+  public static let tagPrefix = "run/"
+
+  /// The repository-relative path of a run's record.
+  public static func recordPath(_ id: String) -> String { "\(recordsDirectory)/\(id).json" }
+
+  /// Run names become reference names and file names, so they are kept to a safe set.
+  public static func validate(name: String) throws {
+    if name.isEmpty || name.range(of: "^[A-Za-z0-9_][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+      throw RunError.invalidRunName(name: name, reason: "use letters, digits, '_', '.', '-' (not first)")
+    }
+    if name.contains("..") || name.hasSuffix(".lock") || name.hasSuffix(".") {
+      throw RunError.invalidRunName(name: name, reason: "not allowed in a git reference name")
+    }
+  }
+
+  /// The first free id for a run named `name`: `name`, then `name-2`, `name-3`...
+  /// An id is taken when its ref exists or its record file is in the workspace.
+  public static func allocateID(name: String, in ws: Workspace) throws -> String {
+    let refs = Set(try ws.git.references().map(\.name).filter { $0.hasPrefix(refPrefix) })
+    func taken(_ id: String) -> Bool {
+      refs.contains(refPrefix + id) || FileManager.default.fileExists(atPath: ws.absolute(recordPath(id)))
+    }
+    if !taken(name) { return name }
+    var n = 2
+    while taken("\(name)-\(n)") { n += 1 }
+    return "\(name)-\(n)"
+  }
+
+  /// Reads the record of run `id` from `commit`.
+  public static func read(id: String, at commit: GitOID, git: GitRepository) throws -> RunRecord {
+    guard let bytes = try git.readFile(recordPath(id), at: commit) else {
+      throw RunError.recordMissing(run: id, commit: commit.hex)
+    }
+    return try RunRecord.decode(Data(bytes), path: "\(recordPath(id)) at \(commit.short)")
+  }
+
+  /// Every recorded run: those with a `refs/mlv/runs/*` ref, plus records found at branch
+  /// and tag tips whose refs are missing (a fresh clone). Sorted by start time, then id.
+  public static func all(in git: GitRepository) throws -> [StoredRun] {
+    let refs = try git.references()
+    var runs: [StoredRun] = []
+    var seen = Set<String>()
+    for (name, target) in refs where name.hasPrefix(refPrefix) {
+      let id = String(name.dropFirst(refPrefix.count))
+      runs.append(StoredRun(id: id, commit: target, record: try read(id: id, at: target, git: git)))
+      seen.insert(id)
+    }
+    // Branch and tag tips, skipping run tags: each points at a run commit whose records
+    // are already in its branch's history, and listing thousands of them would be slow.
+    var tips = Set<GitOID>()
+    for (name, target) in refs
+    where name.hasPrefix("refs/heads/") || (name.hasPrefix("refs/tags/") && !name.hasPrefix("refs/tags/" + tagPrefix)) {
+      tips.insert(target)
+    }
+    for tip in tips.sorted() {
+      let missing = try git.listFiles(at: tip, withSuffix: ".json").compactMap { path -> String? in
+        guard path.hasPrefix(recordsDirectory + "/") else { return nil }
+        let id = String(path.dropFirst(recordsDirectory.count + 1).dropLast(5))
+        return id.contains("/") || seen.contains(id) ? nil : id
+      }
+      guard !missing.isEmpty else { continue }
+      let madeBy = try recordCommits(from: tip, git: git)
+      for id in missing {
+        // the record is added once and never changed: the commit that added it made the run
+        guard let made = madeBy[id], seen.insert(id).inserted else { continue }
+        runs.append(StoredRun(id: id, commit: made, record: try read(id: id, at: made, git: git)))
+      }
+    }
+    return runs.sorted { ($0.record.startedAt, $0.id) < ($1.record.startedAt, $1.id) }
+  }
+
+  /// Run id to the commit that added its record, for the first-parent history of `tip`:
+  /// one walk over the commits that changed `.mlv/runs`, one tree diff for each.
+  static func recordCommits(from tip: GitOID, git: GitRepository) throws -> [String: GitOID] {
+    var made: [String: GitOID] = [:]
+    for info in try git.log(from: tip, touching: recordsDirectory) {
+      for change in try git.changedFiles(from: info.parents.first, to: info.oid)
+      where change.newBlob != nil && change.oldBlob == nil && change.path.hasPrefix(recordsDirectory + "/")
+        && change.path.hasSuffix(".json")
+      {
+        let id = String(change.path.dropFirst(recordsDirectory.count + 1).dropLast(5))
+        if made[id] == nil { made[id] = info.oid }
+      }
+    }
+    return made
+  }
+
+  /// Resolves what a user typed: a run name (its latest run, via the `run/NAME` tag), a run
+  /// id, or any git revision. Returns the run recorded by that commit, or nil when the
+  /// revision exists but no run was recorded in it. An unknown name is an error.
+  public static func resolve(_ spec: String, in git: GitRepository) throws -> (commit: GitOID, run: StoredRun?) {
+    let refs = try git.references()
+    let byName = Dictionary(refs.map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
+    if let target = byName["refs/tags/" + tagPrefix + spec] {
+      return (target, try run(at: target, refs: refs, git: git))
+    }
+    if let target = byName[refPrefix + spec] {
+      return (target, StoredRun(id: spec, commit: target, record: try read(id: spec, at: target, git: git)))
+    }
+    let commit: GitOID
+    do { commit = try git.resolveCommit(spec) } catch GitError.revisionNotFound { throw RunError.unknownRun(name: spec) }
+    return (commit, try run(at: commit, refs: refs, git: git))
+  }
+
+  /// The run recorded by `commit`: the one whose ref points at it, else the record file the
+  /// commit added.
+  static func run(at commit: GitOID, refs: [(name: String, target: GitOID)], git: GitRepository) throws -> StoredRun? {
+    if let ref = refs.first(where: { $0.name.hasPrefix(refPrefix) && $0.target == commit }) {
+      let id = String(ref.name.dropFirst(refPrefix.count))
+      return StoredRun(id: id, commit: commit, record: try read(id: id, at: commit, git: git))
+    }
+    let parent = try git.commitInfo(commit).parents.first
+    for change in try git.changedFiles(from: parent, to: commit)
+    where change.path.hasPrefix(recordsDirectory + "/") && change.path.hasSuffix(".json") && change.newBlob != nil {
+      let id = String(change.path.dropFirst(recordsDirectory.count + 1).dropLast(5))
+      return StoredRun(id: id, commit: commit, record: try read(id: id, at: commit, git: git))
+    }
+    return nil
+  }
+}

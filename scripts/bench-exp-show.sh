@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Times `mlv exp show` over N recorded runs (default 1000; the target is under 1 s).
+# One real `mlv run` gives a record as mlv writes it; N variants of it (different params,
+# metrics and times) are then committed with `git fast-import`, one commit per run on the
+# branch plus one refs/mlv/runs/<id> ref each, exactly the layout `mlv run` produces.
+# Usage: scripts/bench-exp-show.sh [N]   (MLV=path/to/mlv to use another binary)
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")/.." && pwd)"
+N="${1:-1000}"
+MLV="${MLV:-$HERE/.build/release/mlv}"
+[ -x "$MLV" ] || { echo "build first: swift build -c release --product mlv" >&2; exit 1; }
+W=$(mktemp -d /tmp/mlv-bench-exp.XXXXXX)
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$W"' EXIT; echo "repo: $W"
+cd "$W"
+git init -q -b master .
+git config user.name bench; git config user.email bench@localhost
+"$MLV" init -q
+printf 'train:\n  lr: 0.1\n  epochs: 10\n' > params.yaml
+"$MLV" run -q -n seed -p params.yaml -m metrics.json -- sh -c 'echo "{\"loss\": 0.5, \"acc\": 0.75}" > metrics.json'
+python3 - "$N" <<'PY' | git fast-import --quiet
+import json, sys, subprocess
+n = int(sys.argv[1])
+template = json.load(open(".mlv/runs/seed.json"))
+head = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
+out = sys.stdout.buffer
+def data(b):
+    out.write(b"data %d\n" % len(b) + b + b"\n")
+for i in range(1, n + 1):
+    rec = dict(template)
+    rec["name"] = f"run-{i}"
+    rec["params"] = {"train.lr": 0.0001 * i + 0.00005, "train.epochs": 10 + i % 7, "train.opt": ["sgd", "adam"][i % 2]}
+    rec["metrics"] = {"loss": 1.0 / (i + 0.5), "acc": 0.5 + (i % 97) / 250.0}
+    rec["startedAt"] = "2026-01-%02dT%02d:%02d:%02d.000Z" % (1 + i // 1440 % 28, i // 60 % 24, i % 60, i % 60)
+    body = (json.dumps(rec, indent=2, sort_keys=True) + "\n").encode()
+    out.write(b"commit refs/heads/master\nmark :%d\ncommitter bench <bench@localhost> %d +0000\n" % (i, 1767225600 + i))
+    data(b"run run-%d" % i)
+    out.write(b"from %s\n" % (head.encode() if i == 1 else b":%d" % (i - 1)))
+    out.write(b"M 100644 inline .mlv/runs/run-%d.json\n" % i)
+    data(body)
+    out.write(b"reset refs/mlv/runs/run-%d\nfrom :%d\n\n" % (i, i))
+PY
+echo "runs recorded: $(git for-each-ref refs/mlv/runs | wc -l)"
+"$MLV" exp show >/dev/null  # warm the page cache
+for args in "" "--json" "--sort loss"; do
+  s=$(date +%s.%N); "$MLV" exp show $args >/dev/null; e=$(date +%s.%N)
+  printf 'mlv exp show %-12s %.3f s\n' "$args" "$(echo "$e - $s" | bc)"
+done
+echo "rows: $("$MLV" exp show --csv | tail -n +2 | wc -l)"
