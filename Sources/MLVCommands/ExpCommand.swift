@@ -8,6 +8,7 @@ extension MLVMain {
   struct Exp: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "List and compare recorded runs.",
+      discussion: "Examples:\n  mlv exp show --sort accuracy --desc\n  mlv exp diff baseline lr-small",
       subcommands: [Show.self, DiffRuns.self])
 
     struct Show: ParsableCommand {

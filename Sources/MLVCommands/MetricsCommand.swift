@@ -3,7 +3,8 @@ import ArgumentParser
 extension MLVMain {
   struct Metrics: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Compare metrics between runs or revisions.", subcommands: [DiffMetrics.self])
+      abstract: "Compare metrics between runs or revisions.",
+      discussion: "Example:\n  mlv metrics diff baseline lr-small", subcommands: [DiffMetrics.self])
 
     struct DiffMetrics: ParsableCommand {
       static let configuration = CommandConfiguration(

@@ -3,7 +3,8 @@ import ArgumentParser
 extension MLVMain {
   struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Compare params between runs or revisions.", subcommands: [DiffParams.self])
+      abstract: "Compare params between runs or revisions.",
+      discussion: "Example:\n  mlv params diff baseline lr-small", subcommands: [DiffParams.self])
 
     struct DiffParams: ParsableCommand {
       static let configuration = CommandConfiguration(

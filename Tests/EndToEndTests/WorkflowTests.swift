@@ -158,8 +158,12 @@ import Testing
 
   @Test func helpForEveryCommandHasExamples() throws {
     let repo = try Repo(mlvInit: false)
-    for cmd in ["init", "add", "status", "commit", "checkout", "diff", "log"] {
-      let r = try repo.mlv(cmd, "--help")
+    let commands = [
+      "init", "add", "status", "commit", "checkout", "diff", "log", "gc", "fsck", "run", "repro", "exp",
+      "exp show", "exp diff", "params", "params diff", "metrics", "metrics diff",
+    ]
+    for cmd in commands {
+      let r = try repo.mlv(args: cmd.split(separator: " ").map(String.init) + ["--help"])
       #expect(r.code == 0)
       #expect(r.stdout.contains("Example"), "mlv \(cmd) --help has no examples")
     }
