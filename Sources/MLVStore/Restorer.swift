@@ -1,4 +1,5 @@
 import Dispatch
+import CZlib
 import Foundation
 
 #if canImport(Glibc)
@@ -33,6 +34,71 @@ public final class Restorer: @unchecked Sendable {
       FS.remove(tmp)
       throw error
     }
+  }
+
+  /// Writes the file `id` to `path` atomically like `restore`, taking every chunk that the
+  /// current file at `path` already holds (described by `current`) from that file with
+  /// copy_file_range — no inflate, no hashing, no user-space copy — and only the others from
+  /// the store. For a file whose chunks moved (an insertion shifts everything after it),
+  /// this costs a kernel copy instead of a full restore. The current file's stat must equal
+  /// `currentStat` before and after the copy, or the result is discarded (it changed under
+  /// us) and the file is restored from the store alone.
+  public func restore(
+    id: ObjectID, size: Int64, to path: String, executable: Bool, reusing current: [FileList.Chunk],
+    unchanged: () -> Bool, progress: ((Int64) -> Void)? = nil
+  ) throws -> Int64 {
+    let chunks = try store.chunks(ofFile: id, size: size)
+    var old: [ObjectID: Int64] = [:]
+    var offset: Int64 = 0
+    for c in current {
+      if old[c.id] == nil { old[c.id] = offset }
+      offset += Int64(c.length)
+    }
+    let tmp = FS.temporaryPath(in: tmpDir, prefix: "restore")
+    var fromStore: Int64 = 0
+    do {
+      let source = try POSIXFile.openForReading(path)
+      let file = try POSIXFile(path: tmp, flags: O_WRONLY | O_CREAT | O_EXCL, mode: executable ? 0o755 : 0o644)
+      var missing: [Int] = []
+      var pos: Int64 = 0
+      var run: (from: Int64, to: Int64, length: Int64)? = nil
+      func flushRun() throws {
+        guard let r = run else { return }
+        guard mlv_copy_range(source.fd, r.from, file.fd, r.to, r.length) == 0 else {
+          throw StoreError.io(path: path, operation: "copy", errno: errno)
+        }
+        progress?(r.length)
+        run = nil
+      }
+      for (i, c) in chunks.enumerated() {
+        if let from = old[c.id] {
+          // Coalesce chunks that are contiguous in both files into one copy.
+          if let r = run, r.from + r.length == from, r.to + r.length == pos {
+            run = (r.from, r.to, r.length + Int64(c.length))
+          } else {
+            try flushRun()
+            run = (from, pos, Int64(c.length))
+          }
+        } else {
+          missing.append(i)
+          fromStore += Int64(c.length)
+        }
+        pos += Int64(c.length)
+      }
+      try flushRun()
+      try write(chunks, into: file, only: missing, progress: progress)
+      try file.truncate(to: size)
+      guard unchanged() else {
+        FS.remove(tmp)
+        try restore(id: id, size: size, to: path, executable: executable, progress: progress)
+        return size
+      }
+      try FS.rename(tmp, path)
+    } catch {
+      FS.remove(tmp)
+      throw error
+    }
+    return fromStore
   }
 
   /// Rewrites in place only the chunks of `target` that are not already at the same offset

@@ -151,9 +151,16 @@ extension Workspace {
         written = try restorer.patch(path: abs, current: old, target: new) { sink.advance($0) }
         CheckoutJournal(self).clear(rel)
         if e.executable != prev.stat.executable { chmod(abs, e.executable ? 0o755 : 0o644) }
-        if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
-        return written
+      } else {
+        // Chunks moved (e.g. an insertion): build a new file from the current one's
+        // chunks plus the store's, then swap it in atomically.
+        written = try restorer.restore(
+          id: e.oid, size: e.size, to: abs, executable: e.executable, reusing: old,
+          unchanged: { FileStat.of(abs) == prev.stat }
+        ) { sink.advance($0) }
       }
+      if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
+      return written
     }
     try restorer.restore(id: e.oid, size: e.size, to: abs, executable: e.executable) { sink.advance($0) }
     if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }

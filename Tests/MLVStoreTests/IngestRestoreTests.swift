@@ -165,6 +165,31 @@ import Testing
     #expect(try readFile(path) == a)
   }
 
+  /// An insertion shifts every later chunk: the reusing restore copies them from the
+  /// current file and takes only the new ones from the store.
+  @Test func restoreReusingTheCurrentFileTakesOnlyNewChunksFromTheStore() throws {
+    let env = try Env()
+    defer { removeTree(env.dir) }
+    let a = randomBytes(12 * 1024 * 1024, seed: 21)
+    var b = a
+    b.insert(contentsOf: randomBytes(300_000, seed: 22), at: 6_000_000)
+    let (ra, _) = try ingest(try env.file("a", a), env)
+    let (rb, _) = try ingest(try env.file("b", b), env)
+    let path = try env.file("work", a)
+    #expect(Restorer.patchCost(current: ra.chunks, target: rb.chunks) > Int64(b.count) / 2)
+    let restorer = Restorer(store: env.store, tmpDir: env.tmp)
+    let fromStore = try restorer.restore(
+      id: rb.id, size: rb.size, to: path, executable: false, reusing: ra.chunks, unchanged: { true })
+    #expect(try readFile(path) == b)
+    #expect(fromStore > 300_000 && fromStore < 1_000_000, "took \(fromStore) bytes from the store")
+    // If the current file changed meanwhile, the copy is discarded and the store used alone.
+    let path2 = try env.file("work2", a)
+    let all = try restorer.restore(
+      id: rb.id, size: rb.size, to: path2, executable: false, reusing: ra.chunks, unchanged: { false })
+    #expect(all == rb.size)
+    #expect(try readFile(path2) == b)
+  }
+
   @Test func restoreWithAMissingChunkFailsAndWritesNothing() throws {
     let env = try Env()
     defer { removeTree(env.dir) }
