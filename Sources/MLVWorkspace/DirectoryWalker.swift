@@ -40,38 +40,45 @@ public struct DirectoryWalker {
       throw StoreError.io(path: dirPath, operation: "open directory", errno: errno)
     }
     defer { closedir(dir) }
-    var names: [String] = []
+    let fd = dirfd(dir)
+    var subdirectories: [(String, String)] = []
     while let entry = readdir(dir) {
-      let raw = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        Array(UnsafeBufferPointer(start: raw.bindMemory(to: UInt8.self).baseAddress!, count: strlen(raw.bindMemory(to: CChar.self).baseAddress!)))
+      var st = stat()
+      let item: (name: String, raw: Bool)? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        let cName = raw.bindMemory(to: CChar.self).baseAddress!
+        let bytes = UnsafeRawBufferPointer(start: raw.baseAddress!, count: strlen(cName))
+        if bytes.count <= 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return nil }
+        // lstat relative to the open directory: no path resolution from the root per file.
+        guard fstatat(fd, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }  // vanished
+        // Names that are not UTF-8 or hold control characters cannot be written into a
+        // manifest or printed safely: they are reported, never silently dropped.
+        guard let name = String(validating: bytes, as: UTF8.self), !bytes.contains(where: { $0 < 0x20 || $0 == 0x7f })
+        else {
+          let shown = String(decoding: bytes, as: UTF8.self).unicodeScalars
+            .map { $0.value < 0x20 || $0.value == 0x7f ? "?" : String($0) }.joined()
+          return (shown, true)
+        }
+        return (name, false)
       }
-      // Names that are not UTF-8 or hold control characters cannot be written into a
-      // manifest or printed safely: they are reported, never silently dropped.
-      guard let name = String(validating: raw, as: UTF8.self), !raw.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
-        let shown = String(decoding: raw, as: UTF8.self).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : String($0) }.joined()
-        listing.skippedOther.append(prefix.isEmpty ? shown : prefix + "/" + shown)
+      guard let (name, unsupported) = item else { continue }
+      let inDir = prefix.isEmpty ? name : prefix + "/" + name
+      if unsupported {
+        listing.skippedOther.append(inDir)
         continue
       }
-      if name == "." || name == ".." { continue }
-      names.append(name)
-    }
-    for name in names {
-      let rel = repoRelative + "/" + name
-      let inDir = prefix.isEmpty ? name : prefix + "/" + name
-      var st = stat()
-      guard lstat(root + "/" + rel, &st) == 0 else { continue }  // vanished meanwhile
       switch st.st_mode & S_IFMT {
       case S_IFDIR:
-        if name == ".git" || name == ".mlv" || ignore.isIgnored(rel, isDirectory: true) { continue }
-        try walk(rel, prefix: inDir, into: &listing)
+        if name == ".git" || name == ".mlv" || ignore.isIgnored(parent: repoRelative, name: name, isDirectory: true) { continue }
+        subdirectories.append((repoRelative + "/" + name, inDir))
       case S_IFREG:
-        if ignore.isIgnored(rel, isDirectory: false) { continue }
+        if ignore.isIgnored(parent: repoRelative, name: name, isDirectory: false) { continue }
         listing.files.append((inDir, FileStat(st)))
       case S_IFLNK:
-        if !ignore.isIgnored(rel, isDirectory: false) { listing.skippedLinks.append(inDir) }
+        if !ignore.isIgnored(parent: repoRelative, name: name, isDirectory: false) { listing.skippedLinks.append(inDir) }
       default:
         listing.skippedOther.append(inDir)
       }
     }
+    for (rel, inDir) in subdirectories { try walk(rel, prefix: inDir, into: &listing) }
   }
 }

@@ -9,6 +9,9 @@ public struct IgnoreRules: Sendable {
     var negated: Bool
     var directoryOnly: Bool
     var anchored: Bool
+    /// Fast paths for the common shapes (`name`, `*.ext`): no glob matching per file.
+    var literal: [UInt8]?
+    var suffix: [UInt8]?
   }
 
   var rules: [Rule] = []
@@ -37,12 +40,46 @@ public struct IgnoreRules: Sendable {
       let anchored = line.dropLast().contains("/")
       if line.hasPrefix("/") { line = line.dropFirst() }
       if line.isEmpty { continue }
-      rules.append(Rule(pattern: Self.normalizeStars(Array(line.utf8)), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
+      let pattern = Self.normalizeStars(Array(line.utf8))
+      let special = Set("*?[\\".utf8)
+      let literal = pattern.contains(where: special.contains) ? nil : pattern
+      let suffix = pattern.first == Self.star && !pattern.dropFirst().contains(where: special.contains)
+        ? Array(pattern.dropFirst()) : nil
+      rules.append(
+        Rule(pattern: pattern, negated: negated, directoryOnly: directoryOnly, anchored: anchored,
+             literal: literal, suffix: suffix))
     }
   }
 
   public static let empty = IgnoreRules(text: "")
   public var isEmpty: Bool { rules.isEmpty }
+
+  /// `isIgnored` for the entry `name` of the repository-relative directory `parent`; builds
+  /// the full path only when an anchored rule needs it.
+  public func isIgnored(parent: String, name: String, isDirectory: Bool) -> Bool {
+    guard !rules.isEmpty else { return false }
+    var bytes = name
+    return bytes.withUTF8 { base in
+      var full: [UInt8]? = nil
+      var ignored = false
+      for rule in rules {
+        if rule.directoryOnly && !isDirectory { continue }
+        let hit: Bool
+        if rule.anchored {
+          if full == nil { full = Array((parent.isEmpty ? name : parent + "/" + name).utf8) }
+          hit = Self.match(rule.pattern[...], full![...])
+        } else if let lit = rule.literal {
+          hit = base.elementsEqual(lit)
+        } else if let suf = rule.suffix {
+          hit = base.count >= suf.count && UnsafeBufferPointer(rebasing: base[(base.count - suf.count)...]).elementsEqual(suf)
+        } else {
+          hit = Self.match(rule.pattern[...], Array(base)[...])
+        }
+        if hit { ignored = !rule.negated }
+      }
+      return ignored
+    }
+  }
 
   /// Whether the repository-relative `path` is ignored (its parents are not consulted;
   /// walkers prune ignored directories instead).

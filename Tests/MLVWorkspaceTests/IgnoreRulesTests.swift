@@ -52,6 +52,21 @@ import Testing
     return rules.isIgnored(path, isDirectory: isDir)
   }
 
+  /// The walker's form (parent directory + name, with fast paths for literal and `*.ext`
+  /// rules) decides exactly like the full-path form on every entry of both tables.
+  @Test func parentAndNameFormAgreesWithFullPaths() {
+    for (text, table) in [(Self.rules, Self.table), (Self.edgeRules, Self.edgeTable)] {
+      let rules = IgnoreRules(text: text)
+      for (entry, _) in table {
+        let isDir = entry.hasSuffix("/")
+        let path = isDir ? String(entry.dropLast()) : entry
+        let parent = path.split(separator: "/").dropLast().joined(separator: "/")
+        let name = String(path.split(separator: "/").last ?? "")
+        #expect(rules.isIgnored(parent: parent, name: name, isDirectory: isDir) == rules.isIgnored(path, isDirectory: isDir), "\(entry)")
+      }
+    }
+  }
+
   @Test func table() {
     let rules = IgnoreRules(text: Self.rules)
     for (path, expected) in Self.table {
