@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import MLVRemote
+import MLVStore
+import MLVWorkspace
+
+/// Turns the remotes of `.mlv/config` into backends, and command-line words into a remote,
+/// revisions and paths.
+enum RemoteAccess {
+  /// The remote `name`, or the default one (or the only one) when nil.
+  static func open(_ ws: Workspace, name: String?) throws -> RemoteRepository {
+    let remotes = ws.config.remotes
+    let chosen: String
+    if let name {
+      chosen = name
+    } else if let d = ws.config.defaultRemote, remotes[d] != nil {
+      chosen = d
+    } else if remotes.count == 1, let only = remotes.keys.first {
+      chosen = only
+    } else {
+      throw RemoteError.unknownRemote(name: "", known: remotes.keys.sorted())
+    }
+    guard let remote = remotes[chosen] else { throw RemoteError.unknownRemote(name: chosen, known: remotes.keys.sorted()) }
+    return try RemoteRepository(
+      name: chosen, backend: try backend(remote, root: ws.root), cacheDir: ws.mlvDir + "/remotes/\(chosen)/index",
+      tmpDir: ws.tmpDir)
+  }
+
+  static func backend(_ remote: RepoConfig.Remote, root: String) throws -> RemoteBackend {
+    if remote.url.hasPrefix("s3://") {
+      return try S3Backend(url: remote.url, profile: remote.profile, region: remote.region, endpoint: remote.endpoint)
+    }
+    return LocalBackend(root: try localPath(remote.url, root: root))
+  }
+
+  /// An absolute path for a local remote; relative paths are relative to the repository
+  /// root (so the config means the same in every clone and from every sub-directory).
+  static func localPath(_ url: String, root: String) throws -> String {
+    var path = url
+    if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
+    if path.contains("://") {
+      throw RemoteError.invalidLocation(url: url, reason: "only s3:// URLs and local paths are supported")
+    }
+    guard !path.isEmpty else { throw RemoteError.invalidLocation(url: url, reason: "empty path") }
+    return path.hasPrefix("/") ? path : (root as NSString).appendingPathComponent(path)
+  }
+
+  /// What the positional words of push/fetch/pull name: an optional remote first, then
+  /// revisions and paths (a path that exists or is tracked; a word that resolves to a
+  /// commit otherwise). Words after `--` are always paths.
+  struct Words {
+    var remote: String?
+    var revisions: [String] = []
+    var paths: [String] = []
+  }
+
+  static func classify(_ words: [String], terminated: [String], ws: Workspace, cwd: String) throws -> Words {
+    var out = Words()
+    let tracked = try ws.trackedPaths()
+    for (i, word) in words.enumerated() {
+      if i == 0 && ws.config.remotes[word] != nil {
+        out.remote = word
+        continue
+      }
+      if let rel = try? ws.relative(word, cwd: cwd),
+        FS.exists(ws.absolute(rel)) || tracked.contains(where: { $0 == rel || rel.hasPrefix($0 + "/") || $0.hasPrefix(rel + "/") })
+      {
+        out.paths.append(rel)
+        continue
+      }
+      if (try? ws.git.resolveCommit(word)) != nil {
+        out.revisions.append(word)
+        continue
+      }
+      throw ValidationError("'\(word)' is not a remote, a revision or a tracked path")
+    }
+    for p in terminated { out.paths.append(try ws.relative(p, cwd: cwd)) }
+    return out
+  }
+}
+
+/// Shows transfers through the workspace's progress sink.
+final class TransferProgressBridge: TransferProgress, @unchecked Sendable {
+  let sink: ProgressSink
+  init(_ sink: ProgressSink) { self.sink = sink }
+  func begin(_ label: String, totalBytes: Int64) { sink.begin(label, totalBytes: totalBytes) }
+  func advance(_ bytes: Int64) { sink.advance(bytes) }
+  func end() { sink.end() }
+  func warn(_ message: String) { sink.warn(message) }
+}
+
+extension Context {
+  /// `run` for async commands: the same error messages and exit codes.
+  func runAsync(_ body: () async throws -> Void) async throws {
+    do { try await body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch let e as ValidationError {
+      throw e
+    } catch {
+      FileHandle.standardError.write(Data("mlv: error: \(error)\n".utf8))
+      switch error {
+      case RemoteError.corruptObject, RemoteError.missingObjects, RemoteError.corruptIndex: throw ExitCode(4)
+      default: throw ExitCode(Self.exitCode(for: error))
+      }
+    }
+  }
+}
+
+/// Parallel transfers: enough to hide request latency, few enough for a 2-core machine.
+let defaultJobs = 8
