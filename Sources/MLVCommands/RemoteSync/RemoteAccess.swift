@@ -42,7 +42,7 @@ enum RemoteAccess {
       throw RemoteError.invalidLocation(url: url, reason: "only s3:// URLs and local paths are supported")
     }
     guard !path.isEmpty else { throw RemoteError.invalidLocation(url: url, reason: "empty path") }
-    return path.hasPrefix("/") ? path : (root as NSString).appendingPathComponent(path)
+    return ((path.hasPrefix("/") ? path : (root as NSString).appendingPathComponent(path)) as NSString).standardizingPath
   }
 
   /// What the positional words of push/fetch/pull name: an optional remote first, then
