@@ -44,6 +44,10 @@ extension RemoteRepository {
       }
     }
     guard !byPack.isEmpty else { return report }
+    // Every object of the touched packs: objects lying in the gaps a coalesced range
+    // downloads anyway are stored too (verified), so the next phase need not fetch them
+    // again (the chunks of a file list usually sit right next to it).
+    let packObjects = try index.records(inPacks: Set(byPack.keys))
     var ranges: [FetchRange] = []
     for (pack, objects) in byPack {
       let sorted = objects.sorted { $0.1.offset < $1.1.offset }
@@ -59,6 +63,17 @@ extension RemoteRepository {
         current.end = max(current.end, end)
       }
       ranges.append(current)
+    }
+    for i in ranges.indices {
+      let wanted = Set(ranges[i].objects.map(\.0))
+      for r in packObjects[ranges[i].pack] ?? [] {
+        let start = Int64(r.location.offset)
+        if start >= ranges[i].start && start + Int64(r.location.storedLength) <= ranges[i].end && !wanted.contains(r.id)
+          && !store.contains(r.id)
+        {
+          ranges[i].bonus.append((r.id, r.location))
+        }
+      }
     }
     let total = ranges.reduce(Int64(0)) { $0 + $1.end - $1.start }
     progress.begin("fetching from \(name)", totalBytes: total)
@@ -83,17 +98,18 @@ extension RemoteRepository {
         let bytes = try await self.backend.get(key, range: range.start..<range.end)
         counts.add(bytes: Int64(bytes.count))
         try await BlockingIO.run {
-          for (id, l) in range.objects {
+          let asked = range.objects.count
+          for (k, (id, l)) in (range.objects + range.bonus).enumerated() {
             let from = Int(Int64(l.offset) - range.start)
             let to = min(bytes.count, from + Int(l.storedLength))
             do {
               let raw = try ObjectVerifier.decode(id, stored: from <= to ? bytes[from..<to] : [], location: l) { reason in
                 RemoteError.corruptObject(remote: self.label, key: key, id: id.hex, reason: reason)
               }
-              try writer.put(id, type: l.type, bytes: raw, compress: l.codec == .zlib)
-              counts.add(objects: 1)
+              if try writer.put(id, type: l.type, bytes: raw, compress: l.codec == .zlib) { counts.add(objects: 1) }
             } catch let e as RemoteError {
-              corrupt.add(e)
+              // A damaged object nobody asked for is skipped; fsck --remote reports it.
+              if k < asked { corrupt.add(e) }
             }
           }
         }
@@ -115,6 +131,8 @@ struct FetchRange {
   var start: Int64
   var end: Int64
   var objects: [(ObjectID, ObjectLocation)]
+  /// Other objects inside the range, not asked for.
+  var bonus: [(ObjectID, ObjectLocation)] = []
 }
 
 final class Counters: @unchecked Sendable {

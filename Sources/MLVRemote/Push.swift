@@ -121,6 +121,11 @@ extension RemoteRepository {
   /// Copies objects' stored bytes into a new pack, verifying each against its id first so
   /// a locally damaged object is never published.
   func buildPack(_ objects: [(ObjectID, ObjectLocation)], store: DiskStore) throws -> (path: String, id: ObjectID, records: [IndexFormat.Record]) {
+    try buildPack(objects) { store.packPath($0) }
+  }
+
+  /// Copies objects' stored bytes from the pack files `source` names into a new pack.
+  func buildPack(_ objects: [(ObjectID, ObjectLocation)], source: (ObjectID) -> String) throws -> (path: String, id: ObjectID, records: [IndexFormat.Record]) {
     let tmp = FS.temporaryPath(in: tmpDir, prefix: "push-pack")
     let out = try POSIXFile(path: tmp, flags: O_WRONLY | O_CREAT | O_EXCL)
     var entries: [PackFormat.Entry] = []
@@ -131,7 +136,7 @@ extension RemoteRepository {
       for (id, l) in objects {
         let file: POSIXFile
         if let f = files[l.pack] { file = f } else {
-          file = try POSIXFile.openForReading(store.packPath(l.pack))
+          file = try POSIXFile.openForReading(source(l.pack))
           files[l.pack] = file
         }
         let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))

@@ -8,6 +8,8 @@ public struct RemoteGCReport: Sendable {
   public var bytesFreed: Int64 = 0
   /// Packs holding both live and dead objects; kept whole (their dead bytes stay).
   public var packsPartlyDead = 0
+  /// Mostly dead packs rewritten with only their live objects.
+  public var packsRepacked = 0
   public var indexesReplaced = 0
   public init() {}
 }
@@ -25,6 +27,9 @@ public struct RemoteFsckReport: Sendable {
 }
 
 extension RemoteRepository {
+  /// Packs whose live bytes fall below this fraction are rewritten with their live objects.
+  static let repackBelow = 0.5
+
   /// Deletes remote packs none of whose objects is in `live`, after replacing every remote
   /// index by one naming only the packs kept. Order: the new index is uploaded first, then
   /// the old indexes are deleted, then the dead packs: a reader never sees an index naming
@@ -40,21 +45,43 @@ extension RemoteRepository {
       (try await backend.list(prefix: RemoteLayout.packPrefix)).map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
     var keep: [IndexFormat.Record] = []
     var doomed: [String] = []
+    var repack: [(ObjectID, [IndexFormat.Record])] = []
     for (pack, records) in byPack {
-      let liveCount = records.filter { live.contains($0.id) }.count
-      report.liveObjects += liveCount
-      report.deadObjects += records.count - liveCount
-      if liveCount == 0 {
-        let key = RemoteLayout.packKey(pack)
+      let liveRecords = records.filter { live.contains($0.id) }
+      report.liveObjects += liveRecords.count
+      report.deadObjects += records.count - liveRecords.count
+      let key = RemoteLayout.packKey(pack)
+      let size = sizes[key] ?? records.reduce(0) { $0 + Int64($1.location.storedLength) }
+      let liveBytes = liveRecords.reduce(Int64(0)) { $0 + Int64($1.location.storedLength) }
+      if liveRecords.isEmpty {
         doomed.append(key)
         report.packsDeleted += 1
-        report.bytesFreed += sizes[key] ?? records.reduce(0) { $0 + Int64($1.location.storedLength) }
+        report.bytesFreed += size
+      } else if Double(liveBytes) < Double(size) * Self.repackBelow {
+        repack.append((pack, liveRecords))
+        doomed.append(key)
+        report.packsRepacked += 1
+        report.bytesFreed += size - liveBytes
       } else {
-        if liveCount < records.count { report.packsPartlyDead += 1 }
+        if liveRecords.count < records.count { report.packsPartlyDead += 1 }
         keep += records
       }
     }
     guard !dryRun, !doomed.isEmpty else { return report }
+    // New packs first, then the index naming them, then deletions.
+    let rewritten = Locked([IndexFormat.Record]())
+    try await forEachConcurrently(repack, jobs: jobs) { pack, records in
+      let tmp = FS.temporaryPath(in: self.tmpDir, prefix: "gc-pack")
+      defer { FS.remove(tmp) }
+      try await self.backend.getFile(RemoteLayout.packKey(pack), to: tmp)
+      let built = try await BlockingIO.run {
+        try self.buildPack(records.map { ($0.id, $0.location) }) { _ in tmp }
+      }
+      defer { FS.remove(built.path) }
+      try await self.backend.putFile(RemoteLayout.packKey(built.id), from: built.path)
+      rewritten.update { $0 += built.records }
+    }
+    keep += rewritten.value
     let newKey = try await uploadIndex(keep)
     let old = index.keys.filter { $0 != newKey }
     try await forEachConcurrently(old, jobs: jobs) { try await self.backend.delete($0) }

@@ -113,6 +113,15 @@ public final class RemoteIndex: @unchecked Sendable {
 
   public func contains(_ id: ObjectID) -> Bool { lookup(id) != nil }
 
+  /// The records of the given packs, by pack.
+  public func records(inPacks packs: Set<ObjectID>) throws -> [ObjectID: [IndexFormat.Record]] {
+    var out: [ObjectID: [IndexFormat.Record]] = [:]
+    for f in files where f.packIDs.contains(where: packs.contains) {
+      for r in try f.allRecords() where packs.contains(r.location.pack) { out[r.location.pack, default: []].append(r) }
+    }
+    return out
+  }
+
   /// Every record once (the first index naming an id wins).
   public func allRecords() throws -> [IndexFormat.Record] {
     var seen = Set<ObjectID>()

@@ -72,6 +72,7 @@ enum RemoteAccess {
         out.revisions.append(word)
         continue
       }
+      if i == 0 { throw RemoteError.unknownRemote(name: word, known: ws.config.remotes.keys.sorted()) }
       throw ValidationError("'\(word)' is not a remote, a revision or a tracked path")
     }
     for p in terminated { out.paths.append(try ws.relative(p, cwd: cwd)) }

@@ -30,7 +30,7 @@ enum RemoteMaintenance {
     let r = try await remote.gc(live: live.objects, dryRun: dryRun)
     out.line(
       "\(dryRun ? "would free" : "freed") \(Format.bytes(r.bytesFreed)) on \(remote.name): "
-        + "\(Format.count(r.deadObjects)) unused objects, \(r.packsDeleted) packs deleted, "
+        + "\(Format.count(r.deadObjects)) unused objects, \(r.packsDeleted) packs deleted, \(r.packsRepacked) repacked, "
         + "\(r.packsPartlyDead) partly used packs kept; \(Format.count(r.liveObjects)) objects kept")
   }
 
