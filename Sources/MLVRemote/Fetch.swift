@@ -9,6 +9,8 @@ public struct FetchReport: Sendable {
   public var alreadyLocal = 0
   /// Wanted objects the remote does not have.
   public var missing: [ObjectID] = []
+  /// Every object stored, including ones inside downloaded gaps that were not asked for.
+  public var stored = Set<ObjectID>()
 
   public init() {}
 }
@@ -81,6 +83,7 @@ extension RemoteRepository {
     let writer = store.makeWriter()
     let corrupt = ErrorCollector()
     let counts = Counters()
+    let storedIDs = Locked(Set<ObjectID>())
     // Batches bound what an interruption loses: each ends with a flush (packs + index).
     var batches: [[FetchRange]] = [[]]
     var batchBytes: Int64 = 0
@@ -106,7 +109,7 @@ extension RemoteRepository {
               let raw = try ObjectVerifier.decode(id, stored: from <= to ? bytes[from..<to] : [], location: l) { reason in
                 RemoteError.corruptObject(remote: self.label, key: key, id: id.hex, reason: reason)
               }
-              if try writer.put(id, type: l.type, bytes: raw, compress: l.codec == .zlib) { counts.add(objects: 1) }
+              if try writer.put(id, type: l.type, bytes: raw, compress: l.codec == .zlib) { storedIDs.update { $0.insert(id) } }
             } catch let e as RemoteError {
               // A damaged object nobody asked for is skipped; fsck --remote reports it.
               if k < asked { corrupt.add(e) }
@@ -117,8 +120,9 @@ extension RemoteRepository {
       }
       try await BlockingIO.run { try writer.flush() }
     }
-    let (objects, bytes) = counts.value
-    report.objectsFetched = objects
+    let (_, bytes) = counts.value
+    report.stored = storedIDs.value
+    report.objectsFetched = report.stored.count
     report.bytesFetched = bytes
     report.requests = ranges.count
     if let first = corrupt.first { throw first }

@@ -129,4 +129,29 @@ private func makeStore(_ dir: TemporaryDirectory, name: String, packs: Int, perP
     let check = try await remote.verify()
     #expect(check.corrupt.count == 1)
   }
+
+  @Test func remoteGCDeletesDeadPacksAndRewritesMostlyDeadOnes() async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanup() }
+    let (store, ids) = try makeStore(dir, name: "local", packs: 3, perPack: 4)
+    let backend = MemoryBackend()
+    let remote = try RemoteRepository(name: "mem", backend: backend, cacheDir: dir.path + "/cache", tmpDir: dir.path + "/tmp")
+    _ = try await remote.push(Set(ids), from: store)
+    // Pack 1 fully live, pack 2 one object of four live, pack 3 dead.
+    let live = Set(ids[0..<4]).union([ids[4]])
+    let dry = try await remote.gc(live: live, dryRun: true)
+    #expect(dry.packsDeleted == 1 && dry.packsRepacked == 1 && dry.deadObjects == 7)
+    #expect(try await backend.list(prefix: "packs/").count == 3)
+    let r = try await remote.gc(live: live, dryRun: false)
+    #expect(r.packsDeleted == 1 && r.packsRepacked == 1 && r.bytesFreed > 0)
+    #expect(try await backend.list(prefix: "index/").count == 1)
+    #expect(try await backend.list(prefix: "packs/").count == 2)
+    let fresh = try RemoteRepository(name: "mem", backend: backend, cacheDir: dir.path + "/cache2", tmpDir: dir.path + "/tmp")
+    #expect(try await fresh.index().allRecords().count == 5)
+    let (other, _) = try makeStore(dir, name: "other", packs: 0, perPack: 0)
+    let fetched = try await fresh.fetch(Array(live), into: other)
+    #expect(fetched.missing.isEmpty)
+    for id in live { #expect(try other.read(id) == store.read(id)) }
+    #expect(try await fresh.verify().isHealthy)
+  }
 }

@@ -41,12 +41,18 @@ enum DataTransfer {
   ) async throws -> FetchReport {
     let progress = TransferProgressBridge(ws.progress)
     var total = FetchReport()
+    var seen = Set<ObjectID>()
     func run(_ wanted: [(ObjectID, String)]) async throws {
+      // "Already local" counts what was local before this command, not objects an
+      // earlier phase stored from a downloaded gap.
+      for (id, _) in wanted where seen.insert(id).inserted && ws.store.contains(id) && !total.stored.contains(id) {
+        total.alreadyLocal += 1
+      }
       let r = try await remote.fetch(wanted.map(\.0), into: ws.store, jobs: jobs, progress: progress)
       total.objectsFetched += r.objectsFetched
       total.bytesFetched += r.bytesFetched
       total.requests += r.requests
-      total.alreadyLocal += r.alreadyLocal
+      total.stored.formUnion(r.stored)
       if !r.missing.isEmpty {
         let missing = Set(r.missing)
         let labels = wanted.filter { missing.contains($0.0) }.map(\.1)
