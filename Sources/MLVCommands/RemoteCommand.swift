@@ -100,7 +100,10 @@ extension MLVMain {
           if config.defaultRemote == name { config.defaultRemote = nil }
         }
         let ctx = Context(global)
-        if let ws = try? ctx.open() { try? FileManager.default.removeItem(atPath: ws.mlvDir + "/remotes/" + name) }
+        if let ws = try? ctx.open() {
+          try? FileManager.default.removeItem(atPath: ws.mlvDir + "/remotes/" + name)
+          RemoteAccess.forget(ws, name)
+        }
       }
     }
 

@@ -185,7 +185,11 @@ private func s3Env(_ server: MotoServer, secret: String = "test-secret") -> [Str
   @Test func teammateScenarioOverS3() throws {
     let server = try #require(MotoServer.current)
     let bucket = "e2e-\(UInt32.random(in: 0...UInt32.max))"
-    let made = try exec("curl", ["-sf", "-X", "PUT", "\(server.endpoint.absoluteString)/\(bucket)"], cwd: "/")
+    // moto without authentication accepts an unsigned CreateBucket.
+    let made = try exec(
+      "python3",
+      ["-c", "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], method='PUT'))",
+       "\(server.endpoint.absoluteString)/\(bucket)"], cwd: "/")
     #expect(made.code == 0)
     let (repo, remote) = try makeRepoWithData(remoteURL: "s3://\(bucket)/team/project")
     defer { try? FileManager.default.removeItem(atPath: remote) }

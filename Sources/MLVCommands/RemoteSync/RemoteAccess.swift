@@ -9,11 +9,11 @@ import MLVWorkspace
 enum RemoteAccess {
   /// The remote `name`, or the default one (or the only one) when nil.
   static func open(_ ws: Workspace, name: String?) throws -> RemoteRepository {
-    let remotes = ws.config.remotes
+    let (remotes, defaultRemote) = known(ws)
     let chosen: String
     if let name {
       chosen = name
-    } else if let d = ws.config.defaultRemote, remotes[d] != nil {
+    } else if let d = defaultRemote, remotes[d] != nil {
       chosen = d
     } else if remotes.count == 1, let only = remotes.keys.first {
       chosen = only
@@ -24,6 +24,39 @@ enum RemoteAccess {
     return try RemoteRepository(
       name: chosen, backend: try backend(remote, root: ws.root), cacheDir: ws.mlvDir + "/remotes/\(chosen)/index",
       tmpDir: ws.tmpDir)
+  }
+
+  /// The remotes of `.mlv/config`, plus those remembered from configs seen before. The
+  /// config is versioned, so checking out a commit older than `mlv remote add` would
+  /// otherwise forget where the data is; the working tree's config wins on conflicts.
+  static func known(_ ws: Workspace) -> (remotes: [String: RepoConfig.Remote], defaultRemote: String?) {
+    let path = ws.mlvDir + "/remotes/known.json"
+    var remembered = (try? FS.readAll(path)).flatMap { try? JSONDecoder().decode(Remembered.self, from: Data($0)) }
+      ?? Remembered(remotes: [:], defaultRemote: nil)
+    let merged = remembered.remotes.merging(ws.config.remotes) { _, current in current }
+    let defaultRemote = ws.config.defaultRemote ?? remembered.defaultRemote
+    if merged != remembered.remotes || defaultRemote != remembered.defaultRemote {
+      remembered = Remembered(remotes: merged, defaultRemote: defaultRemote)
+      if let bytes = try? JSONEncoder().encode(remembered) {
+        try? FS.makeDirectories(ws.mlvDir + "/remotes")
+        try? FS.atomicWrite(Array(bytes), to: path, durable: false)
+      }
+    }
+    return (merged, defaultRemote)
+  }
+
+  struct Remembered: Codable {
+    var remotes: [String: RepoConfig.Remote]
+    var defaultRemote: String?
+  }
+
+  /// Forgets a removed remote locally too.
+  static func forget(_ ws: Workspace, _ name: String) {
+    let path = ws.mlvDir + "/remotes/known.json"
+    guard var r = (try? FS.readAll(path)).flatMap({ try? JSONDecoder().decode(Remembered.self, from: Data($0)) }) else { return }
+    r.remotes[name] = nil
+    if r.defaultRemote == name { r.defaultRemote = nil }
+    if let bytes = try? JSONEncoder().encode(r) { try? FS.atomicWrite(Array(bytes), to: path, durable: false) }
   }
 
   static func backend(_ remote: RepoConfig.Remote, root: String) throws -> RemoteBackend {
@@ -57,8 +90,9 @@ enum RemoteAccess {
   static func classify(_ words: [String], terminated: [String], ws: Workspace, cwd: String) throws -> Words {
     var out = Words()
     let tracked = try ws.trackedPaths()
+    let remotes = known(ws).remotes
     for (i, word) in words.enumerated() {
-      if i == 0 && ws.config.remotes[word] != nil {
+      if i == 0 && remotes[word] != nil {
         out.remote = word
         continue
       }
@@ -72,8 +106,9 @@ enum RemoteAccess {
         out.revisions.append(word)
         continue
       }
-      if i == 0 { throw RemoteError.unknownRemote(name: word, known: ws.config.remotes.keys.sorted()) }
-      throw ValidationError("'\(word)' is not a remote, a revision or a tracked path")
+      let names = remotes.keys.sorted()
+      let hint = i == 0 ? " (remotes: " + (names.isEmpty ? "none" : names.joined(separator: ", ")) + ")" : ""
+      throw ValidationError("'\(word)' is not a remote\(hint), a revision or a tracked path")
     }
     for p in terminated { out.paths.append(try ws.relative(p, cwd: cwd)) }
     return out
