@@ -161,6 +161,18 @@ private func flipByte(inFirstFileUnder dir: String, suffix: String, at offset: I
     #expect(copy.read("model.bin") == repo.read("model.bin"))
   }
 
+  @Test func pullOfDataNeverPushedNamesWhatIsMissing() throws {
+    let (repo, remote) = try makeRepoWithData()
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    try repo.mlvOK("push", "--", "model.bin")
+    let copy = try clone(repo)
+    let r = try copy.mlv("pull")
+    #expect(r.code == 4)
+    #expect(r.stderr.contains("lacks") && r.stderr.contains("data"), "\(r.stderr)")
+    try copy.mlvOK("pull", "model.bin")
+    #expect(copy.read("model.bin") == repo.read("model.bin"))
+  }
+
   @Test func remoteConfigTravelsWithTheRepository() throws {
     let (repo, remote) = try makeRepoWithData(extraArgs: ["backup", "../elsewhere", "--default"])
     defer { try? FileManager.default.removeItem(atPath: remote) }
