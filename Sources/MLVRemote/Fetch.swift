@@ -50,6 +50,21 @@ extension RemoteRepository {
     // downloads anyway are stored too (verified), so the next phase need not fetch them
     // again (the chunks of a file list usually sit right next to it).
     let packObjects = try index.records(inPacks: Set(byPack.keys))
+    let counts = Counters()
+    let storedIDs = Locked(Set<ObjectID>())
+    // Packs wanted whole travel as files; the rest (and packs failing verification) by range.
+    let whole = byPack.filter { pack, objects in objects.count == packObjects[pack]?.count }.map(\.key)
+    let wholeBytes = whole.reduce(Int64(0)) { total, pack in
+      total + (packObjects[pack] ?? []).reduce(Int64(0)) { $0 + Int64($1.location.storedLength) }
+    }
+    var requests = whole.count
+    if !whole.isEmpty {
+      progress.begin("fetching from \(name)", totalBytes: wholeBytes)
+      let failed = try await fetchWholePacks(
+        whole, into: store, jobs: jobs, progress: progress, counts: counts, stored: storedIDs)
+      progress.end()
+      for pack in whole where !failed.contains(pack) { byPack[pack] = nil }
+    }
     var ranges: [FetchRange] = []
     for (pack, objects) in byPack {
       let sorted = objects.sorted { $0.1.offset < $1.1.offset }
@@ -82,8 +97,6 @@ extension RemoteRepository {
     defer { progress.end() }
     let writer = store.makeWriter()
     let corrupt = ErrorCollector()
-    let counts = Counters()
-    let storedIDs = Locked(Set<ObjectID>())
     // Batches bound what an interruption loses: each ends with a flush (packs + index).
     var batches: [[FetchRange]] = [[]]
     var batchBytes: Int64 = 0
@@ -124,7 +137,7 @@ extension RemoteRepository {
     report.stored = storedIDs.value
     report.objectsFetched = report.stored.count
     report.bytesFetched = bytes
-    report.requests = ranges.count
+    report.requests = requests + ranges.count
     if let first = corrupt.first { throw first }
     return report
   }

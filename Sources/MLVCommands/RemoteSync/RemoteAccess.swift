@@ -33,8 +33,18 @@ enum RemoteAccess {
     let path = ws.mlvDir + "/remotes/known.json"
     var remembered = (try? FS.readAll(path)).flatMap { try? JSONDecoder().decode(Remembered.self, from: Data($0)) }
       ?? Remembered(remotes: [:], defaultRemote: nil)
-    let merged = remembered.remotes.merging(ws.config.remotes) { _, current in current }
-    let defaultRemote = ws.config.defaultRemote ?? remembered.defaultRemote
+    var merged = remembered.remotes.merging(ws.config.remotes) { _, current in current }
+    var defaultRemote = ws.config.defaultRemote ?? remembered.defaultRemote
+    if merged.isEmpty {
+      // A fresh clone with an old commit checked out: the branches' configs know more.
+      for ref in (try? ws.git.references()) ?? [] {
+        guard let bytes = try? ws.git.readFile(".mlv/config", at: ref.target),
+          let config = try? JSONDecoder().decode(RepoConfig.self, from: Data(bytes))
+        else { continue }
+        merged.merge(config.remotes) { current, _ in current }
+        if defaultRemote == nil { defaultRemote = config.defaultRemote }
+      }
+    }
     if merged != remembered.remotes || defaultRemote != remembered.defaultRemote {
       remembered = Remembered(remotes: merged, defaultRemote: defaultRemote)
       if let bytes = try? JSONEncoder().encode(remembered) {
