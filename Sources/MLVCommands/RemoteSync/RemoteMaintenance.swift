@@ -67,17 +67,17 @@ enum RemoteMaintenance {
     let remote = try RemoteAccess.open(ws, name: remoteName)
     var bad = Set<ObjectID>()
     var damagedPacks = Set<ObjectID>()
+    // Packs unreadable as a whole (bad header): none of their objects can be trusted.
+    var unreadablePacks = Set<ObjectID>()
     for path in ws.store.packFiles() {
       let check = ws.store.verifyPack(path)
       guard check.damaged != nil || !check.corrupt.isEmpty, let id = DiskStore.packID(fromPath: path) else { continue }
       damagedPacks.insert(id)
+      if check.damaged != nil { unreadablePacks.insert(id) }
       for (c, _) in check.corrupt { bad.insert(c) }
     }
     let records = try ws.store.allRecords()
-    for r in records {
-      if damagedPacks.contains(r.location.pack) { bad.insert(r.id) }
-      if bad.contains(r.id) { damagedPacks.insert(r.location.pack) }
-    }
+    for r in records where unreadablePacks.contains(r.location.pack) { bad.insert(r.id) }
     // Good objects of damaged packs, read (verified) before their records go.
     var salvaged: [(IndexFormat.Record, [UInt8])] = []
     for r in records where damagedPacks.contains(r.location.pack) && !bad.contains(r.id) {
