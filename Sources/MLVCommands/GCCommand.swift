@@ -1,8 +1,9 @@
 import ArgumentParser
+import MLVRemote
 import MLVWorkspace
 
 extension MLVMain {
-  struct GC: ParsableCommand {
+  struct GC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "gc",
       abstract: "Delete stored objects that no kept revision needs.",
@@ -16,6 +17,7 @@ extension MLVMain {
           mlv gc --dry-run
           mlv gc
           mlv gc --keep master --tips-only      # keep only master's current data and the workspace
+          mlv gc --remote origin --dry-run      # the same rules applied to a remote's packs
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -24,14 +26,21 @@ extension MLVMain {
     var keep: [String] = []
     @Flag(help: "Keep only the tips of kept revisions, not their history.") var tipsOnly = false
     @Flag(help: "Do not keep the data the workspace points to.") var noWorkspace = false
+    @Option(help: "Clean this remote instead of the local store (nobody may push to it meanwhile).")
+    var remote: String?
 
-    func run() throws {
+    mutating func run() async throws {
       let ctx = Context(global)
-      try ctx.run {
+      let (keep, tipsOnly, noWorkspace, dryRun, remote) = (keep, tipsOnly, noWorkspace, dryRun, remote)
+      try await ctx.runAsync {
         let ws = try ctx.open()
         let lock = try ws.lock("mlv gc")
         defer { withExtendedLifetime(lock) {} }
         let policy = KeepPolicy(revisions: keep.isEmpty ? nil : keep, history: !tipsOnly, workspace: !noWorkspace)
+        if let remote {
+          try await RemoteMaintenance.gc(ws, remoteName: remote, policy: policy, dryRun: dryRun, out: ctx.out)
+          return
+        }
         let r = try ws.gc(policy, dryRun: dryRun)
         let verb = dryRun ? "would free" : "freed"
         ctx.out.line(
@@ -45,7 +54,7 @@ extension MLVMain {
     }
   }
 
-  struct Fsck: ParsableCommand {
+  struct Fsck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Verify every stored object and that kept revisions have all their data.",
       discussion: """
@@ -57,20 +66,33 @@ extension MLVMain {
         Examples:
           mlv fsck
           mlv fsck --keep HEAD --tips-only
+          mlv fsck --remote origin              # re-hash every object on the remote
+          mlv fsck --repair                     # replace damaged local objects from the default remote
         """)
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("keep"), help: "Check only these revisions (repeatable) and the workspace.")
     var keep: [String] = []
     @Flag(help: "Check only the tips of revisions, not their history.") var tipsOnly = false
+    @Option(help: "Verify this remote instead (with --repair: the remote to repair from).") var remote: String?
+    @Flag(help: "Replace corrupt or missing local objects from the remote (default remote unless --remote).")
+    var repair = false
 
-    func run() throws {
+    mutating func run() async throws {
       let ctx = Context(global)
-      try ctx.run {
+      let (keep, tipsOnly, remote, repair) = (keep, tipsOnly, remote, repair)
+      try await ctx.runAsync {
         let ws = try ctx.open()
         let lock = try ws.lock("mlv fsck")
         defer { withExtendedLifetime(lock) {} }
-        let r = try ws.fsck(KeepPolicy(revisions: keep.isEmpty ? nil : keep, history: !tipsOnly))
+        let policy = KeepPolicy(revisions: keep.isEmpty ? nil : keep, history: !tipsOnly)
+        if repair {
+          try await RemoteMaintenance.repair(ws, remoteName: remote, policy: policy, out: ctx.out)
+        } else if let remote {
+          if try await !RemoteMaintenance.fsck(ws, remoteName: remote, policy: policy, out: ctx.out) { throw ExitCode(4) }
+          return
+        }
+        let r = try ws.fsck(policy)
         for (path, why) in r.damagedIndexes { ctx.out.line("damaged index \(path): \(why)") }
         for (path, why) in r.damagedPacks { ctx.out.line("damaged pack \(path): \(why)") }
         for c in r.corrupt {

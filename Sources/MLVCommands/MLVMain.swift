@@ -25,7 +25,7 @@ public struct MLVMain: AsyncParsableCommand {
     version: mlvVersion,
     subcommands: [
       Init.self, Add.self, Status.self, Commit.self, Checkout.self, Diff.self, Log.self,
-      GC.self, Fsck.self,
+      Remote.self, Push.self, Fetch.self, Pull.self, GC.self, Fsck.self,
       Run.self, Repro.self, Exp.self, Params.self, Metrics.self,
     ])
 

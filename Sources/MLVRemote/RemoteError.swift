@@ -21,6 +21,13 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
   case invalidResponse(detail: String)
   /// A local file-system failure (the local backend, or the file given to putFile/getFile).
   case io(path: String, detail: String)
+  /// A remote served bytes that do not hash to the object's id (or a damaged pack/index).
+  case corruptObject(remote: String, key: String, id: String, reason: String)
+  case corruptIndex(remote: String, key: String, reason: String)
+  /// Objects a transfer needs that the remote does not have.
+  case missingObjects(remote: String, count: Int, examples: [String])
+  /// A remote name that is not configured (or none configured at all).
+  case unknownRemote(name: String, known: [String])
 
   public var description: String {
     switch self {
@@ -52,6 +59,20 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
       return "unexpected response from server: \(detail)"
     case .io(let path, let detail):
       return "\(path): \(detail)"
+    case .corruptObject(let remote, let key, let id, let reason):
+      return "remote \(remote) served a corrupt object \(id) in \(key): \(reason); nothing of it was stored"
+    case .corruptIndex(let remote, let key, let reason):
+      return "remote \(remote) has a damaged index \(key): \(reason)"
+    case .missingObjects(let remote, let count, let examples):
+      return "remote \(remote) lacks \(count) needed objects"
+        + (examples.isEmpty ? "" : " (needed by " + examples.prefix(5).joined(separator: ", ") + ")")
+    case .unknownRemote(let name, let known):
+      if name.isEmpty {
+        return known.isEmpty
+          ? "no remote configured; add one with `mlv remote add NAME URL`"
+          : "several remotes (\(known.joined(separator: ", "))) and no default; name one or run `mlv remote default NAME`"
+      }
+      return "no remote named \(name)" + (known.isEmpty ? "" : " (known: \(known.joined(separator: ", ")))")
     }
   }
 }

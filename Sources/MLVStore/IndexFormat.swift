@@ -12,6 +12,10 @@ public struct ObjectLocation: Equatable, Sendable {
   public var rawLength: UInt32
   public var type: ObjectType
   public var codec: Codec
+
+  public init(pack: ObjectID, offset: UInt32, storedLength: UInt32, rawLength: UInt32, type: ObjectType, codec: Codec) {
+    (self.pack, self.offset, self.storedLength, self.rawLength, self.type, self.codec) = (pack, offset, storedLength, rawLength, type, codec)
+  }
 }
 
 /// Byte layout of an index file (docs/design.md, "Indexes"):

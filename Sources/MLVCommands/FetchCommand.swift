@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import MLVRemote
+import MLVStore
+import MLVWorkspace
+
+extension MLVMain {
+  struct Fetch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Download the data of a revision into the local store; the workspace is untouched.",
+      discussion: """
+        Downloads only objects the local store lacks, in ranged requests over the
+        remote's packs, and verifies every object against its id before storing it.
+        Without a revision, fetches what the current pointers need.
+
+        Examples:
+          mlv fetch
+          mlv fetch origin HEAD~3 -- data/
+          mlv fetch data/images/cat.png
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Parallel downloads.") var jobs = defaultJobs
+    @Argument(help: "[REMOTE] [REVISION] [-- PATH...]: a remote name first, then a revision and tracked paths.") var words: [String] = []
+
+    mutating func run() async throws {
+      let ctx = Context(global)
+      try await ctx.runAsync {
+        let ws = try ctx.open()
+        let lock = try ws.lock("mlv fetch")
+        defer { withExtendedLifetime(lock) {} }
+        let w = try RemoteAccess.classify(words, terminated: [], ws: ws, cwd: ctx.cwd)
+        let (remote, report, _) = try await Fetch.fetch(ws, w, jobs: jobs)
+        if !global.quiet { ctx.out.line(Fetch.summary(report, remote: remote)) }
+      }
+    }
+
+    /// Shared by fetch and pull: resolves the selection and downloads what it needs.
+    static func fetch(_ ws: Workspace, _ w: RemoteAccess.Words, jobs: Int) async throws -> (RemoteRepository, FetchReport, [DataSelection]) {
+      guard w.revisions.count <= 1 else { throw ValidationError("give at most one revision") }
+      let remote = try RemoteAccess.open(ws, name: w.remote)
+      let commit = try w.revisions.first.map { try ws.git.resolveCommit($0) }
+      let selections = try ws.selectData(at: commit, paths: w.paths)
+      let report = try await DataTransfer.fetch(selections, ws: ws, remote: remote, jobs: max(1, jobs))
+      return (remote, report, selections)
+    }
+
+    static func summary(_ r: FetchReport, remote: RemoteRepository) -> String {
+      "fetched \(Format.count(r.objectsFetched)) objects, \(Format.bytes(r.bytesFetched)) from \(remote.name) "
+        + "in \(Format.count(r.requests)) requests, \(Format.count(r.alreadyLocal)) already local"
+    }
+  }
+
+  struct Pull: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Fetch the data of the current pointers and restore it in the workspace.",
+      discussion: """
+        The teammate's command after `git clone`: downloads what the pointers need and
+        writes the data, byte for byte. A path inside a tracked directory fetches and
+        restores only that file or sub-directory. With a revision, behaves like
+        `mlv checkout REVISION` once its data is fetched. HEAD does not move otherwise.
+
+        Examples:
+          git clone URL copy && cd copy && mlv pull
+          mlv pull data/images/cat.png
+          mlv pull backup -- models/
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.short, .long], help: "Overwrite files whose current content is not in the store.") var force = false
+    @Option(help: "Parallel downloads.") var jobs = defaultJobs
+    @Argument(help: "[REMOTE] [REVISION] [-- PATH...]: a remote name first, then a revision and tracked paths.") var words: [String] = []
+
+    mutating func run() async throws {
+      let ctx = Context(global)
+      try await ctx.runAsync {
+        let ws = try ctx.open()
+        let lock = try ws.lock("mlv pull")
+        defer { withExtendedLifetime(lock) {} }
+        let w = try RemoteAccess.classify(words, terminated: [], ws: ws, cwd: ctx.cwd)
+        let (remote, report, selections) = try await Fetch.fetch(ws, w, jobs: jobs)
+        var written = 0, bytes: Int64 = 0, unchanged = 0
+        if let rev = w.revisions.first {
+          let s = try ws.checkout(revision: rev, paths: w.paths, force: force)
+          (written, bytes, unchanged) = (s.filesWritten, s.bytesWritten, s.filesUnchanged)
+        } else {
+          let whole = selections.filter { $0.inner == nil }.map(\.dataPath)
+          if w.paths.isEmpty || !whole.isEmpty {
+            let s = try ws.checkout(revision: nil, paths: w.paths.isEmpty ? [] : whole, force: force)
+            (written, bytes, unchanged) = (s.filesWritten, s.bytesWritten, s.filesUnchanged)
+          }
+          for sel in selections where sel.inner != nil {
+            let s = try ws.restoreSelection(sel, force: force)
+            written += s.filesWritten
+            bytes += s.bytesWritten
+            unchanged += s.filesUnchanged
+          }
+        }
+        guard !global.quiet else { return }
+        ctx.out.line(Fetch.summary(report, remote: remote))
+        ctx.out.line(
+          "data: \(Format.count(written)) files written (\(Format.bytes(bytes))), \(Format.count(unchanged)) unchanged")
+      }
+    }
+  }
+}

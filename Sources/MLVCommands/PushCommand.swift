@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import MLVRemote
+import MLVStore
+import MLVWorkspace
+
+extension MLVMain {
+  struct Push: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Upload the data of HEAD (or of revisions, or paths) that a remote lacks.",
+      discussion: """
+        Uploads only objects the remote does not have, as packs (a few dozen requests per
+        GiB), --jobs at a time, each retried on transient errors. An interrupted push
+        keeps what it uploaded; running it again moves only the rest.
+
+        By default pushes what HEAD and the workspace (including staged pointers) need.
+
+        Examples:
+          mlv push
+          mlv push origin v1.0 experiment
+          mlv push --all-commits
+          mlv push -- models/
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Push the data of every commit of every branch and tag.") var allCommits = false
+    @Option(help: "Parallel uploads.") var jobs = defaultJobs
+    @Argument(help: "[REMOTE] [REVISION...] [-- PATH...]: a remote name first, then revisions and tracked paths.") var words: [String] = []
+
+    mutating func run() async throws {
+      let ctx = Context(global)
+      try await ctx.runAsync {
+        let ws = try ctx.open()
+        let lock = try ws.lock("mlv push")
+        defer { withExtendedLifetime(lock) {} }
+        let w = try RemoteAccess.classify(words, terminated: [], ws: ws, cwd: ctx.cwd)
+        let remote = try RemoteAccess.open(ws, name: w.remote)
+        let ids: Set<ObjectID>
+        var missing: [ObjectID: [String]]
+        if w.paths.isEmpty {
+          let head = try ws.git.head()
+          let revisions = allCommits ? (w.revisions.isEmpty ? nil : w.revisions) : (w.revisions.isEmpty ? (head == nil ? [] : ["HEAD"]) : w.revisions)
+          let live = try ws.liveObjects(
+            KeepPolicy(revisions: revisions, history: allCommits, workspace: w.revisions.isEmpty))
+          (ids, missing) = (live.objects, live.missing)
+        } else {
+          var selections: [DataSelection] = []
+          if w.revisions.isEmpty {
+            selections = try ws.selectData(at: nil, paths: w.paths)
+          } else {
+            for rev in w.revisions { selections += try ws.selectData(at: try ws.git.resolveCommit(rev), paths: w.paths) }
+          }
+          (ids, missing) = try DataTransfer.localClosure(selections, ws: ws)
+        }
+        let r = try await remote.push(ids, from: ws.store, jobs: max(1, jobs), progress: TransferProgressBridge(ws.progress))
+        for id in r.notLocal where missing[id] == nil { missing[id] = [] }
+        if !missing.isEmpty {
+          let paths = Set(missing.values.flatMap { $0 }).sorted()
+          FileHandle.standardError.write(
+            Data(("mlv: warning: \(missing.count) needed objects are not in the local store and were not pushed"
+              + (paths.isEmpty ? "" : " (needed by \(paths.prefix(5).joined(separator: ", ")))") + "\n").utf8))
+        }
+        guard !global.quiet else { return }
+        var line = "pushed \(Format.count(r.objectsPushed)) objects, \(Format.bytes(r.bytesPushed)), "
+          + "\(Format.count(r.alreadyOnRemote)) already on \(remote.name)"
+        if r.packsResumed > 0 { line += " (\(r.packsResumed) packs from an interrupted push reused)" }
+        ctx.out.line(line)
+      }
+    }
+  }
+}

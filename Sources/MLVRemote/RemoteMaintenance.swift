@@ -1,0 +1,160 @@
+import Foundation
+import MLVStore
+
+public struct RemoteGCReport: Sendable {
+  public var liveObjects = 0
+  public var deadObjects = 0
+  public var packsDeleted = 0
+  public var bytesFreed: Int64 = 0
+  /// Packs holding both live and dead objects; kept whole (their dead bytes stay).
+  public var packsPartlyDead = 0
+  /// Mostly dead packs rewritten with only their live objects.
+  public var packsRepacked = 0
+  public var indexesReplaced = 0
+  public init() {}
+}
+
+public struct RemoteFsckReport: Sendable {
+  public var packsChecked = 0
+  public var objectsChecked = 0
+  public var bytesChecked: Int64 = 0
+  /// Objects whose bytes on the remote are wrong, with the key of their pack.
+  public var corrupt: [(id: ObjectID, key: String, reason: String)] = []
+  /// Packs an index names that are absent or unreadable, with the objects they should hold.
+  public var damagedPacks: [(key: String, reason: String, objects: [ObjectID])] = []
+  public var isHealthy: Bool { corrupt.isEmpty && damagedPacks.isEmpty }
+  public init() {}
+}
+
+extension RemoteRepository {
+  /// Packs whose live bytes fall below this fraction are rewritten with their live objects.
+  static let repackBelow = 0.5
+
+  /// Deletes remote packs none of whose objects is in `live`, after replacing every remote
+  /// index by one naming only the packs kept. Order: the new index is uploaded first, then
+  /// the old indexes are deleted, then the dead packs: a reader never sees an index naming
+  /// a deleted pack. Packs no index names (an interrupted push) are left for the next push
+  /// to reuse. Must not run while another process pushes to the same remote.
+  public func gc(live: Set<ObjectID>, dryRun: Bool, jobs: Int = 8) async throws -> RemoteGCReport {
+    var report = RemoteGCReport()
+    invalidate()
+    let index = try await self.index()
+    var byPack: [ObjectID: [IndexFormat.Record]] = [:]
+    for r in try index.allRecords() { byPack[r.location.pack, default: []].append(r) }
+    let sizes = Dictionary(
+      (try await backend.list(prefix: RemoteLayout.packPrefix)).map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+    var keep: [IndexFormat.Record] = []
+    var doomed: [String] = []
+    var repack: [(ObjectID, [IndexFormat.Record])] = []
+    for (pack, records) in byPack {
+      let liveRecords = records.filter { live.contains($0.id) }
+      report.liveObjects += liveRecords.count
+      report.deadObjects += records.count - liveRecords.count
+      let key = RemoteLayout.packKey(pack)
+      let size = sizes[key] ?? records.reduce(0) { $0 + Int64($1.location.storedLength) }
+      let liveBytes = liveRecords.reduce(Int64(0)) { $0 + Int64($1.location.storedLength) }
+      if liveRecords.isEmpty {
+        doomed.append(key)
+        report.packsDeleted += 1
+        report.bytesFreed += size
+      } else if Double(liveBytes) < Double(size) * Self.repackBelow {
+        repack.append((pack, liveRecords))
+        doomed.append(key)
+        report.packsRepacked += 1
+        report.bytesFreed += size - liveBytes
+      } else {
+        if liveRecords.count < records.count { report.packsPartlyDead += 1 }
+        keep += records
+      }
+    }
+    guard !dryRun, !doomed.isEmpty else { return report }
+    // New packs first, then the index naming them, then deletions.
+    let rewritten = Locked([IndexFormat.Record]())
+    try await forEachConcurrently(repack, jobs: jobs) { pack, records in
+      let tmp = FS.temporaryPath(in: self.tmpDir, prefix: "gc-pack")
+      defer { FS.remove(tmp) }
+      try await self.backend.getFile(RemoteLayout.packKey(pack), to: tmp)
+      let built = try await BlockingIO.run {
+        try self.buildPack(records.map { ($0.id, $0.location) }) { _ in tmp }
+      }
+      defer { FS.remove(built.path) }
+      try await self.backend.putFile(RemoteLayout.packKey(built.id), from: built.path)
+      rewritten.update { $0 += built.records }
+    }
+    keep += rewritten.value
+    let newKey = try await uploadIndex(keep)
+    let old = index.keys.filter { $0 != newKey }
+    try await forEachConcurrently(old, jobs: jobs) { try await self.backend.delete($0) }
+    report.indexesReplaced = old.count
+    try await forEachConcurrently(doomed, jobs: jobs) { try await self.backend.delete($0) }
+    invalidate()
+    return report
+  }
+
+  /// Downloads every pack the remote's indexes name, pack by pack, and re-hashes every
+  /// object in it; also checks each pack's header against its name.
+  public func verify(jobs: Int = 4, progress: TransferProgress = SilentTransferProgress()) async throws -> RemoteFsckReport {
+    invalidate()
+    let index = try await self.index()
+    var byPack: [ObjectID: [IndexFormat.Record]] = [:]
+    for r in try index.allRecords() { byPack[r.location.pack, default: []].append(r) }
+    let total = byPack.values.reduce(Int64(0)) { $0 + $1.reduce(0) { $0 + Int64($1.location.storedLength) } }
+    progress.begin("verifying \(name)", totalBytes: total)
+    defer { progress.end() }
+    let results = Locked(RemoteFsckReport())
+    try await forEachConcurrently(Array(byPack), jobs: jobs) { pack, records in
+      let key = RemoteLayout.packKey(pack)
+      let bytes: [UInt8]
+      do { bytes = try await self.backend.get(key) } catch RemoteError.notFound {
+        results.update { $0.damagedPacks.append((key, "missing", records.map(\.id))) }
+        return
+      }
+      var corrupt: [(ObjectID, String, String)] = []
+      var checked: Int64 = 0
+      for r in records {
+        let start = Int(r.location.offset)
+        let end = min(bytes.count, start + Int(r.location.storedLength))
+        do {
+          _ = try ObjectVerifier.decode(r.id, stored: start <= end ? bytes[start..<end] : [], location: r.location) {
+            RemoteError.corruptObject(remote: self.label, key: key, id: r.id.hex, reason: $0)
+          }
+        } catch RemoteError.corruptObject(_, _, _, let reason) {
+          corrupt.append((r.id, key, reason))
+        }
+        checked += Int64(r.location.storedLength)
+        progress.advance(Int64(r.location.storedLength))
+      }
+      let headerOK = Self.headerMatches(bytes, pack: pack)
+      results.update {
+        $0.packsChecked += 1
+        $0.objectsChecked += records.count
+        $0.bytesChecked += checked
+        $0.corrupt += corrupt
+        if !headerOK { $0.damagedPacks.append((key, "its header does not match its name", [])) }
+      }
+    }
+    var report = results.value
+    report.corrupt.sort { $0.id < $1.id }
+    return report
+  }
+
+  /// Whether the header and trailer at the end of a pack hash to the pack's name.
+  static func headerMatches(_ bytes: [UInt8], pack: ObjectID) -> Bool {
+    let trailer = PackFormat.trailerSize
+    guard bytes.count >= trailer else { return false }
+    let t = bytes.count - trailer
+    let count = Int(UInt32(bytes[t]) | UInt32(bytes[t + 1]) << 8 | UInt32(bytes[t + 2]) << 16 | UInt32(bytes[t + 3]) << 24)
+    let headerStart = t - count * PackFormat.entrySize
+    guard headerStart >= 0 else { return false }
+    return ObjectID.hash(Array(bytes[headerStart...])) == pack
+  }
+}
+
+/// A value shared between concurrent tasks.
+final class Locked<T>: @unchecked Sendable {
+  private var v: T
+  private let lock = NSLock()
+  init(_ v: T) { self.v = v }
+  var value: T { lock.withLock { v } }
+  func update(_ body: (inout T) -> Void) { lock.withLock { body(&v) } }
+}
