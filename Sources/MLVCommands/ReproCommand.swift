@@ -4,7 +4,7 @@ import MLVExperiments
 import MLVWorkspace
 
 extension MLVMain {
-  struct Repro: ParsableCommand {
+  struct Repro: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Reproduce a recorded run and compare, or bring the declared stages up to date.",
       discussion: """
@@ -37,12 +37,16 @@ extension MLVMain {
     @Flag(name: .customLong("force"), help: "With no run: run stages even when up to date.") var force = false
     @Flag(name: .customLong("no-commit"), help: "With no run: run stages without recording runs.") var noCommit = false
 
-    func run() throws {
+    mutating func run() async throws {
       let ctx = Context(global)
-      try ctx.run {
+      let (target, stages, force, noCommit, inPlace, tolerance, global) = (
+        self.target, self.stages, self.force, self.noCommit, self.inPlace, self.tolerance, self.global
+      )
+      try await ctx.runAsync {
         let ws = try ctx.open()
         let lock = try ws.lock("mlv repro")
         defer { withExtendedLifetime(lock) {} }
+        if let spec = target { try await Self.fetchMissingData(spec, ws: ws, ctx: ctx) }
         guard let spec = target else {
           var options = Pipeline.Options(mlvVersion: mlvVersion)
           options.stages = stages
@@ -99,6 +103,19 @@ extension MLVMain {
         lines.append("reproduced: differs (\(run); \(n) artifact\(n == 1 ? "" : "s") and metrics differ)")
       }
       return lines
+    }
+
+    /// The run's data is fetched from the default remote when the local store lacks any
+    /// of it (a teammate's run, or a store cleaned by gc); without a remote, repro goes on
+    /// and a missing object is reported by name (exit 4).
+    static func fetchMissingData(_ spec: String, ws: Workspace, ctx: Context) async throws {
+      let (commit, _) = try RunStore.resolve(spec, in: ws.git)
+      let live = try ws.liveObjects(KeepPolicy(revisions: [commit.hex], history: false, workspace: false))
+      guard !live.missing.isEmpty, RemoteAccess.known(ws).defaultRemote != nil else { return }
+      var words = RemoteAccess.Words()
+      words.revisions = [commit.hex]
+      let (remote, report, _) = try await Fetch.fetch(ws, words, jobs: defaultJobs)
+      if !ctx.options.quiet { ctx.out.line(Fetch.summary(report, remote: remote)) }
     }
 
     static func short(_ id: String?) -> String { id.map { String($0.prefix(12)) } ?? "missing" }

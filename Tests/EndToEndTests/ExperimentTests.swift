@@ -116,6 +116,31 @@ import Testing
     #expect(try repo.mlv("repro", "lr-small").stdout.contains("reproduced: identical"))
   }
 
+  /// A teammate's clone has none of the run's data: repro fetches it from the default
+  /// remote, then reproduces the run exactly.
+  @Test func reproInACloneFetchesTheRunsDataFromTheRemote() throws {
+    let repo = try Self.trainingRepo()
+    try Self.runBaseline(repo)
+    let remote = try makeTempDir("mlv-repro-remote")
+    let clone = try makeTempDir("mlv-repro-clone")
+    defer {
+      try? FileManager.default.removeItem(atPath: remote)
+      try? FileManager.default.removeItem(atPath: clone)
+    }
+    try repo.mlvOK("remote", "add", "origin", remote)
+    try repo.mlvOK("commit", "-m", "remote")
+    try repo.mlvOK("push", "--all-commits")
+    let c = try exec("git", ["clone", "-q", repo.path, clone + "/copy"], cwd: clone)
+    #expect(c.code == 0, "\(c.stderr)")
+    let copy = clone + "/copy"
+    for args in [["config", "user.name", "Teammate"], ["config", "user.email", "t@example.com"], ["fetch", "-q", "origin", "refs/mlv/*:refs/mlv/*", "refs/tags/*:refs/tags/*"]] {
+      _ = try exec("git", args, cwd: copy)
+    }
+    let r = try exec(Binary.mlv, ["repro", "baseline"], cwd: copy)
+    #expect(r.code == 0, "repro in the clone: \(r.stderr)")
+    #expect(r.stdout.contains("fetched") && r.stdout.contains("reproduced: identical"), "\(r.stdout)")
+  }
+
   @Test func nonDeterministicRunsAreReportedAsDiffering() throws {
     let repo = try Repo()
     // output random bytes and a random metric: nothing about it reproduces
