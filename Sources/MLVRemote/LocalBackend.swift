@@ -10,8 +10,10 @@ import Foundation
 /// partial object.
 public struct LocalBackend: RemoteBackend {
   public let root: String
-  /// Whether writes are fsynced before the rename; off with MLV_FSYNC=0, as in the store
-  /// (docs/design.md, "Durability"): the rename still keeps readers from partial objects.
+  /// Whether writes are fsynced before the rename. On by default, unlike the local store:
+  /// a remote is the durable copy others rely on, and nothing else holds its data
+  /// (docs/design.md, "Durability"). MLV_FSYNC=0 turns it off; the rename still keeps
+  /// readers from partial objects.
   public let fsync: Bool
 
   public init(root: String, fsync: Bool = ProcessInfo.processInfo.environment["MLV_FSYNC"] != "0") {
