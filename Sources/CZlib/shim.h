@@ -1,12 +1,16 @@
 #ifndef MLV_CZLIB_SHIM_H
 #define MLV_CZLIB_SHIM_H
-// _GNU_SOURCE exposes sync_file_range; it must come before the first system header.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+// Two Linux calls that glibc declares only under _GNU_SOURCE. Defining that macro here
+// would change system structs (fd_set, ...) relative to Swift's Glibc module and break
+// clean builds, so they are declared directly (glibc 2.27+ exports both).
+extern ssize_t copy_file_range(int fd_in, long long *off_in, int fd_out, long long *off_out, size_t len,
+                               unsigned int flags);
+extern int sync_file_range(int fd, long long offset, long long nbytes, unsigned int flags);
+#define MLV_SYNC_FILE_RANGE_WRITE 2
 #include <zlib.h>
 
 // deflateInit/inflateInit are function-like macros and do not import into Swift.
@@ -20,7 +24,7 @@ static inline int mlv_inflateInit(z_streamp strm) {
 // short copies; returns 0 or -1 with errno set.
 static inline int mlv_copy_range(int in_fd, long long in_off, int out_fd, long long out_off, long long len) {
   while (len > 0) {
-    loff_t i = in_off, o = out_off;
+    long long i = in_off, o = out_off;
     ssize_t n = copy_file_range(in_fd, &i, out_fd, &o, (size_t)len, 0);
     if (n < 0) return -1;
     if (n == 0) { errno = EIO; return -1; }
@@ -33,11 +37,6 @@ static inline int mlv_copy_range(int in_fd, long long in_off, int out_fd, long l
 // fsync of a pack finds most of it on disk already. CZlib is mlv's only C shim besides
 // libgit2's, so this one non-zlib helper lives here.
 static inline int mlv_start_writeback(int fd) {
-#ifdef SYNC_FILE_RANGE_WRITE
-  return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#else
-  (void)fd;
-  return 0;
-#endif
+  return sync_file_range(fd, 0, 0, MLV_SYNC_FILE_RANGE_WRITE);
 }
 #endif
