@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import MLVStore
 
@@ -30,11 +31,38 @@ public struct DirectoryWalker {
 
   public func list(_ relativeDir: String) throws -> Listing {
     var listing = Listing()
-    try walk(relativeDir, prefix: "", into: &listing)
+    // The top level is read here; its subdirectories are walked on two threads, so the
+    // 20,000 lstat calls of a class-per-folder dataset overlap on both cores.
+    let subdirectories = try walk(relativeDir, prefix: "", into: &listing, descend: false)
+    guard !subdirectories.isEmpty else { return listing }
+    let parts = UnsafeMutableBufferPointer<Listing>.allocate(capacity: subdirectories.count)
+    parts.initialize(repeating: Listing())
+    defer { parts.deallocate() }
+    let errors = ErrorList()
+    let next = Counter()
+    DispatchQueue.concurrentPerform(iterations: min(2, subdirectories.count)) { _ in
+      while !errors.failed, let k = next.take(below: subdirectories.count) {
+        do {
+          let (rel, inDir) = subdirectories[k]
+          _ = try walk(rel, prefix: inDir, into: &parts[k], descend: true)
+        } catch { errors.add(error) }
+      }
+    }
+    if let e = errors.first { throw e }
+    for part in parts {
+      listing.files += part.files
+      listing.skippedLinks += part.skippedLinks
+      listing.skippedOther += part.skippedOther
+    }
     return listing
   }
 
-  private func walk(_ repoRelative: String, prefix: String, into listing: inout Listing) throws {
+  /// Lists one directory into `listing`, recursing when `descend`; returns its
+  /// subdirectories (repository-relative path, path inside the walked directory).
+  @discardableResult
+  private func walk(_ repoRelative: String, prefix: String, into listing: inout Listing, descend: Bool) throws
+    -> [(String, String)]
+  {
     let dirPath = root + "/" + repoRelative
     guard let dir = opendir(dirPath) else {
       throw StoreError.io(path: dirPath, operation: "open directory", errno: errno)
@@ -79,6 +107,9 @@ public struct DirectoryWalker {
         listing.skippedOther.append(inDir)
       }
     }
-    for (rel, inDir) in subdirectories { try walk(rel, prefix: inDir, into: &listing) }
+    if descend {
+      for (rel, inDir) in subdirectories { try walk(rel, prefix: inDir, into: &listing, descend: true) }
+    }
+    return subdirectories
   }
 }

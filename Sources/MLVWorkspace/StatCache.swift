@@ -49,6 +49,11 @@ public struct FileStat: Equatable, Sendable {
 public final class StatCache: @unchecked Sendable {
   public let path: String
   private var entries: [String: (FileStat, ObjectID)] = [:]
+  /// Tracked directory → the digest of its files' paths and stats when its manifest id was
+  /// last computed. An unchanged 20,000-file directory then needs no sorting and hashing
+  /// of a 2 MB manifest: a sum of per-file hashes (order-independent) is enough.
+  private var summaries: [String: DirectorySummary] = [:]
+  static let summaryMagic: [UInt8] = Array("MLVDIRS1".utf8)
   private let lock = NSLock()
   private(set) var dirty = false
   static let magic: [UInt8] = Array("MLVSTAT1".utf8)
@@ -62,27 +67,108 @@ public final class StatCache: @unchecked Sendable {
     load()
   }
 
+  /// All or nothing: a cache that does not parse exactly to its end is ignored whole (a
+  /// damaged cache costs re-hashing, never a wrong id).
   private func load() {
     guard let bytes = try? FS.readAll(path), bytes.count >= 12, Array(bytes[0..<8]) == Self.magic else { return }
-    bytes.withUnsafeBytes { p in
+    var loaded: [String: (FileStat, ObjectID)] = [:]
+    var dirs: [String: DirectorySummary] = [:]
+    let complete: Bool = bytes.withUnsafeBytes { p in
       let count = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
       var o = 12
-      entries.reserveCapacity(min(count, bytes.count / 67))
+      loaded.reserveCapacity(min(count, bytes.count / 67))
       for _ in 0..<count {
-        guard o + 2 <= p.count else { return }
+        guard o + 2 <= p.count else { return false }
         let n = Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
         o += 2
-        guard o + n + 65 <= p.count else { return }
+        guard o + n + 65 <= p.count else { return false }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: p[o..<(o + n)]), as: UTF8.self)
         o += n
         func i64(_ at: Int) -> Int64 { Int64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
         let st = FileStat(
           size: i64(o), mtimeNs: i64(o + 8), ctimeNs: i64(o + 16), inode: UInt64(bitPattern: i64(o + 24)),
           executable: p[o + 32] != 0)
-        let id = ObjectID(bytes: p.baseAddress! + o + 33)
-        entries[name] = (st, id)
+        loaded[name] = (st, ObjectID(bytes: p.baseAddress! + o + 33))
         o += 65
       }
+      // Optional section: directory summaries (caches of older mlv versions end here).
+      if o == p.count { return true }
+      guard o + 12 <= p.count, Array(UnsafeRawBufferPointer(rebasing: p[o..<(o + 8)])) == Self.summaryMagic else {
+        return false
+      }
+      let n = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: o + 8, as: UInt32.self)))
+      o += 12
+      for _ in 0..<n {
+        guard o + 2 <= p.count else { return false }
+        let len = Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+        o += 2
+        guard o + len + 64 <= p.count else { return false }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: p[o..<(o + len)]), as: UTF8.self)
+        o += len
+        func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        dirs[name] = DirectorySummary(
+          digest: .init(a: u64(o), b: u64(o + 8)), count: Int(u64(o + 16)), newestMtimeNs: Int64(bitPattern: u64(o + 24)),
+          manifest: ObjectID(bytes: p.baseAddress! + o + 32))
+        o += 64
+      }
+      return o == p.count
+    }
+    guard complete else { return }
+    entries = loaded
+    summaries = dirs
+  }
+
+  public struct Digest: Equatable, Sendable {
+    var a: UInt64
+    var b: UInt64
+  }
+
+  struct DirectorySummary {
+    var digest: Digest
+    var count: Int
+    var newestMtimeNs: Int64
+    var manifest: ObjectID
+  }
+
+  /// An order-independent digest of (path, stat) pairs: the wrapping sum of two
+  /// independent 64-bit hashes per file (FNV-1a of the path, mixed with the stat fields).
+  public static func digest(_ files: [String: (stat: FileStat, id: ObjectID)]) -> Digest {
+    var d = Digest(a: 0, b: 0)
+    for (path, value) in files {
+      var h: UInt64 = 0xcbf2_9ce4_8422_2325
+      for byte in path.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+      let st = value.stat
+      h = mix(h ^ UInt64(bitPattern: st.size))
+      h = mix(h ^ UInt64(bitPattern: st.mtimeNs))
+      h = mix(h ^ UInt64(bitPattern: st.ctimeNs))
+      h = mix(h ^ st.inode)
+      h = mix(h ^ (st.executable ? 1 : 0))
+      d.a &+= h
+      d.b &+= mix(h ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    return d
+  }
+
+  static func mix(_ x: UInt64) -> UInt64 {
+    var z = x &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// The manifest id recorded for `dataPath` when its files had exactly these stats.
+  public func manifestID(for dataPath: String, files: [String: (stat: FileStat, id: ObjectID)]) -> ObjectID? {
+    let summary = lock.withLock { summaries[dataPath] }
+    guard let summary, summary.count == files.count, summary.digest == Self.digest(files) else { return nil }
+    return summary.manifest
+  }
+
+  public func recordManifestID(_ id: ObjectID, for dataPath: String, files: [String: (stat: FileStat, id: ObjectID)]) {
+    let newest = files.values.map(\.stat.mtimeNs).max() ?? 0
+    let summary = DirectorySummary(digest: Self.digest(files), count: files.count, newestMtimeNs: newest, manifest: id)
+    lock.withLock {
+      summaries[dataPath] = summary
+      dirty = true
     }
   }
 
@@ -104,6 +190,7 @@ public final class StatCache: @unchecked Sendable {
   public func forget(prefix: String) {
     lock.lock()
     defer { lock.unlock() }
+    summaries = summaries.filter { !($0.key == prefix || $0.key.hasPrefix(prefix + "/")) }
     let before = entries.count
     entries = entries.filter { !($0.key == prefix || $0.key.hasPrefix(prefix + "/")) }
     if entries.count != before { dirty = true }
@@ -154,6 +241,19 @@ public final class StatCache: @unchecked Sendable {
       append(st.inode)
       out.append(st.executable ? 1 : 0)
       out += id.bytes
+    }
+    // Summaries of directories with a racily new file are not kept (see above).
+    let keptSummaries = summaries.filter { $0.value.newestMtimeNs < racyFrom && $0.key.utf8.count < 65536 }
+    out += Self.summaryMagic
+    append(UInt32(keptSummaries.count))
+    for (name, s) in keptSummaries {
+      append(UInt16(name.utf8.count))
+      out += name.utf8
+      append(s.digest.a)
+      append(s.digest.b)
+      append(UInt64(s.count))
+      append(UInt64(bitPattern: s.newestMtimeNs))
+      out += s.manifest.bytes
     }
     try? FS.atomicWrite(out, to: path, durable: false)
     dirty = false

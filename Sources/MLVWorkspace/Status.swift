@@ -32,7 +32,7 @@ extension Workspace {
         if scanned.kind != pointer.kind {
           s.modified = [""]
         } else {
-          let diff = try compare(scanned, with: pointer)
+          let diff = try compare(path, scanned, with: pointer)
           (s.added, s.modified, s.deleted) = (diff.added, diff.modified, diff.deleted)
         }
       } else {
@@ -49,7 +49,16 @@ extension Workspace {
     filter.isEmpty || filter.contains { f in f.isEmpty || path == f || path.hasPrefix(f + "/") || f.hasPrefix(path + "/") }
   }
 
-  func compare(_ scanned: ScannedData, with pointer: Pointer) throws -> (added: [String], modified: [String], deleted: [String]) {
+  /// The manifest id of a scanned directory, from the stat cache's directory summary when
+  /// no file's stat changed, else computed (and remembered).
+  func workspaceManifestID(_ dataPath: String, _ scanned: ScannedData) -> ObjectID {
+    if let id = statCache.manifestID(for: dataPath, files: scanned.files) { return id }
+    let id = Manifest(entries: scanned.manifestEntries).id
+    statCache.recordManifestID(id, for: dataPath, files: scanned.files)
+    return id
+  }
+
+  func compare(_ dataPath: String, _ scanned: ScannedData, with pointer: Pointer) throws -> (added: [String], modified: [String], deleted: [String]) {
     var added: [String] = []
     var modified: [String] = []
     var deleted: [String] = []
@@ -60,7 +69,7 @@ extension Workspace {
     // Unchanged data (the common case) has the pointer's manifest id: hashing the
     // workspace's own manifest is cheaper than decoding the stored one and comparing
     // 20,000 entries.
-    if Manifest(entries: scanned.manifestEntries).id == pointer.oid { return ([], [], []) }
+    if workspaceManifestID(dataPath, scanned) == pointer.oid { return ([], [], []) }
     let entries = try entries(of: pointer)
     var expected: [String: ObjectID] = [:]
     expected.reserveCapacity(entries.count)

@@ -86,6 +86,27 @@ import Testing
     #expect(loaded.lookup("changed", changed) == nil)
   }
 
+  /// A directory summary survives a save and answers only for exactly the same stats.
+  @Test func directorySummaryMatchesOnlyUnchangedStats() throws {
+    let dir = makeTempDir()
+    defer { removeTree(dir) }
+    let st = FileStat(size: 3, mtimeNs: 1_000, ctimeNs: 1_000, inode: 7, executable: false)
+    let files: [String: (stat: FileStat, id: ObjectID)] = ["a/x": (st, .empty), "b/y": (st, .empty)]
+    let manifest = ObjectID.hash(Array("m".utf8))
+    let cache = StatCache(path: dir + "/stat-cache")
+    cache.recordManifestID(manifest, for: "data", files: files)
+    cache.save()
+    let loaded = StatCache(path: dir + "/stat-cache")
+    #expect(loaded.manifestID(for: "data", files: files) == manifest)
+    // Order does not matter; any changed stat, a missing or an extra file does.
+    var touched = files
+    touched["b/y"]!.stat.mtimeNs += 1
+    #expect(loaded.manifestID(for: "data", files: touched) == nil)
+    #expect(loaded.manifestID(for: "data", files: ["a/x": (st, .empty)]) == nil)
+    #expect(loaded.manifestID(for: "data", files: files.merging(["c": (st, .empty)]) { a, _ in a }) == nil)
+    #expect(loaded.manifestID(for: "other", files: files) == nil)
+  }
+
   @Test func damagedCacheFilesAreIgnored() throws {
     let dir = makeTempDir()
     defer { removeTree(dir) }
