@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on generated data: init, add a dataset and a model, commit,
 # edit data and params, diff, check out the older version and verify it byte for byte,
-# then come back. Run from anywhere; works in a scratch directory.
+# come back, then share it: push to a local-path remote, clone, pull, verify. Run from
+# anywhere; works in a scratch directory.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$HERE"
@@ -71,4 +72,17 @@ test "$(find data models -type f | sort | xargs sha256sum | sha256sum)" = "$sha_
 echo "verified: back on master, byte-for-byte"
 run git status --short
 rm -f /tmp/params-v1.$$
+
+say "a teammate: push to a shared store, clone the code, pull the data"
+STORE=$(mktemp -d /tmp/mlv-demo-store.XXXXXX)
+COPY=$(mktemp -d /tmp/mlv-demo-teammate.XXXXXX)
+trap 'rm -rf "$W" "$STORE" "$COPY"' EXIT
+run "$MLV" remote add origin "$STORE"
+run "$MLV" commit -m "share data through origin"
+run "$MLV" push
+run git clone -q "$W" "$COPY/project"
+cd "$COPY/project"
+run "$MLV" pull
+test "$(find data models -type f | sort | xargs sha256sum | sha256sum)" = "$sha_v2"
+echo "verified: the teammate's clone has the same data, byte for byte"
 say "demo finished"
