@@ -26,6 +26,12 @@ extension RemoteRepository {
   public func push(
     _ ids: Set<ObjectID>, from store: DiskStore, jobs: Int = 8, progress: TransferProgress = SilentTransferProgress()
   ) async throws -> PushReport {
+    try await withLock(.push) { try await pushLocked(ids, from: store, jobs: jobs, progress: progress) }
+  }
+
+  func pushLocked(
+    _ ids: Set<ObjectID>, from store: DiskStore, jobs: Int, progress: TransferProgress
+  ) async throws -> PushReport {
     var report = PushReport()
     let index = try await self.index()
     var byPack: [ObjectID: [(ObjectID, ObjectLocation)]] = [:]

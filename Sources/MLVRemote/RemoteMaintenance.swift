@@ -34,8 +34,14 @@ extension RemoteRepository {
   /// index by one naming only the packs kept. Order: the new index is uploaded first, then
   /// the old indexes are deleted, then the dead packs: a reader never sees an index naming
   /// a deleted pack. Packs no index names (an interrupted push) are left for the next push
-  /// to reuse. Must not run while another process pushes to the same remote.
+  /// to reuse. Holds the remote's exclusive gc lock: it fails rather than run while a push
+  /// holds a lock, and pushes fail while it runs (RemoteLock.swift).
   public func gc(live: Set<ObjectID>, dryRun: Bool, jobs: Int = 8) async throws -> RemoteGCReport {
+    if dryRun { return try await gcLocked(live: live, dryRun: true, jobs: jobs) }
+    return try await withLock(.gc) { try await gcLocked(live: live, dryRun: false, jobs: jobs) }
+  }
+
+  func gcLocked(live: Set<ObjectID>, dryRun: Bool, jobs: Int) async throws -> RemoteGCReport {
     var report = RemoteGCReport()
     invalidate()
     let index = try await self.index()

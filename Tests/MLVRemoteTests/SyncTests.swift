@@ -18,10 +18,11 @@ final class FailingBackend: RemoteBackend, @unchecked Sendable {
   var uploaded: Int { lock.withLock { uploads } }
   private func admit(_ key: String) throws {
     try lock.withLock {
-      guard key.hasPrefix("index/") || uploads < allowedUploads else {
+      let bookkeeping = key.hasPrefix("index/") || key.hasPrefix("locks/")
+      guard bookkeeping || uploads < allowedUploads else {
         throw RemoteError.unreachable(endpoint: "test", underlying: "connection reset")
       }
-      if !key.hasPrefix("index/") { uploads += 1 }
+      if !bookkeeping { uploads += 1 }
     }
   }
   func put(_ key: String, data: [UInt8]) async throws {
@@ -84,6 +85,30 @@ private func makeStore(_ dir: TemporaryDirectory, name: String, packs: Int, perP
     let fetched = try await second.fetch(ids, into: other)
     #expect(fetched.objectsFetched == 30 && fetched.missing.isEmpty)
     for id in ids { #expect(try other.read(id) == store.read(id)) }
+  }
+
+  /// gc and push exclude each other through lock objects on the remote; pushes share;
+  /// a stale lock (a killed process) is ignored; a finished push leaves no lock behind.
+  @Test func remoteGCAndPushExcludeEachOther() async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanup() }
+    let (store, ids) = try makeStore(dir, name: "local", packs: 1, perPack: 3)
+    let backend = LocalBackend(root: dir.path + "/remote", fsync: false)
+    let remote = try RemoteRepository(name: "r", backend: backend, cacheDir: dir.path + "/cache", tmpDir: dir.path + "/tmp")
+    _ = try await remote.push(Set(ids), from: store)
+    #expect(try await backend.list(prefix: "locks/").isEmpty)
+    let push = try await remote.acquireLock(.push)
+    let other = try await remote.acquireLock(.push)  // pushes share
+    await #expect(throws: RemoteError.self) { _ = try await remote.gc(live: [], dryRun: false) }
+    await remote.releaseLock(push)
+    await remote.releaseLock(other)
+    let gc = try await remote.acquireLock(.gc)
+    await #expect(throws: RemoteError.self) { _ = try await remote.push(Set(ids), from: store) }
+    await remote.releaseLock(gc)
+    // A lock left by a process killed seven hours ago does not block anyone.
+    try await backend.put("locks/gc-\(Int(Date().timeIntervalSince1970) - 7 * 3600)-1", data: [])
+    let r = try await remote.gc(live: Set(ids), dryRun: false)
+    #expect(r.liveObjects == 3)
   }
 
   @Test func packUploadedWithoutIndexIsReusedNotResent() async throws {
