@@ -1,4 +1,5 @@
 import Foundation
+import MLVTestSupport
 import Testing
 
 /// A repository with a tracked directory and a model, and a local-path remote next to it.

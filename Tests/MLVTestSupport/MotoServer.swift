@@ -1,5 +1,3 @@
-// A copy of Tests/MLVRemoteTests/MotoServer.swift: test targets cannot share sources
-// without a change to Package.swift.
 #if canImport(Glibc)
   import Glibc
   let streamSocket = Int32(SOCK_STREAM.rawValue)
@@ -15,20 +13,20 @@ import Testing
 /// moto_server is started through `sh`, which kills it as soon as its stdin closes; the
 /// write end of that pipe belongs to this process, so the server dies with the test run
 /// even if the run crashes before `stop()`.
-final class MotoServer: @unchecked Sendable {
-  @TaskLocal static var current: MotoServer?
+public final class MotoServer: @unchecked Sendable {
+  @TaskLocal public static var current: MotoServer?
 
-  let port: Int
-  let endpoint: URL
+  public let port: Int
+  public let endpoint: URL
   private let process: Process
   private let stdinPipe: Pipe
   private let logPath: String
   private let pidPath: String
 
-  enum Failure: Error, CustomStringConvertible {
+  public enum Failure: Error, CustomStringConvertible {
     case notInstalled
     case didNotStart(log: String)
-    var description: String {
+    public var description: String {
       switch self {
       case .notInstalled:
         return "moto_server not found on PATH (nor python3 -m moto.server): the S3 tests need it; "
@@ -41,7 +39,7 @@ final class MotoServer: @unchecked Sendable {
 
   /// The command that runs moto's server: `moto_server` on PATH, else `python3 -m
   /// moto.server` (pip may have put the script in a directory that is not on PATH).
-  static func command() -> [String]? {
+  public static func command() -> [String]? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     var pythons: [String] = []
     for directory in path.split(separator: ":") {
@@ -67,7 +65,7 @@ final class MotoServer: @unchecked Sendable {
 
   /// Starts moto_server with extra environment (e.g. INITIAL_NO_AUTH_ACTION_COUNT) and
   /// waits until it accepts connections.
-  static func start(environment extra: [String: String] = [:]) async throws -> MotoServer {
+  public static func start(environment extra: [String: String] = [:]) async throws -> MotoServer {
     guard let moto = command() else { throw Failure.notInstalled }
     let port = try freePort()
     let server = try MotoServer(moto: moto, port: port, environment: extra)
@@ -115,7 +113,7 @@ final class MotoServer: @unchecked Sendable {
     try process.run()
   }
 
-  func stop() {
+  public func stop() {
     if let text = try? String(contentsOfFile: pidPath, encoding: .utf8),
       let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     {
@@ -129,7 +127,7 @@ final class MotoServer: @unchecked Sendable {
   }
 
   /// Asks the kernel for an unused loopback port.
-  static func freePort() throws -> Int {
+  public static func freePort() throws -> Int {
     let fd = socket(AF_INET, streamSocket, 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -146,7 +144,7 @@ final class MotoServer: @unchecked Sendable {
     return Int(UInt16(bigEndian: address.sin_port))
   }
 
-  static func canConnect(port: Int) -> Bool {
+  public static func canConnect(port: Int) -> Bool {
     let fd = socket(AF_INET, streamSocket, 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -162,11 +160,13 @@ final class MotoServer: @unchecked Sendable {
 }
 
 /// Runs a whole suite against one moto server, stopped when the suite ends.
-struct MotoScope: SuiteTrait, TestScoping {
-  let environment: [String: String]
-  var isRecursive: Bool { false }
+public struct MotoScope: SuiteTrait, TestScoping {
+  public let environment: [String: String]
+  public var isRecursive: Bool { false }
 
-  func provideScope(
+  public init(environment: [String: String]) { self.environment = environment }
+
+  public func provideScope(
     for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
   ) async throws {
     let server = try await MotoServer.start(environment: environment)
@@ -177,7 +177,7 @@ struct MotoScope: SuiteTrait, TestScoping {
 
 extension Trait where Self == MotoScope {
   /// moto with small multipart parts allowed (the default minimum part is 5 MiB).
-  static var motoServer: MotoScope { MotoScope(environment: ["S3_UPLOAD_PART_MIN_SIZE": "256"]) }
+  public static var motoServer: MotoScope { MotoScope(environment: ["S3_UPLOAD_PART_MIN_SIZE": "256"]) }
   /// moto that authenticates every request, so unknown access keys are refused.
-  static var motoServerWithAuth: MotoScope { MotoScope(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "0"]) }
+  public static var motoServerWithAuth: MotoScope { MotoScope(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "0"]) }
 }
