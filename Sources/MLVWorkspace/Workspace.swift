@@ -65,7 +65,7 @@ public final class Workspace: @unchecked Sendable {
     if FS.exists(mlv + "/config") { throw WorkspaceError.alreadyInitialized(root: git.workdir) }
     try FS.makeDirectories(mlv)
     try RepoConfig().save(mlv + "/config")
-    try FS.atomicWrite(Array("# mlv's store and state are local; only config is committed.\n/*\n!/config\n!/.gitignore\n!/runs/\n".utf8), to: mlv + "/.gitignore")
+    try FS.atomicWrite(Array("# mlv's store and state are local; config and run records are committed.\n/*\n!/config\n!/.gitignore\n!/runs/\n".utf8), to: mlv + "/.gitignore")
     let ignorePath = git.workdir + "/" + IgnoreRules.fileName
     var staged = [".mlv/config", ".mlv/.gitignore"]
     if !FS.exists(ignorePath) {
