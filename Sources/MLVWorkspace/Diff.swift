@@ -93,10 +93,15 @@ extension Workspace {
         if d.changes.isEmpty { continue }
       }
       let newIsWorkspace: Bool = { if case .workspace = new { return true } else { return false } }()
+      // One chunk list per file for both measures below: a changed workspace file that is
+      // not in the store is read and hashed once, not twice.
+      let chunkCache = ChunkCache()
       for i in d.changes.indices where d.changes[i].change == "modified" {
-        d.changes[i].sharedBytes = try? sharedBytes(d.changes[i], dataPath: path, a?.files ?? [:], b?.files ?? [:], newIsWorkspace: newIsWorkspace)
+        d.changes[i].sharedBytes = try? sharedBytes(
+          d.changes[i], dataPath: path, a?.files ?? [:], b?.files ?? [:], newIsWorkspace: newIsWorkspace, cache: chunkCache)
       }
-      d.newBytes = try? newBytes(a?.files ?? [:], b?.files ?? [:], changes: d.changes, dataPath: path, newIsWorkspace: { if case .workspace = new { return true } else { return false } }())
+      d.newBytes = try? newBytes(
+        a?.files ?? [:], b?.files ?? [:], changes: d.changes, dataPath: path, newIsWorkspace: newIsWorkspace, cache: chunkCache)
       result.totals.added += d.added
       result.totals.removed += d.removed
       result.totals.modified += d.modified
@@ -179,18 +184,34 @@ extension Workspace {
 
   /// The chunks of one file on one side (chunking the workspace file when its objects are
   /// not in the store).
-  func chunks(_ v: (size: Int64, oid: ObjectID), path: String, inWorkspace: Bool) throws -> [FileList.Chunk] {
-    if v.size == 0 { return [] }
-    if store.contains(v.oid) || !inWorkspace { return try store.chunks(ofFile: v.oid, size: v.size) }
-    let ingester = Ingester(chunker: chunker, writer: store.makeWriter(), store: false)
-    return try ingester.ingest(path: absolute(path)).chunks
+  /// Chunk lists by content id, for the length of one diff.
+  final class ChunkCache {
+    var lists: [ObjectID: [FileList.Chunk]] = [:]
   }
 
-  func sharedBytes(_ c: DataDiff.FileChange, dataPath: String, _ a: Files, _ b: Files, newIsWorkspace: Bool) throws -> Int64 {
+  func chunks(_ v: (size: Int64, oid: ObjectID), path: String, inWorkspace: Bool, cache: ChunkCache) throws
+    -> [FileList.Chunk]
+  {
+    if v.size == 0 { return [] }
+    if let known = cache.lists[v.oid] { return known }
+    let list: [FileList.Chunk]
+    if store.contains(v.oid) || !inWorkspace {
+      list = try store.chunks(ofFile: v.oid, size: v.size)
+    } else {
+      list = try Ingester(chunker: chunker, writer: store.makeWriter(), store: false).ingest(path: absolute(path)).chunks
+    }
+    cache.lists[v.oid] = list
+    return list
+  }
+
+  func sharedBytes(
+    _ c: DataDiff.FileChange, dataPath: String, _ a: Files, _ b: Files, newIsWorkspace: Bool, cache: ChunkCache
+  ) throws -> Int64 {
     let inner = c.path == dataPath ? "" : String(c.path.dropFirst(dataPath.count + 1))
     guard let o = a[inner], let n = b[inner] else { return 0 }
-    let old = Set(try chunks(o, path: c.path, inWorkspace: false).map(\.id))
-    return try chunks(n, path: c.path, inWorkspace: newIsWorkspace).reduce(0) { $0 + (old.contains($1.id) ? Int64($1.length) : 0) }
+    let old = Set(try chunks(o, path: c.path, inWorkspace: false, cache: cache).map(\.id))
+    return try chunks(n, path: c.path, inWorkspace: newIsWorkspace, cache: cache)
+      .reduce(0) { $0 + (old.contains($1.id) ? Int64($1.length) : 0) }
   }
 
   /// Every file of a tracked path on one side: inner path → (size, id).
@@ -230,24 +251,22 @@ extension Workspace {
   }
 
   /// Sums the chunks of added and modified files on the new side that the old side lacks.
-  func newBytes(_ a: Files, _ b: Files, changes: [DataDiff.FileChange], dataPath: String, newIsWorkspace: Bool) throws -> Int64 {
+  func newBytes(
+    _ a: Files, _ b: Files, changes: [DataDiff.FileChange], dataPath: String, newIsWorkspace: Bool, cache: ChunkCache
+  ) throws -> Int64 {
     var old = Set<ObjectID>()
-    for (_, v) in a where v.size > 0 {
-      for c in try store.chunks(ofFile: v.oid, size: v.size) { old.insert(c.id) }
+    for (inner, v) in a {
+      for c in try chunks(v, path: cacheKey(dataPath, inner), inWorkspace: false, cache: cache) { old.insert(c.id) }
     }
     var seen = Set<ObjectID>()
     var total: Int64 = 0
     for change in changes where change.change == "added" || change.change == "modified" {
       let inner = change.path == dataPath ? "" : String(change.path.dropFirst(dataPath.count + 1))
-      guard let v = b[inner], v.size > 0 else { continue }
-      let chunks: [FileList.Chunk]
-      if store.contains(v.oid) || !newIsWorkspace {
-        chunks = try store.chunks(ofFile: v.oid, size: v.size)
-      } else {
-        let ingester = Ingester(chunker: chunker, writer: store.makeWriter(), store: false)
-        chunks = try ingester.ingest(path: absolute(change.path)).chunks
+      guard let v = b[inner] else { continue }
+      for c in try chunks(v, path: change.path, inWorkspace: newIsWorkspace, cache: cache)
+      where !old.contains(c.id) && seen.insert(c.id).inserted {
+        total += Int64(c.length)
       }
-      for c in chunks where !old.contains(c.id) && seen.insert(c.id).inserted { total += Int64(c.length) }
     }
     return total
   }
