@@ -101,50 +101,57 @@ public final class Restorer: @unchecked Sendable {
     return fromStore
   }
 
-  /// Rewrites in place only the chunks of `target` that are not already at the same offset
-  /// in the file (described by `current`), then trims it to the target size. Returns the
-  /// bytes written. Callers journal the operation first (see Workspace.CheckoutJournal):
-  /// an interruption leaves a mix of both versions that the next command repairs.
+  /// Which chunks of `target` an in-place patch must write: those not already at the same
+  /// offset in the file described by `current`.
+  public struct PatchPlan: Sendable {
+    public var indices: [Int]
+    /// Bytes the patch writes.
+    public var cost: Int64
+    /// The target's size, to which the file is trimmed.
+    public var size: Int64
+
+    public init(current: [FileList.Chunk], target: [FileList.Chunk]) {
+      var present = Set<Pair>()
+      var offset: Int64 = 0
+      for c in current {
+        present.insert(Pair(offset: offset, id: c.id))
+        offset += Int64(c.length)
+      }
+      (indices, cost, offset) = ([], 0, 0)
+      for (i, c) in target.enumerated() {
+        if !present.contains(Pair(offset: offset, id: c.id)) {
+          indices.append(i)
+          cost += Int64(c.length)
+        }
+        offset += Int64(c.length)
+      }
+      size = offset
+    }
+  }
+
+  /// Rewrites in place only the chunks of `target` that `plan` names, then trims the file to
+  /// the target size. Returns the bytes written. Callers journal the operation first (see
+  /// Workspace's CheckoutJournal): an interruption leaves a mix of both versions that the
+  /// next command repairs.
+  public func patch(
+    path: String, target: [FileList.Chunk], plan: PatchPlan, progress: ((Int64) -> Void)? = nil
+  ) throws -> Int64 {
+    let file = try POSIXFile(path: path, flags: O_WRONLY)
+    try write(target, into: file, only: plan.indices, progress: progress)
+    try file.truncate(to: plan.size)
+    return plan.cost
+  }
+
+  /// `patch` with the plan made here.
   public func patch(
     path: String, current: [FileList.Chunk], target: [FileList.Chunk], progress: ((Int64) -> Void)? = nil
   ) throws -> Int64 {
-    var present = Set<Pair>()
-    var offset: Int64 = 0
-    for c in current {
-      present.insert(Pair(offset: offset, id: c.id))
-      offset += Int64(c.length)
-    }
-    var needed: [Int] = []
-    offset = 0
-    var written: Int64 = 0
-    for (i, c) in target.enumerated() {
-      if !present.contains(Pair(offset: offset, id: c.id)) {
-        needed.append(i)
-        written += Int64(c.length)
-      }
-      offset += Int64(c.length)
-    }
-    let file = try POSIXFile(path: path, flags: O_WRONLY)
-    try write(target, into: file, only: needed, progress: progress)
-    try file.truncate(to: offset)
-    return written
+    try patch(path: path, target: target, plan: PatchPlan(current: current, target: target), progress: progress)
   }
 
   /// Bytes an in-place patch from `current` to `target` would write.
   public static func patchCost(current: [FileList.Chunk], target: [FileList.Chunk]) -> Int64 {
-    var present = Set<Pair>()
-    var offset: Int64 = 0
-    for c in current {
-      present.insert(Pair(offset: offset, id: c.id))
-      offset += Int64(c.length)
-    }
-    var cost: Int64 = 0
-    offset = 0
-    for c in target {
-      if !present.contains(Pair(offset: offset, id: c.id)) { cost += Int64(c.length) }
-      offset += Int64(c.length)
-    }
-    return cost
+    PatchPlan(current: current, target: target).cost
   }
 
   struct Pair: Hashable {
@@ -185,11 +192,12 @@ public final class Restorer: @unchecked Sendable {
   }
 }
 
-/// The first error of several workers.
-final class ErrorBox: @unchecked Sendable {
+/// The first error of several workers (shared with the workspace's parallel loops).
+package final class ErrorBox: @unchecked Sendable {
   private let lock = NSLock()
   private var first: Error?
-  var error: Error? { lock.withLock { first } }
-  var isSet: Bool { error != nil }
-  func set(_ e: Error) { lock.withLock { if first == nil { first = e } } }
+  package init() {}
+  package var error: Error? { lock.withLock { first } }
+  package var isSet: Bool { error != nil }
+  package func set(_ e: Error) { lock.withLock { if first == nil { first = e } } }
 }

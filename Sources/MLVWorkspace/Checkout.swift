@@ -112,25 +112,23 @@ extension Workspace {
     defer { progress.end() }
     let restorer = Restorer(store: store, tmpDir: tmpDir)
     let sink = progress
-    let errors = ErrorList()
+    let errors = ErrorBox()
     let next = Counter()
-    let written = Counter()
     let bytes = ByteCounter()
     let lanes = work.count > 1 ? 2 : 1
     DispatchQueue.concurrentPerform(iterations: lanes) { _ in
-      while !errors.failed, let k = next.take(below: work.count) {
+      while !errors.isSet, let k = next.take(below: work.count) {
         let e = work[k]
         let rel = cacheKey(dataPath, e.path)
         do {
           let n = try restoreFile(rel, e, previous: have[e.path], restorer: restorer, sink: sink)
           bytes.add(n)
-          _ = written.take(below: Int.max)
         } catch let s as StoreError {
-          errors.add(WorkspaceError.missingData(path: rel, underlying: s))
-        } catch { errors.add(error) }
+          errors.set(WorkspaceError.missingData(path: rel, underlying: s))
+        } catch { errors.set(error) }
       }
     }
-    if let e = errors.first { throw e }
+    if let e = errors.error { throw e }
     summary.filesWritten += work.count
     summary.bytesWritten += bytes.value
   }
@@ -146,9 +144,10 @@ extension Workspace {
     if let prev = previous, e.size > Int64(Ingester.smallFileLimit), prev.id != .empty, store.contains(prev.id) {
       let old = try store.chunks(ofFile: prev.id, size: prev.stat.size)
       let new = try store.chunks(ofFile: e.oid, size: e.size)
-      if Restorer.patchCost(current: old, target: new) <= e.size / 2 {
+      let plan = Restorer.PatchPlan(current: old, target: new)
+      if plan.cost <= e.size / 2 {
         try CheckoutJournal(self).record(rel, e)
-        written = try restorer.patch(path: abs, current: old, target: new) { sink.advance($0) }
+        written = try restorer.patch(path: abs, target: new, plan: plan) { sink.advance($0) }
         CheckoutJournal(self).clear(rel)
         if e.executable != prev.stat.executable { chmod(abs, e.executable ? 0o755 : 0o644) }
       } else {

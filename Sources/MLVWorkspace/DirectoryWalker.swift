@@ -38,17 +38,17 @@ public struct DirectoryWalker {
     let parts = UnsafeMutableBufferPointer<Listing>.allocate(capacity: subdirectories.count)
     parts.initialize(repeating: Listing())
     defer { parts.deallocate() }
-    let errors = ErrorList()
+    let errors = ErrorBox()
     let next = Counter()
     DispatchQueue.concurrentPerform(iterations: min(2, subdirectories.count)) { _ in
-      while !errors.failed, let k = next.take(below: subdirectories.count) {
+      while !errors.isSet, let k = next.take(below: subdirectories.count) {
         do {
           let (rel, inDir) = subdirectories[k]
           _ = try walk(rel, prefix: inDir, into: &parts[k], descend: true)
-        } catch { errors.add(error) }
+        } catch { errors.set(error) }
       }
     }
-    if let e = errors.first { throw e }
+    if let e = errors.error { throw e }
     for part in parts {
       listing.files += part.files
       listing.skippedLinks += part.skippedLinks

@@ -86,21 +86,21 @@ extension Workspace {
       ids[i] = result.id
       recordIfUnchanged(dataPath, f, result.id)
     }
-    let errors = ErrorList()
+    let errors = ErrorBox()
     let next = Counter()
     let results = UnsafeMutableBufferPointer<ObjectID>.allocate(capacity: small.count)
     defer { results.deallocate() }
     DispatchQueue.concurrentPerform(iterations: min(2, small.count)) { _ in
-      while !errors.failed, let k = next.take(below: small.count) {
+      while !errors.isSet, let k = next.take(below: small.count) {
         let f = listing[small[k]]
         do {
           let r = try ingester.ingest(path: absolute(cacheKey(dataPath, f.path))) { sink.advance($0) }
           results[k] = r.id
           recordIfUnchanged(dataPath, f, r.id)
-        } catch { errors.add(error) }
+        } catch { errors.set(error) }
       }
     }
-    if let e = errors.first { throw e }
+    if let e = errors.error { throw e }
     for (k, i) in small.enumerated() { ids[i] = results[k] }
     return ids.map { $0! }
   }
@@ -122,12 +122,4 @@ final class Counter: @unchecked Sendable {
     value += 1
     return value - 1
   }
-}
-
-final class ErrorList: @unchecked Sendable {
-  private var errors: [Error] = []
-  private let lock = NSLock()
-  func add(_ e: Error) { lock.withLock { errors.append(e) } }
-  var first: Error? { lock.withLock { errors.first } }
-  var failed: Bool { first != nil }
 }
