@@ -213,13 +213,22 @@ import Testing
     defer { removeTree(root) }
     let s = try DiskStore(root: root)
     let w = s.makeWriter()
-    let objects = (0..<200).map { i in i % 2 == 0 ? randomBytes(2000 + i, seed: UInt64(500 + i)) : csvText(rows: 20 + i) }
+    // Small objects are buffered, large ones written directly; together they pass the pack
+    // target size, so packs are sealed while other lanes are still writing.
+    let small = (0..<200).map { i in i % 2 == 0 ? randomBytes(2000 + i, seed: UInt64(500 + i)) : csvText(rows: 20 + i) }
+    let large = (0..<150).map { i in randomBytes(200_000 + 701 * i, seed: UInt64(9000 + i)) }
+    let objects = small + large
+    #expect(large.reduce(0) { $0 + $1.count } > PackFormat.targetSize)
     let failures = NSLock()
     var errors: [Error] = []
     DispatchQueue.concurrentPerform(iterations: 4) { lane in
-      // Every lane puts every object: each must be stored exactly once.
+      // Every lane puts every object: each must be stored exactly once, and is readable
+      // as soon as `put` returns, even while it sits in another lane's buffer.
       for o in objects.shuffled() {
-        do { try w.put(ObjectID.hash(o), type: .chunk, bytes: o, compress: lane % 2 == 0) } catch {
+        do {
+          try w.put(ObjectID.hash(o), type: .chunk, bytes: o, compress: lane % 2 == 0)
+          if try s.read(ObjectID.hash(o)) != o { throw StoreError.corruptObject(ObjectID.hash(o), location: "test", reason: "read back differs") }
+        } catch {
           failures.withLock { errors.append(error) }
         }
       }
@@ -229,6 +238,7 @@ import Testing
     #expect(w.newBytes.objects == objects.count)
     let reopened = try DiskStore(root: root)
     #expect(try reopened.allRecords().count == objects.count)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/tmp").isEmpty)
     for o in objects { #expect(try reopened.read(ObjectID.hash(o)) == o) }
   }
 
