@@ -31,8 +31,6 @@ final class PackWriter: ObjectWriter {
   /// Objects accepted by `put` whose bytes are not yet in a file (buffered or being
   /// written): a second `put` of the same id must not store it twice.
   var unwrittenIDs = Set<ObjectID>()
-  /// Every temporary pack file created, so an abandoned writer removes them all.
-  var created: [OpenPack] = []
   var failure: Error?
   var stats: (raw: Int64, stored: Int64, objects: Int) = (0, 0, 0)
   static let bufferSize = 4 * 1024 * 1024
@@ -58,10 +56,15 @@ final class PackWriter: ObjectWriter {
     // An abandoned writer (error path) leaves no temp files behind, and its objects must
     // leave `pending` too: otherwise the store would go on claiming them (and a retry's
     // `put` would skip them as duplicates) with their bytes deleted.
+    // No put is in progress (it would hold a reference), so every pack is idle or sealed.
     var abandoned: [ObjectID] = []
-    for p in created where FS.exists(p.file.path) {
+    for p in idle {
       FS.remove(p.file.path)
       abandoned += p.entries.map { $0.0.id }
+    }
+    for s in sealed {
+      FS.remove(s.tmp)
+      abandoned += s.entries.map { $0.0.id }
     }
     store.lock.lock()
     for id in abandoned { store.pending[id] = nil }
@@ -174,9 +177,7 @@ final class PackWriter: ObjectWriter {
 
   private func newPack() throws -> OpenPack {
     let path = FS.temporaryPath(in: store.tmpDir, prefix: "pack")
-    let pack = OpenPack(file: try POSIXFile(path: path, flags: O_WRONLY | O_CREAT | O_EXCL))
-    lock.withLock { created.append(pack) }
-    return pack
+    return OpenPack(file: try POSIXFile(path: path, flags: O_WRONLY | O_CREAT | O_EXCL))
   }
 
   /// Makes written objects visible to the store. Called with `lock` held.
