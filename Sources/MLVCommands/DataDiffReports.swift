@@ -15,14 +15,15 @@ struct DataReports {
   /// Analyses at most `limit` changed table files of `diff` (all of them when the user named
   /// files explicitly).
   static func build(
-    _ diff: DataDiff, ws: Workspace, from: DiffSide, to: DiffSide, options: TableDiffOptions, limit: Int
+    _ diff: DataDiff, files: DiffFiles, ws: Workspace, from: DiffSide, to: DiffSide, options: TableDiffOptions,
+    limit: Int
   ) -> DataReports {
     var r = DataReports()
     var analysed = 0
     for p in diff.paths {
       if p.oldKind == "dir" || p.newKind == "dir" {
-        let old = (try? ws.files(of: from, dataPath: p.path)) ?? [:]
-        let new = (try? ws.files(of: to, dataPath: p.path)) ?? [:]
+        let old = files.old[p.path] ?? [:]
+        let new = files.new[p.path] ?? [:]
         if old.keys.contains(where: { $0.contains("/") }) || new.keys.contains(where: { $0.contains("/") }) {
           r.folders[p.path] = FolderBalance.compare(
             old: old.map { ($0.key, $0.value.size) }.sorted { $0.0 < $1.0 },
@@ -33,7 +34,9 @@ struct DataReports {
         guard TableFormat.hasTableExtension(c.path) else { continue }
         analysed += 1
         do {
-          if let report = try tableReport(c.path, ws: ws, from: from, to: to, options: options) { r.tables.append(report) }
+          if let report = try tableReport(c.path, files: files, ws: ws, from: from, to: to, options: options) {
+            r.tables.append(report)
+          }
         } catch {
           r.errors.append("\(error)")
         }
@@ -42,12 +45,12 @@ struct DataReports {
     return r
   }
 
-  static func tableReport(_ path: String, ws: Workspace, from: DiffSide, to: DiffSide, options: TableDiffOptions) throws
-    -> TableDiffReport?
-  {
-    let old = try ws.materialize(path, on: from)
+  static func tableReport(
+    _ path: String, files: DiffFiles, ws: Workspace, from: DiffSide, to: DiffSide, options: TableDiffOptions
+  ) throws -> TableDiffReport? {
+    let old = try ws.materialize(path, on: from, files: files.old)
     defer { if let o = old, o.temporary { FS.remove(o.path) } }
-    let new = try ws.materialize(path, on: to)
+    let new = try ws.materialize(path, on: to, files: files.new)
     defer { if let n = new, n.temporary { FS.remove(n.path) } }
     // A side where the file does not exist stands for an empty table.
     let absent = ws.tmpDir + "/absent-\(UUID().uuidString)" + ((path as NSString).pathExtension.isEmpty ? "" : "." + (path as NSString).pathExtension)

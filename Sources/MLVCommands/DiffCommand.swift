@@ -53,11 +53,11 @@ extension MLVMain {
         func side(_ rev: String) throws -> DiffSide { .commit(try ws.git.resolveCommit(rev), label: rev) }
         let old: DiffSide = try side(from ?? "HEAD")
         let new: DiffSide = try to.map(side) ?? .workspace
-        let d = try ws.diff(from: old, to: new, filter: filter)
+        let (d, files) = try ws.diffWithFiles(from: old, to: new, filter: filter)
         let keyColumns = keys.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let explicit = !filter.isEmpty && filter.allSatisfy { TableFormat.hasTableExtension($0) }
         let reports = DataReports.build(
-          d, ws: ws, from: old, to: new, options: TableDiffOptions(keyColumns: keyColumns),
+          d, files: files, ws: ws, from: old, to: new, options: TableDiffOptions(keyColumns: keyColumns),
           limit: explicit ? Int.max : tables)
         if json {
           let enc = JSONEncoder()

@@ -66,13 +66,29 @@ public struct DataDiff: Codable, Sendable {
   }
 }
 
+/// The files a diff compared on each side: tracked path → inner path → (size, id). Reports
+/// built on a diff (table diffs, folder balance) use them instead of listing the sides again
+/// (a second stat pass over the workspace, or a second manifest decode per revision).
+public struct DiffFiles: Sendable {
+  public var old: [String: Workspace.Files] = [:]
+  public var new: [String: Workspace.Files] = [:]
+}
+
 extension Workspace {
-  typealias Files = [String: (size: Int64, oid: ObjectID)]
+  public typealias Files = [String: (size: Int64, oid: ObjectID)]
 
   /// Compares the tracked data of two sides, for all tracked paths or those under `filter`.
   public func diff(from old: DiffSide, to new: DiffSide, filter: [String]) throws -> DataDiff {
+    try diffWithFiles(from: old, to: new, filter: filter).diff
+  }
+
+  /// `diff`, and the files it compared on each side.
+  public func diffWithFiles(from old: DiffSide, to new: DiffSide, filter: [String]) throws -> (
+    diff: DataDiff, files: DiffFiles
+  ) {
     let oldSide = try snapshot(old, filter)
     let newSide = try snapshot(new, filter)
+    let files = DiffFiles(old: oldSide.mapValues(\.files), new: newSide.mapValues(\.files))
     var result = DataDiff(from: old.label, to: new.label, paths: [], totals: .init())
     for path in Set(oldSide.keys).union(newSide.keys).sorted() {
       let a = oldSide[path], b = newSide[path]
@@ -112,7 +128,7 @@ extension Workspace {
       result.paths.append(d)
     }
     statCache.save()
-    return result
+    return (result, files)
   }
 
   struct Snapshot {
@@ -214,22 +230,17 @@ extension Workspace {
       .reduce(0) { $0 + (old.contains($1.id) ? Int64($1.length) : 0) }
   }
 
-  /// Every file of a tracked path on one side: inner path → (size, id).
-  public func files(of side: DiffSide, dataPath: String) throws -> [String: (size: Int64, oid: ObjectID)] {
-    try snapshot(side, [dataPath])[dataPath]?.files ?? [:]
-  }
-
   /// Puts one file version where a reader can open it: the workspace file itself, or a
   /// temporary copy restored from the store (the caller removes paths it got with
-  /// `temporary` set). nil when the file does not exist on that side.
-  public func materialize(_ path: String, on side: DiffSide) throws -> (path: String, temporary: Bool)? {
-    let (dataPath, inner) = try locate(path, on: side)
-    guard let dataPath else { return nil }
+  /// `temporary` set). nil when the file does not exist on that side. `files` are that
+  /// side's files from `diffWithFiles`.
+  public func materialize(_ path: String, on side: DiffSide, files: [String: Files]) throws -> (path: String, temporary: Bool)? {
+    guard let (dataPath, inner) = Self.locate(path, in: files.keys) else { return nil }
     switch side {
     case .workspace:
       return FS.exists(absolute(path)) ? (absolute(path), false) : nil
     case .commit:
-      guard let v = try files(of: side, dataPath: dataPath)[inner] else { return nil }
+      guard let v = files[dataPath]?[inner] else { return nil }
       let tmp = FS.temporaryPath(in: tmpDir, prefix: "diff")
       try Restorer(store: store, tmpDir: tmpDir).restore(id: v.oid, size: v.size, to: tmp, executable: false)
       return (tmp, true)
@@ -237,17 +248,12 @@ extension Workspace {
   }
 
   /// The tracked path containing repository path `path`, and `path` inside it.
-  func locate(_ path: String, on side: DiffSide) throws -> (String?, String) {
-    let tracked: [String]
-    switch side {
-    case .commit(let c, _): tracked = try trackedPaths(at: c)
-    case .workspace: tracked = try trackedPaths()
-    }
+  static func locate(_ path: String, in tracked: some Sequence<String>) -> (String, String)? {
     for t in tracked {
       if t == path { return (t, "") }
       if path.hasPrefix(t + "/") { return (t, String(path.dropFirst(t.count + 1))) }
     }
-    return (nil, "")
+    return nil
   }
 
   /// Sums the chunks of added and modified files on the new side that the old side lacks.
