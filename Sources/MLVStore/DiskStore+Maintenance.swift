@@ -78,12 +78,7 @@ extension DiskStore {
   /// Replaces every index by one holding exactly `records`. The new index is durable before
   /// the old ones are removed, so a crash in between leaves duplicates, never a gap.
   public func replaceIndexes(with records: [IndexFormat.Record]) throws {
-    let old = indexPaths()
-    var keep: String?
-    if !records.isEmpty { keep = try writeIndex(records) }
-    for path in old where path != keep { FS.remove(path) }
-    FS.fsyncDirectory(indexDir)
-    try reloadIndexes()
+    try supersede(indexPaths(), with: records)
   }
 
   /// Removes temporary files left by killed processes (call only under the lock).

@@ -176,15 +176,22 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
     return path
   }
 
-  /// Replaces all indexes by one. The new index is durable before the old ones go, so a
-  /// crash in between leaves duplicates (harmless) and never a gap.
+  /// Replaces all indexes by one holding their records.
   public func mergeIndexes() throws {
     let old = indexes
     guard old.count > 1 else { return }
     var records: [IndexFormat.Record] = []
     for index in old { records += try index.allRecords() }
-    let path = try writeIndex(records)
-    for index in old where index.path != path { FS.remove(index.path) }
+    try supersede(old.map(\.path), with: records)
+  }
+
+  /// Writes `records` as one index, then removes the `superseded` index files. The new
+  /// index is durable before the old ones go, so a crash in between leaves duplicates
+  /// (harmless), never a gap. An index is named by its checksum, so the new one may be one
+  /// of the superseded names; it is kept.
+  func supersede(_ superseded: [String], with records: [IndexFormat.Record]) throws {
+    let kept = records.isEmpty ? nil : try writeIndex(records)
+    for path in superseded where path != kept { FS.remove(path) }
     FS.fsyncDirectory(indexDir)
     try reloadIndexes()
   }
