@@ -25,13 +25,24 @@ extension MLVMain {
 
     mutating func run() async throws {
       let ctx = Context(global)
+      try await Fetch.locked(ctx, "mlv fetch", words: words, jobs: jobs) { _, _, remote, report, _ in
+        if !global.quiet { ctx.out.line(Fetch.summary(report, remote: remote)) }
+      }
+    }
+
+    /// The common start of fetch and pull: under the repository lock, classifies `words`
+    /// and downloads what they select, then hands the result to `body`.
+    static func locked(
+      _ ctx: Context, _ command: String, words: [String], jobs: Int,
+      _ body: (Workspace, RemoteAccess.Words, RemoteRepository, FetchReport, [DataSelection]) throws -> Void
+    ) async throws {
       try await ctx.runAsync {
         let ws = try ctx.open()
-        let lock = try ws.lock("mlv fetch")
+        let lock = try ws.lock(command)
         defer { withExtendedLifetime(lock) {} }
         let w = try RemoteAccess.classify(words, terminated: [], ws: ws, cwd: ctx.cwd)
-        let (remote, report, _) = try await Fetch.fetch(ws, w, jobs: jobs)
-        if !global.quiet { ctx.out.line(Fetch.summary(report, remote: remote)) }
+        let (remote, report, selections) = try await fetch(ws, w, jobs: jobs)
+        try body(ws, w, remote, report, selections)
       }
     }
 
@@ -73,12 +84,7 @@ extension MLVMain {
 
     mutating func run() async throws {
       let ctx = Context(global)
-      try await ctx.runAsync {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv pull")
-        defer { withExtendedLifetime(lock) {} }
-        let w = try RemoteAccess.classify(words, terminated: [], ws: ws, cwd: ctx.cwd)
-        let (remote, report, selections) = try await Fetch.fetch(ws, w, jobs: jobs)
+      try await Fetch.locked(ctx, "mlv pull", words: words, jobs: jobs) { ws, w, remote, report, selections in
         var written = 0, bytes: Int64 = 0, unchanged = 0
         if let rev = w.revisions.first {
           let s = try ws.checkout(revision: rev, paths: w.paths, force: force)
