@@ -60,9 +60,9 @@ extension MLVMain {
           d, files: files, ws: ws, from: old, to: new, options: TableDiffOptions(keyColumns: keyColumns),
           limit: explicit ? Int.max : tables)
         if json {
-          let enc = JSONEncoder()
-          enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-          ctx.out.line(String(decoding: try enc.encode(DiffDocument(data: d, reports: reports)), as: UTF8.self))
+          // The report encoder: a table statistic that overflowed must not fail the document.
+          let json = try ReportJSON.encoder().encode(DiffDocument(data: d, reports: reports))
+          ctx.out.line(String(decoding: json, as: UTF8.self))
         } else {
           render(d, ctx.out)
           let color = isatty(1) != 0

@@ -49,12 +49,7 @@ public struct FolderBalanceReport: Codable, Equatable, Sendable {
   public var total: FolderBalanceEntry
 
   public func jsonData() throws -> Data {
-    let enc = JSONEncoder()
-    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    // Overflowing statistics must not make the whole report unencodable.
-    enc.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return try enc.encode(self)
+    try ReportJSON.encoder().encode(self)
   }
 
   public func renderText(color: Bool = false) -> String {

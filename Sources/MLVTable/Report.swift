@@ -157,6 +157,19 @@ public struct RowChanges: Codable, Equatable, Sendable {
 }
 
 /// The whole analysis; `jsonData()` gives the documented, byte-stable JSON form.
+/// The one JSON encoding of reports: pretty-printed with sorted keys, so the same inputs
+/// always give the same bytes; overflowing statistics become strings ("inf", "nan") rather
+/// than making the whole report unencodable.
+public enum ReportJSON {
+  public static func encoder() -> JSONEncoder {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    enc.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return enc
+  }
+}
+
 public struct TableDiffReport: Codable, Equatable, Sendable {
   public var version: Int
   public var path: String
@@ -171,11 +184,6 @@ public struct TableDiffReport: Codable, Equatable, Sendable {
 
   /// Pretty-printed JSON with sorted keys: the same inputs always give the same bytes.
   public func jsonData() throws -> Data {
-    let enc = JSONEncoder()
-    enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    // Overflowing statistics must not make the whole report unencodable.
-    enc.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return try enc.encode(self)
+    try ReportJSON.encoder().encode(self)
   }
 }
