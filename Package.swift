@@ -52,12 +52,12 @@ let package = Package(
       dependencies: ["MLVCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: v5),
 
-    // Test helpers shared by test targets (the loopback S3 server); never part of mlv.
+    // Test helpers shared by test targets (scratch files, the loopback S3 server); never part of mlv.
     .target(name: "MLVTestSupport", path: "Tests/MLVTestSupport", swiftSettings: v5),
     .testTarget(name: "MLVChunkingTests", dependencies: ["MLVChunking"], swiftSettings: v5),
-    .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore"], swiftSettings: v5),
-    .testTarget(name: "MLVGitTests", dependencies: ["MLVGit"], swiftSettings: v5),
-    .testTarget(name: "MLVWorkspaceTests", dependencies: ["MLVWorkspace"], swiftSettings: v5),
+    .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"], swiftSettings: v5),
+    .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"], swiftSettings: v5),
+    .testTarget(name: "MLVWorkspaceTests", dependencies: ["MLVWorkspace", "MLVTestSupport"], swiftSettings: v5),
     .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote", "MLVTestSupport"], swiftSettings: v5),
     .testTarget(name: "MLVTableTests", dependencies: ["MLVTable"], swiftSettings: v5),
     .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"], swiftSettings: v5),

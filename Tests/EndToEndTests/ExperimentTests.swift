@@ -121,8 +121,8 @@ import Testing
   @Test func reproInACloneFetchesTheRunsDataFromTheRemote() throws {
     let repo = try Self.trainingRepo()
     try Self.runBaseline(repo)
-    let remote = try makeTempDir("mlv-repro-remote")
-    let clone = try makeTempDir("mlv-repro-clone")
+    let remote = makeTempDir("mlv-repro-remote")
+    let clone = makeTempDir("mlv-repro-clone")
     defer {
       try? FileManager.default.removeItem(atPath: remote)
       try? FileManager.default.removeItem(atPath: clone)

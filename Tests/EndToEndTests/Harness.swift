@@ -1,4 +1,6 @@
 import Foundation
+
+@_exported import MLVTestSupport
 import Testing
 
 /// Runs the built `mlv` binary and the `git` command line in throwaway repositories. The
@@ -59,7 +61,7 @@ final class Repo {
   let path: String
 
   init(mlvInit: Bool = true) throws {
-    path = try makeTempDir("mlv-e2e")
+    path = makeTempDir("mlv-e2e")
     try git("init", "-q", "-b", "master")
     try git("config", "user.name", "Test User")
     try git("config", "user.email", "test@example.com")
@@ -126,25 +128,6 @@ final class Repo {
     }
     return out
   }
-}
-
-func makeTempDir(_ prefix: String) throws -> String {
-  var template = Array((NSTemporaryDirectory() + "/\(prefix)-XXXXXX").utf8CString)
-  guard let p = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-  return String(cString: p)
-}
-
-/// Seeded pseudo-random bytes (xorshift), so tests are reproducible.
-func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-  var s = seed | 1
-  var out = [UInt8](repeating: 0, count: count)
-  for i in 0..<count {
-    s ^= s << 13
-    s ^= s >> 7
-    s ^= s << 17
-    out[i] = UInt8(truncatingIfNeeded: s >> 24)
-  }
-  return out
 }
 
 /// A value shared between threads in tests.

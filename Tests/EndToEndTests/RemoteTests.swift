@@ -1,11 +1,10 @@
 import Foundation
-import MLVTestSupport
 import Testing
 
 /// A repository with a tracked directory and a model, and a local-path remote next to it.
 private func makeRepoWithData(remoteURL: String? = nil, extraArgs: [String] = []) throws -> (Repo, String) {
   let repo = try Repo()
-  let remote = try makeTempDir("mlv-remote")
+  let remote = makeTempDir("mlv-remote")
   for i in 0..<6 { try repo.write("data/sub\(i % 2)/f\(i).bin", randomBytes(30_000 + i * 1_000, seed: UInt64(i + 1))) }
   try repo.write("model.bin", randomBytes(1_500_000, seed: 99))
   try repo.mlvOK("add", "data", "model.bin")

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@_exported import MLVTestSupport
+
 @testable import MLVGit
 
 /// An empty directory that stands in for $HOME (git CLI) and for libgit2's global, xdg and
@@ -14,14 +16,6 @@ let isolatedHome: String = {
   do { try LibGit2.setConfigSearchPath(dir) } catch { fatalError("\(error)") }
   return dir
 }()
-
-func makeTempDir(_ prefix: String) -> String {
-  let path = NSTemporaryDirectory() + prefix + "-" + UUID().uuidString
-  do {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  } catch { fatalError("cannot create \(path): \(error)") }
-  return path
-}
 
 struct CommandFailed: Error, CustomStringConvertible {
   let command: String

@@ -1,37 +1,9 @@
 import Foundation
 import Testing
 
+@_exported import MLVTestSupport
+
 @testable import MLVStore
-
-/// A fresh directory under the system temp dir, removed by the caller's `defer`.
-func makeTempDir(_ prefix: String = "mlvstore") -> String {
-  let path = NSTemporaryDirectory() + prefix + "-" + UUID().uuidString
-  do {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  } catch { fatalError("cannot create \(path): \(error)") }
-  return path
-}
-
-func removeTree(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
-
-/// Deterministic pseudo-random bytes (SplitMix64): incompressible, fast, reproducible.
-func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-  var state = seed
-  var out = [UInt8](repeating: 0, count: count)
-  out.withUnsafeMutableBytes { p in
-    var i = 0
-    while i < count {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      z ^= z >> 31
-      for k in 0..<8 where i + k < count { p[i + k] = UInt8(truncatingIfNeeded: z >> (8 * UInt64(k))) }
-      i += 8
-    }
-  }
-  return out
-}
 
 /// CSV-like text: compresses well, entropy well under 7 bits per byte.
 func csvText(rows: Int) -> [UInt8] {
@@ -54,12 +26,6 @@ func bytes(fromHex hex: String) -> [UInt8] {
 }
 
 func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-  try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
-
-func readFile(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
 
 /// Overwrites bytes of an existing file in place.
 func patchFile(_ path: String, at offset: Int64, with bytes: [UInt8]) throws {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@_exported import MLVTestSupport
+
 @testable import MLVStore
 @testable import MLVWorkspace
 
@@ -10,18 +12,6 @@ let isolatedHome: String = {
   try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   return dir
 }()
-
-func makeTempDir(_ prefix: String = "mlvws") -> String {
-  // Resolved, so paths compare equal to what getcwd/realpath report.
-  let base = URL(fileURLWithPath: NSTemporaryDirectory()).resolvingSymlinksInPath().path
-  let path = base + "/" + prefix + "-" + UUID().uuidString
-  do {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  } catch { fatalError("cannot create \(path): \(error)") }
-  return path
-}
-
-func removeTree(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
 struct CommandFailed: Error, CustomStringConvertible {
   let command: String
@@ -53,33 +43,6 @@ func git(_ args: [String], in dir: String, allowFailure: Bool = false) throws ->
   }
   return (process.terminationStatus, text)
 }
-
-/// Deterministic pseudo-random bytes (SplitMix64).
-func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-  var state = seed
-  var out = [UInt8](repeating: 0, count: count)
-  var i = 0
-  while i < count {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    for k in 0..<8 where i + k < count { out[i + k] = UInt8(truncatingIfNeeded: z >> (8 * UInt64(k))) }
-    i += 8
-  }
-  return out
-}
-
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-  let dir = (path as NSString).deletingLastPathComponent
-  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
-
-func writeFile(_ path: String, _ text: String) throws { try writeFile(path, Array(text.utf8)) }
-
-func readFile(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
 
 func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
