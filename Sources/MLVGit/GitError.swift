@@ -26,6 +26,8 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
   case referenceExists(String)
   /// No linked worktree of this repository lives at the path.
   case worktreeNotFound(String)
+  /// Another process holds git's index lock file (the path), or left it when killed.
+  case indexLocked(String)
 
   public var description: String {
     switch self {
@@ -52,6 +54,9 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
       return "git reference already exists: \(name)"
     case .worktreeNotFound(let path):
       return "no git worktree at \(path)"
+    case .indexLocked(let path):
+      return "git's index is locked: \(path) exists. Another git command is running, or one was "
+        + "killed while writing the index; if no git command is running, remove that file and retry"
     }
   }
 

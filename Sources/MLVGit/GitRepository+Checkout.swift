@@ -57,7 +57,8 @@ extension GitRepository {
     try withExtendedLifetime(conflicts) {
       opts.notify_payload = Unmanaged.passUnretained(conflicts).toOpaque()
       try withCommit(commit) { commitObject in
-        let rc = git_checkout_tree(handle, commitObject, &opts)
+        let rc = try markingIndexWrite { git_checkout_tree(handle, commitObject, &opts) }
+        if rc == GIT_ELOCKED.rawValue { throw GitError.indexLocked(indexLockPath) }
         if rc == GIT_ECONFLICT.rawValue || (rc < 0 && !conflicts.paths.isEmpty) {
           throw GitError.checkoutConflict(paths: Array(Set(conflicts.paths)).sorted())
         }

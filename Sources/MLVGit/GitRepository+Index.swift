@@ -25,7 +25,7 @@ extension GitRepository {
           try check(git_index_add_bypath(index, rel), "stage \(rel)")
         }
       }
-      try check(git_index_write(index), "write index")
+      try markingIndexWrite { try check(git_index_write(index), "write index") }
     }
   }
 
@@ -39,7 +39,7 @@ extension GitRepository {
         try check(git_index_remove_bypath(index, rel), "unstage \(rel)")
         try check(git_index_remove_directory(index, rel, 0), "unstage \(rel)/")
       }
-      try check(git_index_write(index), "write index")
+      try markingIndexWrite { try check(git_index_write(index), "write index") }
     }
   }
 

@@ -51,7 +51,7 @@ import Testing
   /// could ship it) must not write anything outside the repository.
   @Test func hostileManifestCannotWriteOutside() throws {
     let repo = try Repo()
-    let outside = try makeTempDir("mlv-outside")
+    let outside = makeTempDir("mlv-outside")
     defer { try? FileManager.default.removeItem(atPath: outside) }
     let store = try DiskStore(root: repo.path + "/.mlv/store")
     let content = Array("pwned\n".utf8)
@@ -72,7 +72,7 @@ import Testing
 
   @Test func symlinksAreNeverFollowedOutOfTheRepository() throws {
     let repo = try Repo()
-    let outside = try makeTempDir("mlv-secret")
+    let outside = makeTempDir("mlv-secret")
     defer { try? FileManager.default.removeItem(atPath: outside) }
     try Data("secret".utf8).write(to: URL(fileURLWithPath: outside + "/secret.txt"))
     try repo.write("data/a.txt", "a")
@@ -118,6 +118,34 @@ import Testing
     #expect(r.code == 4)
     #expect(r.stderr.contains("corrupt") && r.stderr.contains("data/blob.bin"))
     #expect(!repo.exists("data/blob.bin"), "no file with wrong bytes")
+  }
+
+  /// A kill while libgit2 writes the index leaves .git/index.lock (and mlv's marker naming
+  /// the dead process): the next mlv command removes that lock and works; a lock with no
+  /// marker (a git command's) is left alone and named in the error.
+  @Test func indexLockLeftByAKilledMlvIsRecovered() throws {
+    let repo = try Repo()
+    try repo.write("data/a.bin", randomBytes(10_000, seed: 1))
+    try repo.mlvOK("add", "data")
+    try repo.mlvOK("commit", "-m", "v1")
+    let dead = Process()
+    dead.executableURL = URL(fileURLWithPath: "/bin/true")
+    try dead.run()
+    dead.waitUntilExit()
+    try Data("\(dead.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/mlv-index-write"))
+    try Data("partial".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/index.lock"))
+    try repo.write("data/b.bin", randomBytes(10_000, seed: 2))
+    let r = try repo.mlvOK("add", "data")
+    #expect(r.stderr.contains("index.lock"))
+    #expect(!repo.exists(".git/index.lock"))
+    #expect(try repo.git("status", "--porcelain").stdout.contains("M  data.mlv"))
+
+    try Data().write(to: URL(fileURLWithPath: repo.path + "/.git/index.lock"))
+    try repo.write("data/c.bin", randomBytes(10_000, seed: 3))
+    let blocked = try repo.mlv("add", "data")
+    #expect(blocked.code != 0)
+    #expect(blocked.stderr.contains(".git/index.lock exists"))
+    #expect(repo.exists(".git/index.lock"))
   }
 
   @Test func killDuringAddThenCleanRetry() throws {
@@ -188,7 +216,7 @@ import Testing
     let repo = try Repo()
     try repo.git("config", "--unset", "user.name")
     try repo.git("config", "--unset", "user.email")
-    let home = try makeTempDir("mlv-home")
+    let home = makeTempDir("mlv-home")
     defer { try? FileManager.default.removeItem(atPath: home) }
     try repo.write("data/a.txt", "a")
     let r = try repo.mlv("commit", "-m", "x", env: ["HOME": home, "GIT_CONFIG_NOSYSTEM": "1", "XDG_CONFIG_HOME": home])
@@ -197,7 +225,7 @@ import Testing
   }
 
   @Test func notARepositoryAndNotInitialised() throws {
-    let dir = try makeTempDir("mlv-plain")
+    let dir = makeTempDir("mlv-plain")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let r = try exec(Binary.mlv, ["status"], cwd: dir)
     #expect(r.code == 1 && r.stderr.contains("not a git repository"))
