@@ -74,7 +74,8 @@ extension Workspace {
         work.append((rel, e, nil))
         continue
       }
-      let id = try contentIDs(s.dataPath, [(e.path, st)], storeObjects: false, writer: nil, label: "checking \(rel)")[0]
+      var listing = [(path: e.path, stat: st)]
+      let id = try contentIDs(s.dataPath, &listing, storeObjects: false, writer: nil, label: "checking \(rel)")[0]
       if id == e.oid && st.executable == e.executable {
         summary.filesUnchanged += 1
         continue

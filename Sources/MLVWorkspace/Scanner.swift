@@ -45,7 +45,7 @@ extension Workspace {
     default:
       throw WorkspaceError.forbiddenPath(dataPath, reason: "not a regular file or directory")
     }
-    let ids = try contentIDs(dataPath, listing, storeObjects: storeObjects, writer: writer, label: label)
+    let ids = try contentIDs(dataPath, &listing, storeObjects: storeObjects, writer: writer, label: label)
     var files: [String: (FileStat, ObjectID)] = [:]
     files.reserveCapacity(listing.count)
     for (entry, id) in zip(listing, ids) { files[entry.path] = (entry.stat, id) }
@@ -57,8 +57,10 @@ extension Workspace {
   /// Content ids for `listing`, in order. Cache hits cost a dictionary lookup (plus, when
   /// storing, an index lookup to be sure the object is really in the store); misses are
   /// hashed — big files one at a time with the pipelined ingester, small files two at a time.
+  /// A stat in `listing` is updated when its file was re-read because it changed.
   func contentIDs(
-    _ dataPath: String, _ listing: [(path: String, stat: FileStat)], storeObjects: Bool, writer: ObjectWriter?, label: String
+    _ dataPath: String, _ listing: inout [(path: String, stat: FileStat)], storeObjects: Bool, writer: ObjectWriter?,
+    label: String
   ) throws -> [ObjectID] {
     var ids = [ObjectID?](repeating: nil, count: listing.count)
     var misses: [Int] = []
@@ -81,35 +83,49 @@ extension Workspace {
     let large = misses.filter { listing[$0].stat.size > Int64(Ingester.smallFileLimit) }
     let small = misses.filter { listing[$0].stat.size <= Int64(Ingester.smallFileLimit) }
     for i in large {
-      let f = listing[i]
-      let result = try ingester.ingest(path: absolute(cacheKey(dataPath, f.path))) { sink.advance($0) }
-      ids[i] = result.id
-      recordIfUnchanged(dataPath, f, result.id)
+      (ids[i], listing[i].stat) = try ingestSettled(ingester, dataPath, listing[i], progress: sink)
     }
     let errors = ErrorBox()
     let next = Counter()
-    let results = UnsafeMutableBufferPointer<ObjectID>.allocate(capacity: small.count)
+    let results = UnsafeMutableBufferPointer<(ObjectID, FileStat)>.allocate(capacity: small.count)
     defer { results.deallocate() }
+    let smallFiles = small.map { listing[$0] }
     DispatchQueue.concurrentPerform(iterations: min(2, small.count)) { _ in
       while !errors.isSet, let k = next.take(below: small.count) {
-        let f = listing[small[k]]
         do {
-          let r = try ingester.ingest(path: absolute(cacheKey(dataPath, f.path))) { sink.advance($0) }
-          results[k] = r.id
-          recordIfUnchanged(dataPath, f, r.id)
+          results[k] = try ingestSettled(ingester, dataPath, smallFiles[k], progress: sink)
         } catch { errors.set(error) }
       }
     }
     if let e = errors.error { throw e }
-    for (k, i) in small.enumerated() { ids[i] = results[k] }
+    for (k, i) in small.enumerated() { (ids[i], listing[i].stat) = results[k] }
     return ids.map { $0! }
   }
 
-  /// Caches an id only if the file did not change while it was read.
-  func recordIfUnchanged(_ dataPath: String, _ f: (path: String, stat: FileStat), _ id: ObjectID) {
+  /// Reads one file and returns its id with the stat it had while read, caching the id.
+  /// A file whose stat changed during the read (another process writing it) may have
+  /// been read half old, half new. `mlv add` must not record content that never existed,
+  /// so it reads such a file again, and reports one that keeps changing; hashing for
+  /// status or diff just leaves the result uncached, so the next look reads it again.
+  func ingestSettled(
+    _ ingester: Ingester, _ dataPath: String, _ f: (path: String, stat: FileStat), progress: ProgressSink
+  ) throws -> (ObjectID, FileStat) {
     let key = cacheKey(dataPath, f.path)
-    if FileStat.of(absolute(key)) == f.stat { statCache.record(key, f.stat, id) }
+    var before = f.stat
+    for _ in 0..<Self.readAttempts {
+      let id = try ingester.ingest(path: absolute(key)) { progress.advance($0) }.id
+      let after = FileStat.of(absolute(key))
+      if after == before {
+        statCache.record(key, before, id)
+        return (id, before)
+      }
+      guard ingester.store else { return (id, before) }
+      before = after ?? before  // gone: the next attempt reports it missing
+    }
+    throw WorkspaceError.changedWhileReading(key)
   }
+
+  static let readAttempts = 3
 }
 
 final class Counter: @unchecked Sendable {

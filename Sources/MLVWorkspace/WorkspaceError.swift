@@ -19,6 +19,8 @@ public enum WorkspaceError: Error, CustomStringConvertible {
   case locked(holder: String, waitedSeconds: Double)
   case nothingToCommit
   case missingData(path: String, underlying: StoreError)
+  /// A file kept changing while `mlv add` read it.
+  case changedWhileReading(String)
 
   public var description: String {
     switch self {
@@ -48,6 +50,8 @@ public enum WorkspaceError: Error, CustomStringConvertible {
         + " (set MLV_LOCK_TIMEOUT to wait longer)"
     case .nothingToCommit: return "nothing to commit (no staged changes and no changed data)"
     case .missingData(let path, let e): return "cannot restore \(path): \(e)"
+    case .changedWhileReading(let path):
+      return "\(path) kept changing while it was read (is another process writing it?); nothing was recorded for it"
     }
   }
 }

@@ -148,6 +148,36 @@ import Testing
     #expect(repo.exists(".git/index.lock"))
   }
 
+  /// A file another process keeps writing is never recorded as a mix of two versions:
+  /// `mlv add` re-reads it, then gives up naming it, and writes no pointer.
+  @Test func aFileThatKeepsChangingIsNotRecorded() throws {
+    let repo = try Repo()
+    try repo.write("log.bin", randomBytes(8 << 20, seed: 9))
+    let writer = Process()
+    writer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    writer.arguments = [
+      "python3", "-c",
+      "import time\nwhile True:\n  f = open('log.bin', 'ab'); f.write(b'x' * 4096); f.close(); time.sleep(0.002)",
+    ]
+    writer.currentDirectoryURL = URL(fileURLWithPath: repo.path)
+    try writer.run()
+    usleep(200_000)
+    let r = try repo.mlv("add", "log.bin")
+    kill(writer.processIdentifier, SIGKILL)  // SIGTERM may be blocked in children of the test runner
+    writer.waitUntilExit()
+    #expect(r.code == 1)
+    #expect(r.stderr.contains("log.bin kept changing"))
+    #expect(!repo.exists("log.bin.mlv"))
+
+    // Once the writer is done, the file is added as it is.
+    try repo.mlvOK("add", "log.bin")
+    let settled = repo.read("log.bin")
+    try repo.mlvOK("commit", "-m", "log")
+    try repo.remove("log.bin")
+    try repo.mlvOK("checkout")
+    #expect(repo.read("log.bin") == settled)
+  }
+
   @Test func killDuringAddThenCleanRetry() throws {
     let repo = try Repo()
     let big = randomBytes(96 << 20, seed: 4242)
