@@ -29,7 +29,7 @@ extension MLVMain {
         let (results, raw, stored) = try ws.add(rel)
         guard !global.quiet else { return }
         for r in results {
-          let what = r.pointer.kind == .dir ? "\(Format.count(r.pointer.files)) files, " : ""
+          let what = r.pointer.kind == .dir ? "\(Format.count(r.pointer.files, "file")), " : ""
           ctx.out.line("\(r.changed ? "added" : "unchanged") \(r.path) (\(what)\(Format.bytes(r.pointer.size))) -> \(r.path).mlv")
         }
         ctx.out.line("stored \(Format.bytes(raw)) of new data in \(Format.bytes(stored))")

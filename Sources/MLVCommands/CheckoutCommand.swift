@@ -41,7 +41,7 @@ extension MLVMain {
           ctx.out.line("at \(c.short) \(info.summary)\(branch.map { " (\($0))" } ?? " (detached)")")
         }
         ctx.out.line(
-          "data: \(Format.count(s.filesWritten)) files written (\(Format.bytes(s.bytesWritten))), "
+          "data: \(Format.count(s.filesWritten, "file")) written (\(Format.bytes(s.bytesWritten))), "
             + "\(Format.count(s.filesRemoved)) removed, \(Format.count(s.filesUnchanged)) unchanged")
       }
     }

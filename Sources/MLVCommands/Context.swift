@@ -71,6 +71,11 @@ enum Format {
     return f.string(from: NSNumber(value: n)) ?? "\(n)"
   }
 
+  /// "1 file", "2,000 files": the count with its noun, plural unless exactly one.
+  static func count(_ n: Int, _ noun: String) -> String {
+    count(n) + " " + (n == 1 ? noun : noun + "s")
+  }
+
   static func duration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)

@@ -105,7 +105,7 @@ extension MLVMain {
       }
       for p in d.paths {
         let kinds = p.oldKind == nil ? "new" : p.newKind == nil ? "removed" : p.newKind!
-        out.line("\(p.path) (\(kinds)): \(Format.bytes(p.oldSize)) -> \(Format.bytes(p.newSize)), \(Format.count(p.oldFiles)) -> \(Format.count(p.newFiles)) files")
+        out.line("\(p.path) (\(kinds)): \(Format.bytes(p.oldSize)) -> \(Format.bytes(p.newSize)), \(Format.count(p.oldFiles)) -> \(Format.count(p.newFiles, "file"))")
         for c in p.changes.prefix(limit) {
           switch c.change {
           case "renamed": out.line("  renamed   \(c.oldPath ?? "") -> \(c.path)")

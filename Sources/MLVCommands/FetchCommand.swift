@@ -57,7 +57,7 @@ extension MLVMain {
     }
 
     static func summary(_ r: FetchReport, remote: RemoteRepository) -> String {
-      "fetched \(Format.count(r.objectsFetched)) objects, \(Format.bytes(r.bytesFetched)) from \(remote.name) "
+      "fetched \(Format.count(r.objectsFetched, "object")), \(Format.bytes(r.bytesFetched)) from \(remote.name) "
         + "in \(Format.count(r.requests)) requests, \(Format.count(r.alreadyLocal)) already local"
     }
   }
@@ -105,7 +105,7 @@ extension MLVMain {
         guard !global.quiet else { return }
         ctx.out.line(Fetch.summary(report, remote: remote))
         ctx.out.line(
-          "data: \(Format.count(written)) files written (\(Format.bytes(bytes))), \(Format.count(unchanged)) unchanged")
+          "data: \(Format.count(written, "file")) written (\(Format.bytes(bytes))), \(Format.count(unchanged)) unchanged")
       }
     }
   }

@@ -46,7 +46,7 @@ extension MLVMain {
         ctx.out.line(
           "\(verb) \(Format.bytes(r.bytesFreed)): \(Format.count(r.deadObjects)) unused objects "
             + "(\(Format.bytes(r.deadBytes))), \(r.packsDeleted) packs deleted, \(r.packsRepacked) repacked; "
-            + "\(Format.count(r.liveObjects)) objects kept")
+            + "\(Format.count(r.liveObjects, "object")) kept")
         if r.missing > 0 {
           ctx.out.line("note: \(r.missing) objects needed by kept revisions are not in the local store (see `mlv fsck`)")
         }
@@ -105,7 +105,7 @@ extension MLVMain {
         }
         if r.danglingIndexEntries > 0 { ctx.out.line("\(r.danglingIndexEntries) index entries name objects their pack lacks") }
         ctx.out.line(
-          "checked \(Format.count(r.objectsChecked)) objects (\(Format.bytes(r.bytesChecked))) in \(r.packsChecked) packs "
+          "checked \(Format.count(r.objectsChecked, "object")) (\(Format.bytes(r.bytesChecked))) in \(r.packsChecked) packs "
             + "and \(Format.count(r.pointersChecked)) pointers: "
             + (r.isHealthy ? "no problems" : "\(r.corrupt.count) corrupt, \(r.missing.count) missing"))
         if !r.isHealthy { throw ExitCode(4) }

@@ -34,7 +34,7 @@ extension MLVMain {
         for v in versions {
           let what: String
           if let p = v.pointer {
-            what = p.kind == .dir ? "\(Format.bytes(p.size)) in \(Format.count(p.files)) files" : Format.bytes(p.size)
+            what = p.kind == .dir ? "\(Format.bytes(p.size)) in \(Format.count(p.files, "file"))" : Format.bytes(p.size)
           } else {
             what = "removed"
           }

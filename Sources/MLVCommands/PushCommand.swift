@@ -61,7 +61,7 @@ extension MLVMain {
               + (paths.isEmpty ? "" : " (needed by \(paths.prefix(5).joined(separator: ", ")))") + "\n").utf8))
         }
         guard !global.quiet else { return }
-        var line = "pushed \(Format.count(r.objectsPushed)) objects, \(Format.bytes(r.bytesPushed)), "
+        var line = "pushed \(Format.count(r.objectsPushed, "object")), \(Format.bytes(r.bytesPushed)), "
           + "\(Format.count(r.alreadyOnRemote)) already on \(remote.name)"
         if r.packsResumed > 0 { line += " (\(r.packsResumed) packs from an interrupted push reused)" }
         ctx.out.line(line)

@@ -44,7 +44,7 @@ extension MLVMain {
           }
         }
         if clean && !global.quiet {
-          ctx.out.line(statuses.isEmpty ? "no tracked data (use `mlv add`)" : "tracked data is up to date (\(statuses.count) paths)")
+          ctx.out.line(statuses.isEmpty ? "no tracked data (use `mlv add`)" : "tracked data is up to date (\(Format.count(statuses.count, "path")))")
         }
       }
     }

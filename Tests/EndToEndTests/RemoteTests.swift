@@ -126,7 +126,7 @@ private func flipByte(inFirstFileUnder dir: String, suffix: String, at offset: I
     #expect(bad.stdout.contains("corrupt object"))
     let repair = try repo.mlvOK("fsck", "--repair")
     // Only the damaged object moves; the pack's good objects are kept locally.
-    #expect(repair.stdout.contains("repaired 1 objects from origin"), "\(repair.stdout)")
+    #expect(repair.stdout.contains("repaired 1 object from origin"), "\(repair.stdout)")
     try repo.mlvOK("fsck")
     try repo.remove("model.bin")
     try repo.remove("data")

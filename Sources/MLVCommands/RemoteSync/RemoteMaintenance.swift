@@ -31,7 +31,7 @@ enum RemoteMaintenance {
     out.line(
       "\(dryRun ? "would free" : "freed") \(Format.bytes(r.bytesFreed)) on \(remote.name): "
         + "\(Format.count(r.deadObjects)) unused objects, \(r.packsDeleted) packs deleted, \(r.packsRepacked) repacked, "
-        + "\(r.packsPartlyDead) partly used packs kept; \(Format.count(r.liveObjects)) objects kept")
+        + "\(r.packsPartlyDead) partly used packs kept; \(Format.count(r.liveObjects, "object")) kept")
   }
 
   /// Verifies the remote's objects and that it holds everything kept revisions need.
@@ -54,7 +54,7 @@ enum RemoteMaintenance {
     }
     let healthy = r.isHealthy && absent.isEmpty
     out.line(
-      "checked \(Format.count(r.objectsChecked)) objects (\(Format.bytes(r.bytesChecked))) in \(r.packsChecked) packs on "
+      "checked \(Format.count(r.objectsChecked, "object")) (\(Format.bytes(r.bytesChecked))) in \(r.packsChecked) packs on "
         + "\(remote.name): " + (healthy ? "no problems" : "\(r.corrupt.count) corrupt, \(absent.count) missing"))
     return healthy
   }
@@ -100,6 +100,6 @@ enum RemoteMaintenance {
       if Set(next) == Set(wanted) { break }
       wanted = next
     }
-    out.line("repaired \(Format.count(fetched)) objects from \(remote.name)")
+    out.line("repaired \(Format.count(fetched, "object")) from \(remote.name)")
   }
 }
