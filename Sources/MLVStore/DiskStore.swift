@@ -21,10 +21,11 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
   /// Objects written by a writer of this process and not yet in an index on disk.
   var pending: [ObjectID: (path: String, location: ObjectLocation)] = [:]
   private var openPacks: [String: POSIXFile] = [:]
-  /// Writers of this process and how many objects sit in their buffers, so a lookup can
-  /// make buffered objects visible (the `ObjectWriter` contract) by draining them.
+  /// Writers of this process and how many objects they accepted but have not written yet
+  /// (buffered, or being written by another thread), so a lookup can make them visible
+  /// (the `ObjectWriter` contract) by waiting for and draining those writers.
   var writers: [WeakWriter] = []
-  var bufferedObjects = 0
+  var unwrittenObjects = 0
 
   final class WeakWriter {
     weak var writer: PackWriter?
@@ -75,13 +76,14 @@ public final class DiskStore: ObjectStore, @unchecked Sendable {
 
   public func location(_ id: ObjectID) -> (path: String, location: ObjectLocation)? {
     if let found = indexedOrPending(id) { return found }
-    // Not found: if a writer still buffers objects, write them out and look again.
+    // Not found: if a writer still holds objects back, write them out and look again.
     let active: [PackWriter] = lock.withLock {
-      guard bufferedObjects > 0 else { return [] }
+      guard unwrittenObjects > 0 else { return [] }
       writers.removeAll { $0.writer == nil }
       return writers.compactMap(\.writer)
     }
-    guard !active.isEmpty else { return nil }
+    // With none left, a writer may have published it since the first look.
+    guard !active.isEmpty else { return indexedOrPending(id) }
     for w in active { try? w.drainLocked() }
     return indexedOrPending(id)
   }

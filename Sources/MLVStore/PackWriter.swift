@@ -68,7 +68,7 @@ final class PackWriter: ObjectWriter {
     }
     store.lock.lock()
     for id in abandoned { store.pending[id] = nil }
-    store.bufferedObjects -= idle.reduce(0) { $0 + $1.buffered.count }
+    store.unwrittenObjects -= unwrittenIDs.count
     store.lock.unlock()
   }
 
@@ -103,6 +103,7 @@ final class PackWriter: ObjectWriter {
       return false
     }
     unwrittenIDs.insert(id)
+    store.lock.withLock { store.unwrittenObjects += 1 }
     var pack = idle.popLast()
     checkedOut += 1
     stats.raw += Int64(rawLength)
@@ -112,7 +113,6 @@ final class PackWriter: ObjectWriter {
 
     // Write without the lock: the pack is this thread's until it is checked in.
     var written: [(ObjectID, ObjectLocation)] = []
-    var bufferedChange = 0  // objects buffered minus buffered objects written
     var writeError: Error?
     do {
       if pack == nil { pack = try newPack() }
@@ -130,7 +130,6 @@ final class PackWriter: ObjectWriter {
         rawLength: UInt32(rawLength), type: type, codec: codec)
       if data.count >= Self.directWriteSize {
         try drain(pack, into: &written)  // keeps each pack's buffer one contiguous range
-        bufferedChange = -written.count
         try pack.file.write(data, at: offset)
         written.append((id, location))
       } else {
@@ -140,17 +139,9 @@ final class PackWriter: ObjectWriter {
         }
         pack.buffer.append(contentsOf: data)
         pack.buffered.append((id, location))
-        bufferedChange = 1
-        if pack.buffer.count >= Self.bufferSize {
-          try drain(pack, into: &written)
-          bufferedChange -= written.count
-        }
+        if pack.buffer.count >= Self.bufferSize { try drain(pack, into: &written) }
       }
-      if pack.size >= Int64(PackFormat.targetSize) {
-        let before = written.count
-        try seal(pack, into: &written)
-        bufferedChange -= written.count - before
-      }
+      if pack.size >= Int64(PackFormat.targetSize) { try seal(pack, into: &written) }
     } catch {
       writeError = error
     }
@@ -165,9 +156,10 @@ final class PackWriter: ObjectWriter {
       } else {
         idle.append(pack)
       }
-      publish(written, in: pack, bufferedChange: bufferedChange)
+      publish(written, in: pack)
     } else {
       unwrittenIDs.remove(id)
+      store.lock.withLock { store.unwrittenObjects -= 1 }
     }
     checkedOut -= 1
     lock.broadcast()
@@ -181,10 +173,10 @@ final class PackWriter: ObjectWriter {
   }
 
   /// Makes written objects visible to the store. Called with `lock` held.
-  private func publish(_ written: [(ObjectID, ObjectLocation)], in pack: OpenPack, bufferedChange: Int) {
+  private func publish(_ written: [(ObjectID, ObjectLocation)], in pack: OpenPack) {
     store.lock.lock()
     for (id, location) in written { store.pending[id] = (pack.file.path, location) }
-    store.bufferedObjects += bufferedChange
+    store.unwrittenObjects -= written.count
     store.lock.unlock()
     for (id, _) in written { unwrittenIDs.remove(id) }
   }
@@ -201,7 +193,7 @@ final class PackWriter: ObjectWriter {
         failure = failure ?? error
         throw error
       }
-      publish(written, in: p, bufferedChange: -written.count)
+      publish(written, in: p)
     }
   }
 
@@ -236,7 +228,7 @@ final class PackWriter: ObjectWriter {
         failure = error
         throw error
       }
-      publish(written, in: pack, bufferedChange: -written.count)
+      publish(written, in: pack)
       sealed.append((pack.file.path, pack.sealedID!, pack.entries))
     }
     idle.removeAll()
