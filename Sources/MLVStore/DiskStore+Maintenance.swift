@@ -81,11 +81,32 @@ extension DiskStore {
     try supersede(indexPaths(), with: records)
   }
 
-  /// Removes temporary files left by killed processes (call only under the lock).
-  public func removeTemporaryFiles() -> Int {
+  /// Removes temporary files left by processes that are gone (a killed `add` can leave
+  /// gigabytes of unsealed packs). Temporary names embed the creator's pid
+  /// (`FS.temporaryPath`), so files of a live process — a `diff` restoring a file, which
+  /// takes no lock — are kept; a name without a pid is removed once it is a day old.
+  /// Returns the number of files and bytes removed.
+  @discardableResult
+  public func removeOrphanedTemporaryFiles(olderThan unknownAge: Double = 86_400) -> (files: Int, bytes: Int64) {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? []
-    for name in names { FS.remove(tmpDir + "/" + name) }
-    return names.count
+    var removed = (files: 0, bytes: Int64(0))
+    let now = Date().timeIntervalSince1970
+    for name in names {
+      let path = tmpDir + "/" + name
+      var st = stat()
+      guard lstat(path, &st) == 0 else { continue }
+      let orphaned: Bool
+      if let pid = FS.creatorPID(ofTemporaryName: name) {
+        orphaned = pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+      } else {
+        orphaned = now - Double(st.st_mtim.tv_sec) > unknownAge
+      }
+      guard orphaned else { continue }
+      FS.remove(path)
+      removed.files += 1
+      removed.bytes += Int64(st.st_size)
+    }
+    return removed
   }
 
   public func fileSize(_ path: String) -> Int64 {

@@ -155,6 +155,13 @@ public enum FS {
     "\(dir)/\(prefix)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
   }
 
+  /// The pid a `temporaryPath` name was made by; nil for other names.
+  public static func creatorPID(ofTemporaryName name: String) -> pid_t? {
+    let parts = name.split(separator: "-")
+    guard parts.count >= 3, UInt64(parts[parts.count - 1]) != nil else { return nil }
+    return pid_t(parts[parts.count - 2]).flatMap { $0 > 0 ? $0 : nil }
+  }
+
   /// Writes `bytes` to `path` atomically: temp file, fsync, rename, fsync directory.
   public static func atomicWrite(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = true) throws {
     let dir = (path as NSString).deletingLastPathComponent

@@ -62,7 +62,7 @@ extension Workspace {
       }
     }
     if dryRun { return report }
-    report.temporaryFilesRemoved = store.removeTemporaryFiles()
+    report.temporaryFilesRemoved = store.removeOrphanedTemporaryFiles().files
     if !toRepack.isEmpty || !deletePacks.isEmpty {
       let writer = store.makeWriter()
       progress.begin("repacking", totalBytes: toRepack.reduce(0) { $0 + Int64($1.location.rawLength) })

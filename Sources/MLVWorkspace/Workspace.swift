@@ -96,6 +96,8 @@ public final class Workspace: @unchecked Sendable {
       progress.warn("removed \(git.indexLockPath), left by an mlv command killed while writing git's index")
     }
     try recoverInterruptedCheckout()
+    // Unsealed packs of a killed command: without this they would hold their space until gc.
+    store.removeOrphanedTemporaryFiles()
     return lock
   }
 

@@ -200,6 +200,8 @@ import Testing
       }
     }
     try repo.mlvOK("add", "model.bin")
+    // The killed commands' unsealed packs are gone too, not left for gc.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: repo.path + "/.mlv/store/tmp").isEmpty)
     try repo.mlvOK("commit", "-m", "model")
     try repo.remove("model.bin")
     try repo.mlvOK("checkout")

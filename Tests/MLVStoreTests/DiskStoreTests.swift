@@ -260,6 +260,41 @@ import Testing
     for o in objects { #expect(try reopened.read(ObjectID.hash(o)) == o) }
   }
 
+  @Test func orphanedTemporaryFilesAreRemovedAndLiveOnesKept() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    let s = try DiskStore(root: root)
+    let exited = Process()
+    exited.executableURL = URL(fileURLWithPath: "/bin/true")
+    try exited.run()
+    exited.waitUntilExit()
+    let sleeper = Process()
+    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    sleeper.arguments = ["30"]
+    try sleeper.run()
+    defer { kill(sleeper.processIdentifier, SIGKILL) }
+    let dead = "pack-\(exited.processIdentifier)-123"
+    let live = "restore-\(sleeper.processIdentifier)-456"
+    let mine = FS.temporaryPath(in: s.tmpDir, prefix: "pack")
+    let oldUnknown = "leftover", newUnknown = "fresh"
+    for name in [dead, live, oldUnknown, newUnknown] { try writeFile(s.tmpDir + "/" + name, [1, 2, 3]) }
+    try writeFile(mine, [4])
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date().addingTimeInterval(-3 * 86_400)], ofItemAtPath: s.tmpDir + "/" + oldUnknown)
+    let removed = s.removeOrphanedTemporaryFiles()
+    #expect(removed.files == 2 && removed.bytes == 6)
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: s.tmpDir))
+    #expect(left == [live, newUnknown, (mine as NSString).lastPathComponent])
+  }
+
+  @Test func temporaryNamesCarryTheirCreatorsPID() {
+    let name = (FS.temporaryPath(in: "/x", prefix: "gc-pack") as NSString).lastPathComponent
+    #expect(FS.creatorPID(ofTemporaryName: name) == getpid())
+    #expect(FS.creatorPID(ofTemporaryName: "pack") == nil)
+    #expect(FS.creatorPID(ofTemporaryName: "a-b-c") == nil)
+    #expect(FS.creatorPID(ofTemporaryName: "pack-0-5") == nil)
+  }
+
   @Test func abandonedWriterLeavesNothingVisible() throws {
     let root = makeTempDir()
     defer { removeTree(root) }
