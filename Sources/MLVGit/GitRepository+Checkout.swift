@@ -16,10 +16,10 @@ extension GitRepository {
     let target = try resolveCommit(branch ?? rev)
     try checkoutTree(of: target, force: force)
     if let branch {
-      try check(git_repository_set_head(handle, branch), "attach HEAD to \(branch)")
+      try markingWrite { try check(git_repository_set_head(handle, branch), "attach HEAD to \(branch)") }
     } else {
       var raw = target.raw
-      try check(git_repository_set_head_detached(handle, &raw), "detach HEAD at \(target)")
+      try markingWrite { try check(git_repository_set_head_detached(handle, &raw), "detach HEAD at \(target)") }
     }
     return target
   }
@@ -57,7 +57,7 @@ extension GitRepository {
     try withExtendedLifetime(conflicts) {
       opts.notify_payload = Unmanaged.passUnretained(conflicts).toOpaque()
       try withCommit(commit) { commitObject in
-        let rc = try markingIndexWrite { git_checkout_tree(handle, commitObject, &opts) }
+        let rc = try markingWrite { git_checkout_tree(handle, commitObject, &opts) }
         if rc == GIT_ELOCKED.rawValue { throw GitError.indexLocked(indexLockPath) }
         if rc == GIT_ECONFLICT.rawValue || (rc < 0 && !conflicts.paths.isEmpty) {
           throw GitError.checkoutConflict(paths: Array(Set(conflicts.paths)).sorted())

@@ -25,7 +25,7 @@ extension GitRepository {
           try check(git_index_add_bypath(index, rel), "stage \(rel)")
         }
       }
-      try markingIndexWrite { try check(git_index_write(index), "write index") }
+      try markingWrite { try check(git_index_write(index), "write index") }
     }
   }
 
@@ -39,7 +39,7 @@ extension GitRepository {
         try check(git_index_remove_bypath(index, rel), "unstage \(rel)")
         try check(git_index_remove_directory(index, rel, 0), "unstage \(rel)/")
       }
-      try markingIndexWrite { try check(git_index_write(index), "write index") }
+      try markingWrite { try check(git_index_write(index), "write index") }
     }
   }
 
@@ -97,11 +97,13 @@ extension GitRepository {
 
     var oid = git_oid()
     _ = try parents.withUnsafeMutableBufferPointer { buffer in
-      try check(
-        git_commit_create(
-          &oid, handle, "HEAD", author, committer, nil, cleaned.ptr, tree, buffer.count,
-          buffer.baseAddress),
-        "create commit")
+      try markingWrite {
+        try check(
+          git_commit_create(
+            &oid, handle, "HEAD", author, committer, nil, cleaned.ptr, tree, buffer.count,
+            buffer.baseAddress),
+          "create commit")
+      }
     }
     return GitOID(oid)
   }

@@ -39,7 +39,7 @@ extension GitRepository {
     try validateReferenceName(name)
     var raw = target.raw
     var ref: OpaquePointer?
-    try check(git_reference_create(&ref, handle, name, &raw, 1, message), "set \(name)")
+    try markingWrite { try check(git_reference_create(&ref, handle, name, &raw, 1, message), "set \(name)") }
     git_reference_free(ref)
   }
 
@@ -74,9 +74,9 @@ extension GitRepository {
         var cleaned = git_buf()
         defer { git_buf_dispose(&cleaned) }
         try check(git_message_prettify(&cleaned, message, 0, 0x23), "clean up tag message")
-        rc = git_tag_create(&oid, handle, name, commit, tagger, cleaned.ptr, forceFlag)
+        rc = try markingWrite { git_tag_create(&oid, handle, name, commit, tagger, cleaned.ptr, forceFlag) }
       } else {
-        rc = git_tag_create_lightweight(&oid, handle, name, commit, forceFlag)
+        rc = try markingWrite { git_tag_create_lightweight(&oid, handle, name, commit, forceFlag) }
       }
       if rc == GIT_EEXISTS.rawValue { throw GitError.referenceExists(fullName) }
       try check(rc, "create tag \(name)")

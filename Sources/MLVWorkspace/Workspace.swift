@@ -92,8 +92,8 @@ public final class Workspace: @unchecked Sendable {
   /// Takes the repository write lock and finishes any checkout a crash interrupted.
   public func lock(_ command: String) throws -> RepoLock {
     let lock = try RepoLock(path: mlvDir + "/lock", command: command)
-    if git.removeStaleIndexLock() {
-      progress.warn("removed \(git.indexLockPath), left by an mlv command killed while writing git's index")
+    for path in git.removeStaleLocks() {
+      progress.warn("removed \(path), left by an mlv command killed while writing it")
     }
     try recoverInterruptedCheckout()
     // Unsealed packs of a killed command: without this they would hold their space until gc.

@@ -132,7 +132,7 @@ import Testing
     dead.executableURL = URL(fileURLWithPath: "/bin/true")
     try dead.run()
     dead.waitUntilExit()
-    try Data("\(dead.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/mlv-index-write"))
+    try Data("\(dead.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/mlv-git-write"))
     try Data("partial".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/index.lock"))
     try repo.write("data/b.bin", randomBytes(10_000, seed: 2))
     let r = try repo.mlvOK("add", "data")
