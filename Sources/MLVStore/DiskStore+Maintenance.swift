@@ -34,7 +34,7 @@ extension DiskStore {
 
   /// Re-reads every blob of the pack at `path` and verifies it against its id, and the pack
   /// name against its header.
-  public func verifyPack(_ path: String, progress: ((Int64) -> Void)? = nil) -> PackCheck {
+  public func verifyPack(_ path: String, progress: (@Sendable (Int64) -> Void)? = nil) -> PackCheck {
     var check = PackCheck(path: path)
     do {
       let file = try POSIXFile.openForReading(path)

@@ -39,7 +39,7 @@ public final class Ingester: @unchecked Sendable {
 
   /// Chunks, hashes and stores the file at `path`. `progress` receives byte counts as they
   /// are processed (possibly from several threads).
-  public func ingest(path: String, progress: ((Int64) -> Void)? = nil) throws -> IngestedFile {
+  public func ingest(path: String, progress: (@Sendable (Int64) -> Void)? = nil) throws -> IngestedFile {
     let file = try POSIXFile.openForReading(path)
     let size = try file.size()
     if size <= Int64(Self.smallFileLimit) {
@@ -101,7 +101,7 @@ public final class Ingester: @unchecked Sendable {
 
   static let lanes = 2
 
-  func ingestLarge(_ file: POSIXFile, progress: ((Int64) -> Void)?) throws -> IngestedFile {
+  func ingestLarge(_ file: POSIXFile, progress: (@Sendable (Int64) -> Void)?) throws -> IngestedFile {
     let maxChunk = chunker.parameters.maxSize
     let capacity = Self.blockSize + maxChunk
     let slots = DispatchSemaphore(value: Self.maxBlocksInFlight)
@@ -180,7 +180,7 @@ public final class Ingester: @unchecked Sendable {
   }
 
   /// Hashes (and stores) every `lanes`-th chunk of the block, starting at `lane`.
-  func process(_ block: Block, lane: Int, compress: Bool, progress: ((Int64) -> Void)?) throws {
+  func process(_ block: Block, lane: Int, compress: Bool, progress: (@Sendable (Int64) -> Void)?) throws {
     try block.buffer.withUnsafeBytes { b in
       var i = lane
       var done: Int64 = 0

@@ -8,7 +8,7 @@ import Foundation
 
 /// A thin owner of a file descriptor with whole-buffer read/write loops. Foundation's
 /// FileHandle hides short writes and errno, both of which matter for crash safety.
-public final class POSIXFile {
+public final class POSIXFile: Sendable {
   public let fd: Int32
   public let path: String
 

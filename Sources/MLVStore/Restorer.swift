@@ -22,7 +22,7 @@ public final class Restorer: @unchecked Sendable {
 
   /// Writes the file `id` (of `size` bytes) to `path`, replacing what is there atomically.
   public func restore(
-    id: ObjectID, size: Int64, to path: String, executable: Bool, progress: ((Int64) -> Void)? = nil
+    id: ObjectID, size: Int64, to path: String, executable: Bool, progress: (@Sendable (Int64) -> Void)? = nil
   ) throws {
     let chunks = try store.chunks(ofFile: id, size: size)
     let tmp = FS.temporaryPath(in: tmpDir, prefix: "restore")
@@ -45,7 +45,7 @@ public final class Restorer: @unchecked Sendable {
   /// us) and the file is restored from the store alone.
   public func restore(
     id: ObjectID, size: Int64, to path: String, executable: Bool, reusing current: [FileList.Chunk],
-    unchanged: () -> Bool, progress: ((Int64) -> Void)? = nil
+    unchanged: () -> Bool, progress: (@Sendable (Int64) -> Void)? = nil
   ) throws -> Int64 {
     let chunks = try store.chunks(ofFile: id, size: size)
     var old: [ObjectID: Int64] = [:]
@@ -134,7 +134,7 @@ public final class Restorer: @unchecked Sendable {
   /// Workspace's CheckoutJournal): an interruption leaves a mix of both versions that the
   /// next command repairs.
   public func patch(
-    path: String, target: [FileList.Chunk], plan: PatchPlan, progress: ((Int64) -> Void)? = nil
+    path: String, target: [FileList.Chunk], plan: PatchPlan, progress: (@Sendable (Int64) -> Void)? = nil
   ) throws -> Int64 {
     let file = try POSIXFile(path: path, flags: O_WRONLY)
     try write(target, into: file, only: plan.indices, progress: progress)
@@ -144,7 +144,7 @@ public final class Restorer: @unchecked Sendable {
 
   /// `patch` with the plan made here.
   public func patch(
-    path: String, current: [FileList.Chunk], target: [FileList.Chunk], progress: ((Int64) -> Void)? = nil
+    path: String, current: [FileList.Chunk], target: [FileList.Chunk], progress: (@Sendable (Int64) -> Void)? = nil
   ) throws -> Int64 {
     try patch(path: path, target: target, plan: PatchPlan(current: current, target: target), progress: progress)
   }
@@ -161,7 +161,7 @@ public final class Restorer: @unchecked Sendable {
 
   /// Writes the chunks with indices `only` (all when nil) at their offsets, on two lanes
   /// for large files: reading, inflating and verifying run in parallel with the writes.
-  func write(_ chunks: [FileList.Chunk], into file: POSIXFile, only: [Int]?, progress: ((Int64) -> Void)?) throws {
+  func write(_ chunks: [FileList.Chunk], into file: POSIXFile, only: [Int]?, progress: (@Sendable (Int64) -> Void)?) throws {
     var offsets: [Int64] = []
     offsets.reserveCapacity(chunks.count)
     var total: Int64 = 0
@@ -170,6 +170,7 @@ public final class Restorer: @unchecked Sendable {
       total += Int64(c.length)
     }
     let indices = only ?? Array(chunks.indices)
+    let starts = offsets
     let lanes = indices.count >= 8 ? 2 : 1
     let errors = ErrorBox()
     DispatchQueue.concurrentPerform(iterations: lanes) { lane in
@@ -181,7 +182,7 @@ public final class Restorer: @unchecked Sendable {
           guard bytes.count == Int(chunks[i].length) else {
             throw StoreError.corruptObject(chunks[i].id, location: "store", reason: "unexpected length")
           }
-          try bytes.withUnsafeBytes { try file.write($0, at: offsets[i]) }
+          try bytes.withUnsafeBytes { try file.write($0, at: starts[i]) }
           progress?(Int64(bytes.count))
         } catch { errors.set(error) }
         k += lanes
@@ -190,6 +191,26 @@ public final class Restorer: @unchecked Sendable {
     if let e = errors.error { throw e }
     if only == nil, try file.size() != total { try file.truncate(to: total) }
   }
+}
+
+/// One slot per work item for parallel workers that each write different indices. The
+/// buffer is shared without a lock: no index is written by two workers, and the slots are
+/// read only after `concurrentPerform` returns, when every worker is done.
+package final class SharedSlots<T>: @unchecked Sendable {
+  private let buffer: UnsafeMutableBufferPointer<T>
+  package init(repeating value: T, count: Int) {
+    buffer = .allocate(capacity: count)
+    buffer.initialize(repeating: value)
+  }
+  deinit {
+    _ = buffer.deinitialize()
+    buffer.deallocate()
+  }
+  package subscript(i: Int) -> T {
+    get { buffer[i] }
+    _modify { yield &buffer[i] }
+  }
+  package var values: [T] { Array(buffer) }
 }
 
 /// The first error of several workers (shared with the workspace's parallel loops).

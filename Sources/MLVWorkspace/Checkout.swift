@@ -116,9 +116,10 @@ extension Workspace {
     let next = Counter()
     let bytes = ByteCounter()
     let lanes = work.count > 1 ? 2 : 1
+    let items = work
     DispatchQueue.concurrentPerform(iterations: lanes) { _ in
-      while !errors.isSet, let k = next.take(below: work.count) {
-        let e = work[k]
+      while !errors.isSet, let k = next.take(below: items.count) {
+        let e = items[k]
         let rel = cacheKey(dataPath, e.path)
         do {
           let n = try restoreFile(rel, e, previous: have[e.path], restorer: restorer, sink: sink)

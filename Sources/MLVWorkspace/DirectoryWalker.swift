@@ -12,8 +12,8 @@ import MLVStore
 ///
 /// Symbolic links are never followed: they are reported in `skippedLinks` and left out,
 /// so a link inside a dataset cannot pull data from outside the repository into it.
-public struct DirectoryWalker {
-  public struct Listing {
+public struct DirectoryWalker: Sendable {
+  public struct Listing: Sendable {
     /// Paths relative to the walked directory.
     public var files: [(path: String, stat: FileStat)] = []
     public var skippedLinks: [String] = []
@@ -35,9 +35,7 @@ public struct DirectoryWalker {
     // 20,000 lstat calls of a class-per-folder dataset overlap on both cores.
     let subdirectories = try walk(relativeDir, prefix: "", into: &listing, descend: false)
     guard !subdirectories.isEmpty else { return listing }
-    let parts = UnsafeMutableBufferPointer<Listing>.allocate(capacity: subdirectories.count)
-    parts.initialize(repeating: Listing())
-    defer { parts.deallocate() }
+    let parts = SharedSlots(repeating: Listing(), count: subdirectories.count)
     let errors = ErrorBox()
     let next = Counter()
     DispatchQueue.concurrentPerform(iterations: min(2, subdirectories.count)) { _ in
@@ -49,7 +47,7 @@ public struct DirectoryWalker {
       }
     }
     if let e = errors.error { throw e }
-    for part in parts {
+    for part in parts.values {
       listing.files += part.files
       listing.skippedLinks += part.skippedLinks
       listing.skippedOther += part.skippedOther

@@ -87,8 +87,9 @@ extension Workspace {
     }
     let errors = ErrorBox()
     let next = Counter()
-    let results = UnsafeMutableBufferPointer<(ObjectID, FileStat)>.allocate(capacity: small.count)
-    defer { results.deallocate() }
+    let results = SharedSlots(
+      repeating: (ObjectID.empty, FileStat(size: 0, mtimeNs: 0, ctimeNs: 0, inode: 0, executable: false)),
+      count: small.count)
     let smallFiles = small.map { listing[$0] }
     DispatchQueue.concurrentPerform(iterations: min(2, small.count)) { _ in
       while !errors.isSet, let k = next.take(below: small.count) {
