@@ -6,7 +6,7 @@ import Dispatch
 enum BlockingIO {
   private static let queue = DispatchQueue(label: "mlv.remote.blocking-io", attributes: .concurrent)
 
-  static func run<T>(_ body: @escaping () throws -> T) async throws -> T {
+  static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
       queue.async { continuation.resume(with: Result { try body() }) }
     }

@@ -74,7 +74,9 @@ enum FileIO {
 
   /// A writer for `final`: bytes go to a hidden temporary file in the same directory (same
   /// file system, so rename is atomic), which `commit` fsyncs and renames into place.
-  final class AtomicWriter {
+  /// Used by one task at a time (each `BlockingIO.run` call is awaited before the next),
+  /// so its file descriptor is never touched by two threads at once.
+  final class AtomicWriter: @unchecked Sendable {
     let finalPath: String
     let temporaryPath: String
     private var fd: Int32

@@ -17,7 +17,7 @@ public final class SilentTransferProgress: TransferProgress, @unchecked Sendable
 }
 
 /// Runs `body` for every item with at most `jobs` in flight; the first error cancels the rest.
-func forEachConcurrently<T>(_ items: [T], jobs: Int, _ body: @escaping (T) async throws -> Void) async throws {
+func forEachConcurrently<T: Sendable>(_ items: [T], jobs: Int, _ body: @escaping @Sendable (T) async throws -> Void) async throws {
   try await withThrowingTaskGroup(of: Void.self) { group in
     var running = 0
     for item in items {

@@ -40,7 +40,8 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
 
   public func makeWriter() -> ObjectWriter { Writer(store: self) }
 
-  final class Writer: ObjectWriter {
+  /// Thread-safe: its counters change only under the store's lock.
+  final class Writer: ObjectWriter, @unchecked Sendable {
     let store: MemoryStore
     var stats: (raw: Int64, stored: Int64, objects: Int) = (0, 0, 0)
     init(store: MemoryStore) { self.store = store }
@@ -57,6 +58,6 @@ public final class MemoryStore: ObjectStore, @unchecked Sendable {
     }
 
     func flush() throws {}
-    var newBytes: (raw: Int64, stored: Int64, objects: Int) { stats }
+    var newBytes: (raw: Int64, stored: Int64, objects: Int) { store.lock.withLock { stats } }
   }
 }

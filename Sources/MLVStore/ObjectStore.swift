@@ -15,7 +15,7 @@ extension ObjectStore {
 }
 
 /// Accepts objects from several threads at once.
-public protocol ObjectWriter: AnyObject {
+public protocol ObjectWriter: AnyObject, Sendable {
   /// Stores the object unless the store already has it; returns whether it was new.
   /// `compress` asks for zlib, which is kept only when it saves at least 1/8.
   @discardableResult

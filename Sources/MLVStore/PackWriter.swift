@@ -20,7 +20,7 @@ import Foundation
 /// cost a few hundred write calls, not 20,000. An object becomes visible to the store
 /// (`pending`) once its bytes are in the file; buffered ones are drained on a lookup miss
 /// (`drainLocked`).
-final class PackWriter: ObjectWriter {
+final class PackWriter: ObjectWriter, @unchecked Sendable {  // state under `lock`, packs checked out
   let store: DiskStore
   let lock = NSCondition()
   /// Packs no thread is writing to; each may hold buffered objects.

@@ -12,15 +12,17 @@ import Foundation
 /// handler; the table and the handler's installation are managed under a lock.
 enum SignalForwarding {
   static let slots = 64
-  static let table: UnsafeMutablePointer<pid_t> = {
+  // Shared with the signal handler, which cannot take a lock (see above).
+  nonisolated(unsafe) static let table: UnsafeMutablePointer<pid_t> = {
     let p = UnsafeMutablePointer<pid_t>.allocate(capacity: slots)
     p.initialize(repeating: 0, count: slots)
     return p
   }()
   static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
   private static let lock = NSLock()
-  private static var active = 0
-  private static var previous: [Int32: sighandler_t?] = [:]
+  // Both only under `lock`.
+  nonisolated(unsafe) private static var active = 0
+  nonisolated(unsafe) private static var previous: [Int32: sighandler_t?] = [:]
 
   private static let handler: @convention(c) (Int32) -> Void = { sig in
     for i in 0..<SignalForwarding.slots {

@@ -1,5 +1,5 @@
 /// A parsed params or metrics document before flattening: mappings keep file order.
-indirect enum ParamNode: Equatable {
+indirect enum ParamNode: Equatable, Sendable {
   case scalar(ParamValue)
   case mapping([(String, ParamNode)])
   case sequence([ParamNode])
