@@ -16,7 +16,7 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
     // 40 hex digits plus the terminating NUL.
     var buffer = [CChar](repeating: 0, count: 41)
     git_oid_tostr(&buffer, buffer.count, &copy)
-    self.hex = String(cString: buffer)
+    self.hex = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   init(_ pointer: UnsafePointer<git_oid>) { self.init(pointer.pointee) }

@@ -24,6 +24,7 @@ extension GitRepository {
 
   /// Runs `body`, which writes the index or refs, with the marker in place. A locked index
   /// becomes `GitError.indexLocked`, which names the file.
+  @discardableResult
   func markingWrite<T>(_ body: () throws -> T) throws -> T {
     // An existing marker is a dead writer's evidence for `removeStaleLocks`: keep it.
     let marker = writeMarkerPath

@@ -57,7 +57,7 @@ extension RemoteRepository {
     let wholeBytes = whole.reduce(Int64(0)) { total, pack in
       total + (packObjects[pack] ?? []).reduce(Int64(0)) { $0 + Int64($1.location.storedLength) }
     }
-    var requests = whole.count
+    let requests = whole.count
     if !whole.isEmpty {
       progress.begin("fetching from \(name)", totalBytes: wholeBytes)
       let failed = try await fetchWholePacks(
