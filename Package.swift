@@ -35,7 +35,7 @@ let package = Package(
       name: "MLVRemote",
       dependencies: ["MLVStore", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: v5),
-    .target(name: "MLVTable", swiftSettings: v5),
+    .target(name: "MLVTable", dependencies: ["CZlib"], swiftSettings: v5),
     .target(
       name: "MLVExperiments",
       dependencies: ["MLVWorkspace", .product(name: "Yams", package: "Yams")],
