@@ -151,6 +151,12 @@ final class ParquetReader: RecordReader {
       }
     } catch let e as ParquetFailure {
       throw fail(e)
+    } catch let e as RLEHybridDecoder.Failure {
+      throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
+    } catch let e as Snappy.Failure {
+      throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
+    } catch let e as ThriftError {
+      throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
     }
     data = cols
     loaded = g
@@ -212,7 +218,9 @@ final class ParquetReader: RecordReader {
     dict: TextColumn?, into out: TextColumn
   ) throws {
     let dictEncoded = h.encoding == 2 || h.encoding == 8
-    guard h.encoding == 0 || dictEncoded else { throw unsupportedEncoding(h.encoding, column) }
+    // Booleans may be RLE-encoded (pyarrow does so in v2 pages).
+    let rleBooleans = h.encoding == 3 && column.type == 0
+    guard h.encoding == 0 || dictEncoded || rleBooleans else { throw unsupportedEncoding(h.encoding, column) }
     var defs: [UInt32] = []
     let page: [UInt8]
     var start = 0
@@ -241,7 +249,26 @@ final class ParquetReader: RecordReader {
     let present = column.optional ? defs.reduce(0) { $0 + Int($1) } : h.numValues
     try page.withUnsafeBufferPointer { all in
       let p = UnsafeBufferPointer(rebasing: all[start...])
-      if dictEncoded {
+      if rleBooleans {
+        // A 4-byte length, then the hybrid runs at bit width 1.
+        guard p.count >= 4 else { throw ParquetFailure(reason: "column '\(column.name)': page values end early") }
+        let len = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16 | Int(p[3]) << 24
+        guard len <= p.count - 4 else { throw ParquetFailure(reason: "column '\(column.name)': value length past the page") }
+        var bits: [UInt32] = []
+        var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: p[4..<(4 + len)]), bitWidth: 1)
+        try rle.decode(present, into: &bits)
+        var j = 0
+        for i in 0..<h.numValues {
+          if column.optional && defs[i] == 0 {
+            out.appendNull()
+            continue
+          }
+          try out.reserve(5)
+          if bits[j] == 1 { out.put("true") } else { out.put("false") }
+          out.endRow()
+          j += 1
+        }
+      } else if dictEncoded {
         guard let dict = dict else { throw ParquetFailure(reason: "column '\(column.name)': dictionary-encoded page without a dictionary") }
         guard p.count >= 1 else { throw ParquetFailure(reason: "column '\(column.name)': page values end early") }
         var idx: [UInt32] = []
