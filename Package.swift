@@ -3,7 +3,7 @@
 //
 // Dependencies point one way (see docs/architecture.md):
 //   mlv -> MLVCommands -> MLVExperiments, MLVWorkspace, MLVRemote, MLVTable
-//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking
+//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking;  MLVTable -> CZlib (Parquet GZIP)
 // Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
 import PackageDescription
 
@@ -34,7 +34,7 @@ let package = Package(
     .target(
       name: "MLVRemote",
       dependencies: ["MLVStore", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "MLVTable", swiftSettings: v5),
+    .target(name: "MLVTable", dependencies: ["CZlib"], swiftSettings: v5),
     .target(
       name: "MLVExperiments",
       dependencies: ["MLVWorkspace", .product(name: "Yams", package: "Yams")]),

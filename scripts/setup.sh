@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, pkg-config)
-# and, with --test, what the tests use besides: the loopback S3 server (moto) and a
-# headless Chromium that renders the HTML diff report. Idempotent and quiet when
+# and, with --test, what the tests use besides: the loopback S3 server (moto), pyarrow
+# (Parquet fixtures) and a headless Chromium that renders the HTML diff report. Idempotent and quiet when
 # everything is already there. Called by demo.sh and test.sh.
 set -euo pipefail
 
@@ -19,6 +19,11 @@ fi
 if [ "${1:-}" = "--test" ] && ! command -v moto_server >/dev/null 2>&1; then
   echo "setup: installing moto[server] (loopback S3 for the remote tests)" >&2
   python3 -m pip install -q 'moto[server]' >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import pyarrow' >/dev/null 2>&1; then
+  echo "setup: installing pyarrow (writes the Parquet fixtures of the table tests)" >&2
+  python3 -m pip install -q pyarrow >/dev/null
 fi
 
 if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1; then

@@ -20,6 +20,10 @@ static inline int mlv_deflateInit(z_streamp strm, int level) {
 static inline int mlv_inflateInit(z_streamp strm) {
   return inflateInit(strm);
 }
+// windowBits as for inflateInit2 (16 + MAX_WBITS: a gzip member, as Parquet's GZIP codec writes).
+static inline int mlv_inflateInit2(z_streamp strm, int windowBits) {
+  return inflateInit2(strm, windowBits);
+}
 // Copies `len` bytes between files inside the kernel (no user-space buffer), looping over
 // short copies; returns 0 or -1 with errno set.
 static inline int mlv_copy_range(int in_fd, long long in_off, int out_fd, long long out_off, long long len) {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Data-aware diff of two versions of a table file (CSV/TSV/any delimiter, JSON Lines).
+/// Data-aware diff of two versions of a table file (CSV/TSV/any delimiter, JSON Lines, Parquet).
 public enum TableDiff {
   /// Modified rows whose old and new records are re-read to name changed columns; past
   /// this, counts stay exact but `changedRows` per column covers only these rows.
@@ -39,7 +39,15 @@ public enum TableDiff {
     let old = hasOld ? old : "/dev/null"
     let new = hasNew ? new : "/dev/null"
     let isJSON = fo == .jsonLines
-    if isJSON != (fn == .jsonLines) { throw TableError.formatMismatch(old: fo.name, new: fn.name) }
+    // Delimited files may differ in delimiter; otherwise the formats must agree.
+    func family(_ f: TableFormat) -> Int {
+      switch f {
+      case .delimited: return 0
+      case .jsonLines: return 1
+      case .parquet: return 2
+      }
+    }
+    if family(fo) != family(fn) { throw TableError.formatMismatch(old: fo.name, new: fn.name) }
 
     let readers = try [makeReader(old, fo), makeReader(new, fn)]
     var hashed: Set<String>? = nil
@@ -57,7 +65,7 @@ public enum TableDiff {
     // One thread per version: the scans share nothing until both finish.
     var results: [Result<TableScan, Error>?] = [nil, nil]
     let lock = NSLock()
-    let expected = [estimateRows(old), estimateRows(new)]
+    let expected = zip([old, new], readers).map { estimateRows($0, $1) }
     DispatchQueue.concurrentPerform(iterations: 2) { i in
       let r = Result { try scan(readers[i], identity, expected[i]) }
       lock.lock()
@@ -76,12 +84,18 @@ public enum TableDiff {
   static func makeReader(_ path: String, _ format: TableFormat) throws -> RecordReader {
     switch format {
     case .jsonLines: return try JSONLinesReader(path: path)
+    case .parquet: return try ParquetReader(path: path)
     case .delimited(let d): return try DelimitedReader(path: path, delimiter: d)
     }
   }
 
   /// Row count guessed from the file size and the mean line length of the first 64 KiB.
-  static func estimateRows(_ path: String) -> Int {
+  static func estimateRows(_ path: String, _ reader: RecordReader) -> Int {
+    if let p = reader as? ParquetReader {
+      // The footer's count, capped: it only sizes the row table, and a hostile footer
+      // must not reserve gigabytes.
+      return Int(min(p.declaredRows, 50_000_000, max(p.fileSize, 0) * 64))
+    }
     guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
       let size = (attrs[.size] as? NSNumber)?.intValue,
       let head = try? TableFormat.readHead(path: path, limit: 64 * 1024), !head.isEmpty
@@ -93,6 +107,7 @@ public enum TableDiff {
   private static func scan(_ r: RecordReader, _ identity: RowIdentity, _ expected: Int) throws -> TableScan {
     if let d = r as? DelimitedReader { return try TableScanner.scan(d, identity: identity, expectedRows: expected) }
     if let j = r as? JSONLinesReader { return try TableScanner.scan(j, identity: identity, expectedRows: expected) }
+    if let p = r as? ParquetReader { return try TableScanner.scan(p, identity: identity, expectedRows: expected) }
     return TableScan(columns: [], accumulators: [], table: RowTable(), rows: 0, duplicateKeys: 0)
   }
 

@@ -10,6 +10,10 @@ public enum TableError: Error, CustomStringConvertible, Equatable {
   case missingKeyColumn(path: String, column: String)
   /// The two versions use different table formats (e.g. CSV and JSON Lines).
   case formatMismatch(old: String, new: String)
+  /// A binary table file (Parquet) is damaged or not what its extension says.
+  case corrupt(path: String, reason: String)
+  /// A valid file using a feature mlv does not read (a codec, an encoding, nesting).
+  case unsupported(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -21,6 +25,10 @@ public enum TableError: Error, CustomStringConvertible, Equatable {
       return "\(path): key column '\(column)' not found"
     case .formatMismatch(let old, let new):
       return "table formats differ: \(old) vs \(new)"
+    case .corrupt(let path, let reason):
+      return "\(path): damaged or invalid table file: \(reason)"
+    case .unsupported(let path, let reason):
+      return "\(path): not supported: \(reason)"
     }
   }
 
@@ -32,6 +40,8 @@ public enum TableError: Error, CustomStringConvertible, Equatable {
     case .malformed(let path, let line, let reason): return .malformed(path: n(path), line: line, reason: reason)
     case .missingKeyColumn(let path, let column): return .missingKeyColumn(path: n(path), column: column)
     case .formatMismatch: return self
+    case .corrupt(let path, let reason): return .corrupt(path: n(path), reason: reason)
+    case .unsupported(let path, let reason): return .unsupported(path: n(path), reason: reason)
     }
   }
 }

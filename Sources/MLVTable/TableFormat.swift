@@ -6,11 +6,14 @@ public enum TableFormat: Equatable, Sendable {
   case delimited(delimiter: UInt8)
   /// JSON Lines: one object per line.
   case jsonLines
+  /// Apache Parquet (flat schemas; see ParquetReader).
+  case parquet
 
-  /// Name used in reports: `csv`, `tsv`, `psv`, `ssv` (semicolon) or `jsonl`.
+  /// Name used in reports: `csv`, `tsv`, `psv`, `ssv` (semicolon), `jsonl` or `parquet`.
   public var name: String {
     switch self {
     case .jsonLines: return "jsonl"
+    case .parquet: return "parquet"
     case .delimited(let d):
       switch d {
       case UInt8(ascii: "\t"): return "tsv"
@@ -22,7 +25,7 @@ public enum TableFormat: Equatable, Sendable {
   }
 
   /// Extensions recognised without looking at the content.
-  public static let tableExtensions: Set<String> = ["csv", "txt", "psv", "tsv", "tab", "jsonl", "ndjson"]
+  public static let tableExtensions: Set<String> = ["csv", "txt", "psv", "tsv", "tab", "jsonl", "ndjson", "parquet"]
 
   /// Cheap check before materialising an old version: true for the table extensions
   /// (other files may still be tables by content; `detect` decides).
@@ -39,6 +42,9 @@ public enum TableFormat: Equatable, Sendable {
     let head = try readHead(path: path, limit: 64 * 1024)
     let ext = (path as NSString).pathExtension.lowercased()
     switch ext {
+    case "parquet":
+      // The reader checks the magic and reports a damaged file by name.
+      return .parquet
     case "jsonl", "ndjson":
       return .jsonLines
     case "tsv", "tab":
@@ -47,6 +53,7 @@ public enum TableFormat: Equatable, Sendable {
       if head.contains(0) { return nil }
       return .delimited(delimiter: sniffDelimiter(header: firstLine(head)) ?? UInt8(ascii: ","))
     default:
+      if head.starts(with: Array("PAR1".utf8)) { return .parquet }
       return sniff(head)
     }
   }

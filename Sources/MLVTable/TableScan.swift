@@ -49,6 +49,7 @@ enum TableScanner {
   static func pathOf<R: RecordReader>(_ r: R) -> String {
     if let d = r as? DelimitedReader { return d.path }
     if let j = r as? JSONLinesReader { return j.path }
+    if let p = r as? ParquetReader { return p.path }
     return ""
   }
 }

@@ -1,0 +1,352 @@
+import CZlib
+import Foundation
+
+/// Streaming reader for flat Parquet tables: decodes one row group at a time (all its
+/// columns as text) and hands out rows from it, so memory follows the largest row
+/// group, not the file. `recordOffset` is the row index; `record(at:)` decodes that
+/// row's group again (or reuses it when it is the one loaded).
+final class ParquetReader: RecordReader {
+  let path: String
+  private let fd: Int32
+  let fileSize: Int64
+  private(set) var meta = ParquetFileMetadata(numRows: 0, columns: [], rowGroups: [])
+  private(set) var columns: [String] = []
+  private var firstRow: [Int64] = []
+  private var loaded = -1
+  private var nextGroup = 0
+  private var row = -1
+  private var groupRows = 0
+  private var data: [TextColumn] = []
+  private(set) var recordOffset: Int64 = 0
+
+  var recordLine: Int { Int(recordOffset) + 1 }
+  var fieldCount: Int { columns.count }
+  /// Rows the footer declares (for sizing the row table).
+  var declaredRows: Int64 { meta.numRows }
+
+  init(path: String) throws {
+    self.path = path
+    fd = open(path, O_RDONLY)
+    if fd < 0 { throw TableError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else {
+      close(fd)
+      throw TableError.unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    fileSize = Int64(st.st_size)
+    // An empty file (or /dev/null for a side that does not exist) is an empty table.
+    if fileSize == 0 { return }
+    do {
+      try readFooter()
+    } catch {
+      close(fd)
+      throw error
+    }
+  }
+
+  deinit { close(fd) }
+
+  private func fail(_ e: ParquetFailure) -> TableError {
+    return e.unsupported
+      ? TableError.unsupported(path: path, reason: e.reason)
+      : TableError.corrupt(path: path, reason: e.reason)
+  }
+
+  /// Reads `count` bytes at `offset`; the caller has checked them against the file size.
+  func readBytes(at offset: Int64, count: Int) throws -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: count)
+    var done = 0
+    try out.withUnsafeMutableBytes { b in
+      while done < count {
+        let n = pread(fd, b.baseAddress! + done, count - done, off_t(offset + Int64(done)))
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { throw TableError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        if n == 0 { throw TableError.corrupt(path: path, reason: "file shorter than its metadata says (changed while read?)") }
+        done += n
+      }
+    }
+    return out
+  }
+
+  private func readFooter() throws {
+    guard fileSize >= 12 else { throw TableError.corrupt(path: path, reason: "too short for a Parquet file (\(fileSize) bytes)") }
+    let head = try readBytes(at: 0, count: 4)
+    let tail = try readBytes(at: fileSize - 8, count: 8)
+    let magic: [UInt8] = Array("PAR1".utf8)
+    guard head == magic, Array(tail[4...]) == magic else {
+      if Array(tail[4...]) == Array("PARE".utf8) {
+        throw TableError.unsupported(path: path, reason: "encrypted Parquet files are not supported")
+      }
+      throw TableError.corrupt(path: path, reason: "not a Parquet file (no PAR1 magic at both ends)")
+    }
+    let len = Int64(tail[0]) | Int64(tail[1]) << 8 | Int64(tail[2]) << 16 | Int64(tail[3]) << 24
+    guard len > 0, len <= fileSize - 12 else {
+      throw TableError.corrupt(path: path, reason: "footer length \(len) does not fit in the file")
+    }
+    let footer = try readBytes(at: fileSize - 8 - len, count: Int(len))
+    do {
+      meta = try footer.withUnsafeBufferPointer { try ParquetFileMetadata.parse($0, fileSize: fileSize) }
+    } catch let e as ParquetFailure {
+      throw fail(e)
+    }
+    columns = meta.columns.map { $0.name }
+    var r: Int64 = 0
+    for g in meta.rowGroups {
+      firstRow.append(r)
+      r += g.numRows
+    }
+  }
+
+  func next() throws -> Bool {
+    while row + 1 >= groupRows {
+      guard nextGroup < meta.rowGroups.count else { return false }
+      try load(nextGroup)
+      nextGroup += 1
+      row = -1
+    }
+    row += 1
+    recordOffset = firstRow[loaded] + Int64(row)
+    return true
+  }
+
+  @inline(__always)
+  func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { data[i].field(row) }
+
+  func record(at offset: Int64) throws -> [String?] {
+    // The last group starting at or before `offset`.
+    var lo = 0
+    var hi = firstRow.count
+    while hi - lo > 1 {
+      let mid = (lo + hi) / 2
+      if firstRow[mid] <= offset { lo = mid } else { hi = mid }
+    }
+    guard lo < meta.rowGroups.count, offset >= 0, offset - firstRow[lo] < meta.rowGroups[lo].numRows else { return [] }
+    if loaded != lo { try load(lo) }
+    nextGroup = lo + 1
+    row = Int(offset - firstRow[lo])
+    recordOffset = offset
+    return currentValues()
+  }
+
+  /// Decodes every column of row group `g`, replacing the previous group.
+  private func load(_ g: Int) throws {
+    let group = meta.rowGroups[g]
+    loaded = -1
+    groupRows = 0
+    data = []
+    // Rows x columns bounds the offsets array the group needs; a footer claiming more
+    // is either hostile or too big to diff in memory.
+    guard group.numRows * Int64(max(1, columns.count)) <= 1 << 28 else {
+      throw TableError.unsupported(
+        path: path, reason: "row group \(g) has \(group.numRows) rows x \(columns.count) columns; at most 2^28 cells per row group are supported (write smaller row groups)")
+    }
+    var cols: [TextColumn] = []
+    do {
+      for (i, chunk) in group.chunks.enumerated() {
+        let c = try decodeChunk(chunk, meta.columns[i], rows: Int(group.numRows))
+        guard c.rows == Int(group.numRows) else {
+          throw ParquetFailure(reason: "column '\(meta.columns[i].name)' has \(c.rows) values for \(group.numRows) rows in row group \(g)")
+        }
+        cols.append(c)
+      }
+    } catch let e as ParquetFailure {
+      throw fail(e)
+    } catch let e as RLEHybridDecoder.Failure {
+      throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
+    } catch let e as Snappy.Failure {
+      throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
+    } catch let e as ThriftError {
+      throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
+    }
+    data = cols
+    loaded = g
+    groupRows = Int(group.numRows)
+  }
+
+  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int) throws -> TextColumn {
+    let bytes = try readBytes(at: chunk.start, count: Int(chunk.size))
+    let out = TextColumn(capacity: min(Int(chunk.size) * 2, 1 << 24))
+    out.ends.reserveCapacity(rows)
+    var dict: TextColumn? = nil
+    var values = 0
+    var pos = 0
+    try bytes.withUnsafeBufferPointer { all in
+      while values < Int(chunk.numValues) {
+        guard pos < all.count else {
+          throw ParquetFailure(reason: "column '\(column.name)': chunk ends after \(values) of \(chunk.numValues) values")
+        }
+        var r = ThriftReader(UnsafeBufferPointer(rebasing: all[pos...]))
+        let h = try ParquetPageHeader.parse(&r)
+        pos += r.pos
+        guard h.compressedSize <= all.count - pos else {
+          throw ParquetFailure(reason: "column '\(column.name)': page of \(h.compressedSize) bytes past the end of its chunk")
+        }
+        let body = UnsafeBufferPointer(rebasing: all[pos..<(pos + h.compressedSize)])
+        pos += h.compressedSize
+        switch h.type {
+        case 2:
+          guard h.encoding == 0 || h.encoding == 2 else { throw unsupportedEncoding(h.encoding, column) }
+          let page = try decompress(body, codec: chunk.codec, size: h.uncompressedSize, column)
+          let d = TextColumn(capacity: page.count + 16)
+          try page.withUnsafeBufferPointer { p in
+            var plain = PlainDecoder(p, column: column)
+            for _ in 0..<h.numValues { try plain.appendNext(to: d) }
+          }
+          dict = d
+        case 0, 3:
+          guard h.numValues <= Int(chunk.numValues) - values else {
+            throw ParquetFailure(reason: "column '\(column.name)': pages hold more values than the chunk")
+          }
+          try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, into: out)
+          values += h.numValues
+        default:
+          break  // index pages and unknown page types carry no values
+        }
+      }
+    }
+    return out
+  }
+
+  private func unsupportedEncoding(_ e: Int, _ column: ParquetColumn) -> ParquetFailure {
+    return ParquetFailure(
+      reason: "column '\(column.name)' uses the \(ParquetEncoding.name(e)) encoding, which mlv cannot read (supported: PLAIN, dictionary)",
+      unsupported: true)
+  }
+
+  private func decodeDataPage(
+    _ h: ParquetPageHeader, _ body: UnsafeBufferPointer<UInt8>, codec: Int, _ column: ParquetColumn,
+    dict: TextColumn?, into out: TextColumn
+  ) throws {
+    let dictEncoded = h.encoding == 2 || h.encoding == 8
+    // Booleans may be RLE-encoded (pyarrow does so in v2 pages).
+    let rleBooleans = h.encoding == 3 && column.type == 0
+    guard h.encoding == 0 || dictEncoded || rleBooleans else { throw unsupportedEncoding(h.encoding, column) }
+    var defs: [UInt32] = []
+    let page: [UInt8]
+    var start = 0
+    if h.type == 3 {
+      // v2: levels come first and are never compressed; only the values may be.
+      if column.optional {
+        var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: body[h.repLength..<(h.repLength + h.defLength)]), bitWidth: 1)
+        try levels { try rle.decode(h.numValues, into: &defs) }
+      }
+      let values = UnsafeBufferPointer(rebasing: body[(h.repLength + h.defLength)...])
+      let size = h.uncompressedSize - h.repLength - h.defLength
+      page = h.compressed ? try decompress(values, codec: codec, size: size, column) : Array(values)
+    } else {
+      page = try decompress(body, codec: codec, size: h.uncompressedSize, column)
+      if column.optional {
+        guard page.count >= 4 else { throw ParquetFailure(reason: "column '\(column.name)': page too short for its levels") }
+        let len = Int(page[0]) | Int(page[1]) << 8 | Int(page[2]) << 16 | Int(page[3]) << 24
+        guard len <= page.count - 4 else { throw ParquetFailure(reason: "column '\(column.name)': level length past the page") }
+        try page.withUnsafeBufferPointer { p in
+          var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: p[4..<(4 + len)]), bitWidth: 1)
+          try levels { try rle.decode(h.numValues, into: &defs) }
+        }
+        start = 4 + len
+      }
+    }
+    let present = column.optional ? defs.reduce(0) { $0 + Int($1) } : h.numValues
+    try page.withUnsafeBufferPointer { all in
+      let p = UnsafeBufferPointer(rebasing: all[start...])
+      if rleBooleans {
+        // A 4-byte length, then the hybrid runs at bit width 1.
+        guard p.count >= 4 else { throw ParquetFailure(reason: "column '\(column.name)': page values end early") }
+        let len = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16 | Int(p[3]) << 24
+        guard len <= p.count - 4 else { throw ParquetFailure(reason: "column '\(column.name)': value length past the page") }
+        var bits: [UInt32] = []
+        var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: p[4..<(4 + len)]), bitWidth: 1)
+        try rle.decode(present, into: &bits)
+        var j = 0
+        for i in 0..<h.numValues {
+          if column.optional && defs[i] == 0 {
+            out.appendNull()
+            continue
+          }
+          try out.reserve(5)
+          if bits[j] == 1 { out.put("true") } else { out.put("false") }
+          out.endRow()
+          j += 1
+        }
+      } else if dictEncoded {
+        guard let dict = dict else { throw ParquetFailure(reason: "column '\(column.name)': dictionary-encoded page without a dictionary") }
+        guard p.count >= 1 else { throw ParquetFailure(reason: "column '\(column.name)': page values end early") }
+        var idx: [UInt32] = []
+        var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: p[1...]), bitWidth: Int(p[0]))
+        do { try rle.decode(present, into: &idx) } catch let e as RLEHybridDecoder.Failure {
+          throw ParquetFailure(reason: "column '\(column.name)': dictionary indices: \(e.reason)")
+        }
+        var j = 0
+        for i in 0..<h.numValues {
+          if column.optional && defs[i] == 0 {
+            out.appendNull()
+            continue
+          }
+          let k = Int(idx[j])
+          j += 1
+          guard k < dict.rows else {
+            throw ParquetFailure(reason: "column '\(column.name)': dictionary index \(k) out of range (\(dict.rows) entries)")
+          }
+          try out.appendRow(from: dict, k)
+        }
+      } else {
+        var plain = PlainDecoder(p, column: column)
+        for i in 0..<h.numValues {
+          if column.optional && defs[i] == 0 {
+            out.appendNull()
+          } else {
+            try plain.appendNext(to: out)
+          }
+        }
+      }
+    }
+  }
+
+  private func levels(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as RLEHybridDecoder.Failure {
+      throw ParquetFailure(reason: "definition levels: \(e.reason)")
+    }
+  }
+
+  private func decompress(_ input: UnsafeBufferPointer<UInt8>, codec: Int, size: Int, _ column: ParquetColumn) throws
+    -> [UInt8]
+  {
+    switch codec {
+    case 0:
+      return Array(input)
+    case 1:
+      do { return try Snappy.decompress(input, expected: size) } catch let e as Snappy.Failure {
+        throw ParquetFailure(reason: "column '\(column.name)': \(e.reason)")
+      }
+    case 2:
+      return try gunzip(input, size: size, column)
+    default:
+      throw ParquetFailure(
+        reason: "column '\(column.name)' is compressed with \(ParquetCodec.name(codec)), which mlv cannot read; write the file with snappy or gzip compression (e.g. pyarrow compression='snappy')",
+        unsupported: true)
+    }
+  }
+
+  private func gunzip(_ input: UnsafeBufferPointer<UInt8>, size: Int, _ column: ParquetColumn) throws -> [UInt8] {
+    // Deflate expands at most ~1032x: a larger claim is not a real page.
+    guard size <= input.count * 1100 + 1024 else {
+      throw ParquetFailure(reason: "column '\(column.name)': page claims \(size) bytes from \(input.count) compressed")
+    }
+    var stream = z_stream()
+    guard mlv_inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK else {
+      throw ParquetFailure(reason: "zlib could not start")
+    }
+    defer { inflateEnd(&stream) }
+    var out = [UInt8](repeating: 0, count: size)
+    let ok: Bool = out.withUnsafeMutableBufferPointer { o in
+      stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+      stream.avail_in = uInt(input.count)
+      stream.next_out = o.baseAddress
+      stream.avail_out = uInt(size)
+      let rc = inflate(&stream, Z_FINISH)
+      return rc == Z_STREAM_END && Int(stream.total_out) == size
+    }
+    guard ok else { throw ParquetFailure(reason: "column '\(column.name)': damaged gzip page") }
+    return out
+  }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The values of one column of one row group as text: bytes concatenated in a manually
+/// managed buffer (fields handed out as pointers stay valid until the next row group),
+/// `ends[i]` one past row i. A null is an empty field.
+final class TextColumn {
+  private(set) var base: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+  private(set) var count = 0
+  var ends: [Int] = []
+  /// Decoded text allowed per column of a row group: a dictionary of long strings
+  /// repeated by tiny indices could otherwise expand a small file without bound.
+  static var byteLimit = 1 << 30
+
+  init(capacity: Int = 4096) {
+    self.capacity = max(16, capacity)
+    base = .allocate(capacity: self.capacity)
+  }
+
+  deinit { base.deallocate() }
+
+  var rows: Int { ends.count }
+
+  func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+    let s = i == 0 ? 0 : ends[i - 1]
+    return UnsafeBufferPointer(start: base + s, count: ends[i] - s)
+  }
+
+  @inline(__always)
+  func reserve(_ n: Int) throws {
+    if count + n <= capacity { return }
+    guard count + n <= TextColumn.byteLimit else {
+      throw ParquetFailure(reason: "a row group decodes to more than \(TextColumn.byteLimit >> 20) MiB of text in one column; write the file with smaller row groups", unsupported: true)
+    }
+    let newCap = min(max(capacity * 2, count + n), TextColumn.byteLimit)
+    let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
+    bigger.update(from: base, count: count)
+    base.deallocate()
+    base = bigger
+    capacity = newCap
+  }
+
+  func appendNull() { ends.append(count) }
+
+  /// Appends raw bytes as the value of the next row.
+  func appendRow(_ p: UnsafePointer<UInt8>?, _ n: Int) throws {
+    try reserve(n)
+    if n > 0, let p = p { (base + count).update(from: p, count: n) }
+    count += n
+    ends.append(count)
+  }
+
+  /// Appends row `i` of another column (a dictionary) as the next row.
+  func appendRow(from dict: TextColumn, _ i: Int) throws {
+    let f = dict.field(i)
+    try appendRow(f.baseAddress, f.count)
+  }
+
+  // Pieces of one value; `endRow()` closes it.
+  @inline(__always)
+  func put(_ b: UInt8) {
+    base[count] = b
+    count += 1
+  }
+  func put(_ s: StaticString) {
+    s.withUTF8Buffer { b in
+      for c in b { put(c) }
+    }
+  }
+  func putText(_ s: String) throws {
+    var s = s
+    try s.withUTF8 { b in
+      try reserve(b.count)
+      for c in b { put(c) }
+    }
+  }
+  func endRow() { ends.append(count) }
+
+  /// Decimal digits of `v`, at least `width` of them (zero padded). Callers reserve.
+  func putDigits(_ v: UInt64, width: Int = 1) {
+    var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
+    withUnsafeMutableBytes(of: &tmp) { t in
+      var n = 0
+      var x = v
+      repeat {
+        t[n] = UInt8(truncatingIfNeeded: 0x30 + x % 10)
+        x /= 10
+        n += 1
+      } while x > 0 || n < width
+      for i in stride(from: n - 1, through: 0, by: -1) { put(t[i]) }
+    }
+  }
+
+  func putInt(_ v: Int64) {
+    if v < 0 { put(UInt8(ascii: "-")) }
+    putDigits(v.magnitude)
+  }
+}

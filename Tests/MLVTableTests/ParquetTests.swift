@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+
+@testable import MLVTable
+
+/// Every cell of a Parquet file as mlv reads it ("" for null), by streaming and by re-reading rows.
+func readAll(_ path: String) throws -> (columns: [String], rows: [[String]]) {
+  let r = try ParquetReader(path: path)
+  var rows: [[String]] = []
+  while try r.next() {
+    #expect(r.recordOffset == Int64(rows.count) && r.recordLine == rows.count + 1)
+    rows.append(r.currentValues().map { $0 ?? "" })
+  }
+  return (r.columns, rows)
+}
+
+struct Expected: Decodable {
+  let columns: [String]
+  let rows: [[String]]
+}
+
+@Suite(.enabled(if: ParquetFixtures.available, ParquetFixtures.skipReason))
+struct ParquetFixtureTests {
+  /// Cell-by-cell comparison; floats compare as numbers (Swift and Python spell some differently).
+  func compare(_ got: (columns: [String], rows: [[String]]), _ want: Expected, _ name: String) {
+    #expect(got.columns == want.columns, "\(name)")
+    #expect(got.rows.count == want.rows.count, "\(name)")
+    var mismatches = 0
+    for (i, (g, w)) in zip(got.rows, want.rows).enumerated() {
+      for (j, c) in want.columns.enumerated() where j < g.count {
+        let same = c.hasPrefix("f") && !w[j].isEmpty ? Double(g[j]) == Double(w[j]) : g[j] == w[j]
+        if !same && mismatches < 5 {
+          Issue.record("\(name) row \(i) column \(c): got '\(g[j])', want '\(w[j])'")
+          mismatches += 1
+        }
+      }
+    }
+  }
+
+  @Test func everyCodecEncodingAndPageVersionReadsTheSameCells() throws {
+    let dir = try TempDir()
+    let names = try ParquetFixtures.generate(in: dir.url.path)
+    #expect(names.count == 12)
+    let want = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.url.appendingPathComponent("expected.json")))
+    for name in names {
+      compare(try readAll(dir.url.path + "/" + name), want, name)
+    }
+    let want96 = try JSONDecoder().decode(
+      Expected.self, from: Data(contentsOf: dir.url.appendingPathComponent("expected_int96.json")))
+    compare(try readAll(dir.url.path + "/int96.parquet"), want96, "int96.parquet")
+  }
+
+  @Test func recordAtReReadsARowInAnyRowGroup() throws {
+    let dir = try TempDir()
+    _ = try ParquetFixtures.generate(in: dir.url.path)
+    let want = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.url.appendingPathComponent("expected.json")))
+    let r = try ParquetReader(path: dir.url.path + "/t_snappy_dict_v2.parquet")
+    for row in [999, 0, 400, 401, 333, 334, 998] {
+      #expect(try r.record(at: Int64(row)).map { $0 ?? "" } == want.rows[row], "row \(row)")
+    }
+    #expect(try r.record(at: 1000) == [])
+  }
+
+  @Test func unsupportedCodecNamesTheCodecAndTheFile() throws {
+    let dir = try TempDir()
+    _ = try ParquetFixtures.generate(in: dir.url.path, rows: 50)
+    let path = dir.url.path + "/zstd.parquet"
+    do {
+      _ = try readAll(path)
+      Issue.record("zstd file was read")
+    } catch let e as TableError {
+      let text = e.description
+      #expect(text.contains(path) && text.contains("ZSTD") && text.contains("snappy or gzip"), "\(text)")
+    }
+  }
+
+  @Test func diffOfTwoParquetVersionsAndMismatchWithCSV() throws {
+    let dir = try TempDir()
+    _ = try ParquetFixtures.generate(in: dir.url.path, rows: 300)
+    let a = dir.url.path + "/t_snappy_dict_v1.parquet"
+    let b = dir.url.path + "/t_gzip_plain_v2.parquet"
+    let r = try #require(try TableDiff.compare(old: a, new: b, displayPath: "t.parquet", options: .init(keyColumns: ["id"])))
+    #expect(r.format == "parquet")
+    #expect(r.rows.old == 300 && r.rows.new == 300 && r.rows.added == 0 && r.rows.modified == 0)
+    let types = Dictionary(uniqueKeysWithValues: r.columns.map { ($0.name, $0.type) })
+    #expect(types["id"] == .integer && types["f64"] == .float && types["flag"] == .boolean)
+    #expect(types["day"] == .date && types["ts_us"] == .datetime && types["dec"] == .float)
+    let csvPath = try dir.write("t.csv", "id\n1\n")
+    #expect(throws: TableError.formatMismatch(old: "parquet", new: "csv")) {
+      try TableDiff.compare(old: a, new: csvPath, displayPath: "t", options: .init())
+    }
+    #expect(try TableFormat.detect(path: a) == .parquet)
+    #expect(TableFormat.hasTableExtension("x/y.PARQUET"))
+  }
+
+  /// Damaged files must end in a TableError (or read), never crash, hang or blow up.
+  @Test func truncatedAndBitFlippedFilesNeverCrash() throws {
+    let dir = try TempDir()
+    _ = try ParquetFixtures.generate(in: dir.url.path, rows: 200)
+    let good = try [UInt8](Data(contentsOf: dir.url.appendingPathComponent("t_snappy_dict_v1.parquet")))
+    var outcomes = (read: 0, failed: 0)
+    func attempt(_ bytes: [UInt8]) throws {
+      let p = try dir.writeBytes("bad.parquet", bytes)
+      do {
+        let r = try ParquetReader(path: p)
+        while try r.next() { _ = r.currentValues() }
+        outcomes.read += 1
+      } catch let e as TableError {
+        #expect(e.description.contains(p))
+        outcomes.failed += 1
+      }
+    }
+    var cuts = Array(stride(from: 1, to: good.count, by: max(1, good.count / 150)))
+    cuts += (1...40).map { good.count - $0 }
+    for n in cuts { try attempt(Array(good[..<n])) }
+    #expect(outcomes.failed == cuts.count)  // every truncation loses the footer
+    var rng = LCG(state: 42)
+    for _ in 0..<400 {
+      var b = good
+      for _ in 0..<(1 + Int(rng.next() * 4)) {
+        // Half the flips land in the footer, where the structure is.
+        let at = rng.next() < 0.5 ? good.count - 1 - Int(rng.next() * 1500) : Int(rng.next() * Double(good.count))
+        b[max(0, at)] ^= UInt8(1 + Int(rng.next() * 255))
+      }
+      try attempt(b)
+    }
+    #expect(outcomes.failed > cuts.count)
+  }
+}
+
+@Suite struct ParquetUnitTests {
+  func snappy(_ bytes: [UInt8], expected: Int? = nil) throws -> [UInt8] {
+    return try bytes.withUnsafeBufferPointer { try Snappy.decompress($0, expected: expected) }
+  }
+
+  @Test func snappyLiteralsAndCopies() throws {
+    // "abc" literal, then a 1-byte-offset copy of 8 from 3 back: overlaps its own output.
+    #expect(try snappy([11, 0x08, 97, 98, 99, 0x11, 3]) == Array("abcabcabcab".utf8))
+    // 2-byte-offset copy (len 4, offset 2) and a 4-byte-offset copy (len 2, offset 1).
+    #expect(try snappy([8, 0x04, 120, 121, 0x0e, 2, 0, 0x07, 1, 0, 0, 0]) == Array("xyxyxyyy".utf8))
+    // A 61-byte literal needs the one-byte length extension (tag 60 << 2).
+    let lit = [UInt8](repeating: 65, count: 61)
+    #expect(try snappy([61, 60 << 2, 60] + lit) == lit)
+    #expect(try snappy([0]) == [])
+  }
+
+  @Test func snappyRejectsBadInput() {
+    #expect(throws: Snappy.Failure.self) { try snappy([5, 0x11, 3]) }  // copy before any output
+    #expect(throws: Snappy.Failure.self) { try snappy([4, 0x04, 97, 0x11, 0]) }  // offset 0
+    #expect(throws: Snappy.Failure.self) { try snappy([3, 0x08, 97, 98]) }  // literal truncated
+    #expect(throws: Snappy.Failure.self) { try snappy([9, 0x08, 97, 98, 99]) }  // ends early
+    #expect(throws: Snappy.Failure.self) { try snappy([3, 0x08, 97, 98, 99, 0x11, 3]) }  // past declared end
+    #expect(throws: Snappy.Failure.self) { try snappy([3, 0x08, 97, 98, 99], expected: 4) }
+    #expect(throws: Snappy.Failure.self) { try snappy([0xff, 0xff, 0xff, 0xff, 0x0f, 0]) }  // 4 GiB claim
+  }
+
+  func rle(_ bytes: [UInt8], width: Int, count: Int) throws -> [UInt32] {
+    var out: [UInt32] = []
+    try bytes.withUnsafeBufferPointer { b in
+      var d = try RLEHybridDecoder(b, bitWidth: width)
+      try d.decode(count, into: &out)
+    }
+    return out
+  }
+
+  @Test func rleHybridBitPackedAndRuns() throws {
+    // The spec's example: 0...7 bit-packed at width 3, then a run of five 4s.
+    #expect(try rle([0x03, 0x88, 0xC6, 0xFA, 0x0A, 0x04], width: 3, count: 13) == [0, 1, 2, 3, 4, 5, 6, 7, 4, 4, 4, 4, 4])
+    // Only the values asked for are produced, even from a huge run.
+    #expect(try rle([0xfe, 0xff, 0xff, 0xff, 0x0f, 0x01], width: 1, count: 3) == [1, 1, 1])
+    #expect(try rle([0x02, 0x2c, 0x01], width: 9, count: 1) == [300])
+    #expect(try rle([0x03], width: 0, count: 8) == [UInt32](repeating: 0, count: 8))
+    #expect(throws: RLEHybridDecoder.Failure.self) { try rle([0x03, 0x88], width: 3, count: 8) }
+    #expect(throws: RLEHybridDecoder.Failure.self) { try rle([0x0A], width: 3, count: 5) }
+    #expect(throws: RLEHybridDecoder.Failure.self) { try rle([0x02, 0x05], width: 2, count: 1) }  // value wider than 2 bits
+    #expect(throws: RLEHybridDecoder.Failure.self) { try rle([], width: 33, count: 1) }
+  }
+
+  func thrift(_ bytes: [UInt8]) throws -> ThriftStruct {
+    return try bytes.withUnsafeBufferPointer { b in
+      var r = ThriftReader(b)
+      return try r.readStruct()
+    }
+  }
+
+  @Test func thriftVarintsZigzagAndStructs() throws {
+    #expect(ThriftReader.zigzag(0) == 0 && ThriftReader.zigzag(1) == -1 && ThriftReader.zigzag(2) == 1)
+    #expect(ThriftReader.zigzag(3) == -2 && ThriftReader.zigzag(UInt64.max) == Int64.min)
+    let v = try [UInt8]([0xAC, 0x02]).withUnsafeBufferPointer { b -> UInt64 in
+      var r = ThriftReader(b)
+      return try r.varint()
+    }
+    #expect(v == 300)
+    // i32 field 1 = 42 (zigzag 84), string field 2 = "abc", field 10 (long form, id 10
+    // zigzag 20) = i64 -3, list field 11 of two i32s.
+    let s = try thrift([0x15, 0x54, 0x18, 3, 97, 98, 99, 0x06, 20, 5, 0x19, 0x25, 2, 4, 0x00])
+    #expect(s.int(1) == 42 && s.string(2) == "abc" && s.int(10) == -3)
+    if case .list(let items)? = s.fields[11] { #expect(items.count == 2) } else { Issue.record("no list") }
+  }
+
+  @Test func thriftRejectsLiesAndDeepNesting() {
+    #expect(throws: ThriftError.self) { try thrift([0x18, 100, 97]) }  // string past the end
+    #expect(throws: ThriftError.self) { try thrift([0x19, 0xf5, 0xe8, 0x07, 2]) }  // list of 1000 in 1 byte
+    #expect(throws: ThriftError.self) { try thrift([UInt8](repeating: 0x1c, count: 100)) }  // nesting
+    #expect(throws: ThriftError.self) { try thrift([0x15]) }  // truncated
+    #expect(throws: ThriftError.self) { try thrift([0x1d]) }  // unknown type 13
+  }
+}
