@@ -39,7 +39,8 @@ func fnv1a(_ s: String) -> UInt64 {
   }
 }
 
-let emptyBytePointer: UnsafePointer<UInt8> = {
+// Written once here, only read after.
+nonisolated(unsafe) let emptyBytePointer: UnsafePointer<UInt8> = {
   let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
   p.pointee = 0
   return UnsafePointer(p)

@@ -63,15 +63,12 @@ public enum TableDiff {
     let identity = RowIdentity(keyColumns: options.keyColumns, hashedColumns: hashed)
 
     // One thread per version: the scans share nothing until both finish.
-    var results: [Result<TableScan, Error>?] = [nil, nil]
-    let lock = NSLock()
     let expected = zip([old, new], readers).map { estimateRows($0, $1) }
+    let scans = ParallelScans(readers)
     DispatchQueue.concurrentPerform(iterations: 2) { i in
-      let r = Result { try scan(readers[i], identity, expected[i]) }
-      lock.lock()
-      results[i] = r
-      lock.unlock()
+      scans.set(i, Result { try scan(scans.readers[i], identity, expected[i]) })
     }
+    let results = scans.results
     guard let r0 = results[0], let r1 = results[1] else { return nil }
     let o = try r0.get()
     let n = try r1.get()
@@ -244,4 +241,18 @@ public enum TableDiff {
         renamed: renames, typeChanges: typeChanges),
       columns: columns, drifted: !drifted.isEmpty, driftedColumns: drifted, thresholds: t)
   }
+}
+
+/// The two version scans of `TableDiff.compare`: worker `i` uses only reader `i` (readers
+/// are not thread-safe, but never shared), and results are stored under a lock.
+final class ParallelScans: @unchecked Sendable {
+  let readers: [RecordReader]
+  private var stored: [Result<TableScan, Error>?]
+  private let lock = NSLock()
+  init(_ readers: [RecordReader]) {
+    self.readers = readers
+    stored = Array(repeating: nil, count: readers.count)
+  }
+  func set(_ i: Int, _ r: Result<TableScan, Error>) { lock.withLock { stored[i] = r } }
+  var results: [Result<TableScan, Error>?] { lock.withLock { stored } }
 }

@@ -10,7 +10,7 @@ final class TextColumn {
   var ends: [Int] = []
   /// Decoded text allowed per column of a row group: a dictionary of long strings
   /// repeated by tiny indices could otherwise expand a small file without bound.
-  static var byteLimit = 1 << 30
+  static let byteLimit = 1 << 30
 
   init(capacity: Int = 4096) {
     self.capacity = max(16, capacity)
