@@ -41,6 +41,8 @@ extension Workspace {
         let bytes = manifest.encode()
         let id = ObjectID.hash(bytes)
         try writer.put(id, type: .manifest, bytes: bytes, compress: true)
+        // So the first `status` after `add` + `git commit` need not rebuild the manifest.
+        statCache.recordManifestID(id, for: p, files: scanned.files)
         pointer = Pointer(kind: .dir, oid: id, size: manifest.totalSize, files: manifest.entries.count)
       }
       prepared.append((p, pointer, scanned.skippedLinks))

@@ -242,8 +242,21 @@ public final class StatCache: @unchecked Sendable {
       out.append(st.executable ? 1 : 0)
       out += id.bytes
     }
-    // Summaries of directories with a racily new file are not kept (see above).
-    let keptSummaries = summaries.filter { $0.value.newestMtimeNs < racyFrom && $0.key.utf8.count < 65536 }
+    // A summary of a directory with a racily new file is kept only if it covers exactly
+    // the entries under that directory and each racy one passed the re-check above;
+    // otherwise the next status rebuilds it (an `add` of just-written files would else
+    // leave the first status to redo the manifest).
+    func settled(_ dir: String, _ s: DirectorySummary) -> Bool {
+      if s.newestMtimeNs < racyFrom { return true }
+      guard rootForRecheck != nil else { return false }
+      var count = 0
+      for (name, value) in entries where name.hasPrefix(dir + "/") {
+        count += 1
+        if value.0.mtimeNs >= racyFrom && keep[name] == nil { return false }
+      }
+      return count == s.count
+    }
+    let keptSummaries = summaries.filter { $0.key.utf8.count < 65536 && settled($0.key, $0.value) }
     out += Self.summaryMagic
     append(UInt32(keptSummaries.count))
     for (name, s) in keptSummaries {

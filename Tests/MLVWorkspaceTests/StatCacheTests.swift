@@ -107,6 +107,30 @@ import Testing
     #expect(loaded.manifestID(for: "other", files: files) == nil)
   }
 
+  /// A summary of just-written files is kept when every racy file passes the re-check,
+  /// and dropped when one of them changed before the save.
+  @Test(arguments: [false, true])
+  func racyDirectorySummaryIsKeptOnlyIfItsFilesAreUnchanged(changeOne: Bool) throws {
+    let dir = makeTempDir()
+    defer { removeTree(dir) }
+    try writeFile(dir + "/data/a", "alpha")
+    try writeFile(dir + "/data/b", "beta")
+    var files: [String: (stat: FileStat, id: ObjectID)] = [:]
+    let cache = StatCache(path: dir + "/stat-cache")
+    cache.rootForRecheck = dir
+    for name in ["a", "b"] {
+      let st = try #require(FileStat.of(dir + "/data/" + name))
+      files[name] = (st, ObjectID.hash(try readFile(dir + "/data/" + name)))
+      cache.record("data/" + name, st, files[name]!.id)
+    }
+    let manifest = ObjectID.hash(Array("m".utf8))
+    cache.recordManifestID(manifest, for: "data", files: files)
+    if changeOne { try writeFile(dir + "/data/b", "beta, rewritten") }
+    cache.save()
+    let loaded = StatCache(path: dir + "/stat-cache")
+    #expect(loaded.manifestID(for: "data", files: files) == (changeOne ? nil : manifest))
+  }
+
   @Test func damagedCacheFilesAreIgnored() throws {
     let dir = makeTempDir()
     defer { removeTree(dir) }

@@ -19,6 +19,18 @@ import Testing
     #expect(reopened.config == RepoConfig())
   }
 
+  /// `add` leaves the directory summary behind, so a `status` right after it (with a plain
+  /// `git commit` in between) knows the manifest id without rebuilding the manifest.
+  @Test func addRecordsTheDirectorySummary() throws {
+    let repo = try TestRepo()
+    defer { repo.cleanup() }
+    for i in 0..<20 { try repo.write("data/f\(i).bin", randomBytes(1000 + i, seed: UInt64(i))) }
+    let added = try repo.ws.add(["data"])
+    let reopened = try Workspace.open(cwd: repo.root)
+    let scanned = try #require(try reopened.scan("data", storeObjects: false))
+    #expect(reopened.statCache.manifestID(for: "data", files: scanned.files) == added.results[0].pointer.oid)
+  }
+
   @Test func addStatusCommitCheckoutAndDiff() throws {
     let repo = try TestRepo()
     defer { repo.cleanup() }
