@@ -18,8 +18,9 @@ import Foundation
 /// one lock it would serialise the lanes. Blobs of 64 KiB or more are written directly at
 /// their offset; smaller ones are gathered in a 4 MiB buffer per pack, so 20,000 small files
 /// cost a few hundred write calls, not 20,000. An object becomes visible to the store
-/// (`pending`) once its bytes are in the file; buffered ones are drained on a lookup miss
-/// (`drainLocked`).
+/// (`pending`) once its bytes are in the file. A lookup that misses while objects are
+/// unwritten calls `drainLocked`, which waits for checked-out packs and writes out the
+/// buffers, so an object is readable as soon as any `put` of it has returned.
 final class PackWriter: ObjectWriter, @unchecked Sendable {  // state under `lock`, packs checked out
   let store: DiskStore
   let lock = NSCondition()
