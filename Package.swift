@@ -7,12 +7,10 @@
 // Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
 import PackageDescription
 
-// Swift 6 language mode for every module of mlv: data-race safety is checked, and the few
-// places where threads share raw buffers or signal-handler state go through types that
-// argue their safety in comments (SharedSlots, ErrorBox, PackWriter, ParallelScans,
-// SignalForwarding). The test targets still use the Swift 5 mode.
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
-
+// Every target builds in the Swift 6 language mode (the tools version's default), so data-
+// race safety is checked; the few places where threads share raw buffers or signal-handler
+// state go through types that argue their safety in comments (SharedSlots, ErrorBox,
+// PackWriter, ParallelScans, SignalForwarding).
 let package = Package(
   name: "mlv",
   platforms: [.macOS(.v13)],
@@ -49,14 +47,14 @@ let package = Package(
       dependencies: ["MLVCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // Test helpers shared by test targets (scratch files, the loopback S3 server); never part of mlv.
-    .target(name: "MLVTestSupport", path: "Tests/MLVTestSupport", swiftSettings: v5),
-    .testTarget(name: "MLVChunkingTests", dependencies: ["MLVChunking"], swiftSettings: v5),
-    .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"], swiftSettings: v5),
-    .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"], swiftSettings: v5),
-    .testTarget(name: "MLVWorkspaceTests", dependencies: ["MLVWorkspace", "MLVTestSupport"], swiftSettings: v5),
-    .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote", "MLVTestSupport"], swiftSettings: v5),
-    .testTarget(name: "MLVTableTests", dependencies: ["MLVTable"], swiftSettings: v5),
-    .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"], swiftSettings: v5),
-    .testTarget(name: "EndToEndTests", dependencies: ["mlv", "MLVWorkspace", "MLVTestSupport"], swiftSettings: v5),
+    .target(name: "MLVTestSupport", path: "Tests/MLVTestSupport"),
+    .testTarget(name: "MLVChunkingTests", dependencies: ["MLVChunking"]),
+    .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"]),
+    .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"]),
+    .testTarget(name: "MLVWorkspaceTests", dependencies: ["MLVWorkspace", "MLVTestSupport"]),
+    .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote", "MLVTestSupport"]),
+    .testTarget(name: "MLVTableTests", dependencies: ["MLVTable"]),
+    .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["mlv", "MLVWorkspace", "MLVTestSupport"]),
   ]
 )

@@ -57,7 +57,7 @@ func exec(_ tool: String, _ args: [String], cwd: String, env: [String: String] =
 }
 
 /// A temporary git repository with an identity, initialised for mlv.
-final class Repo {
+final class Repo: Sendable {
   let path: String
 
   init(mlvInit: Bool = true) throws {
@@ -130,11 +130,3 @@ final class Repo {
   }
 }
 
-/// A value shared between threads in tests.
-final class Locked<T>: @unchecked Sendable {
-  private var v: T
-  private let lock = NSLock()
-  init(_ v: T) { self.v = v }
-  var value: T { lock.withLock { v } }
-  func update(_ body: (inout T) -> Void) { lock.withLock { body(&v) } }
-}

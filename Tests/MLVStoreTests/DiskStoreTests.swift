@@ -219,8 +219,7 @@ import Testing
     let large = (0..<150).map { i in randomBytes(200_000 + 701 * i, seed: UInt64(9000 + i)) }
     let objects = small + large
     #expect(large.reduce(0) { $0 + $1.count } > PackFormat.targetSize)
-    let failures = NSLock()
-    var errors: [Error] = []
+    let errors = Locked<[Error]>([])
     DispatchQueue.concurrentPerform(iterations: 4) { lane in
       // Every lane puts every object: each must be stored exactly once, and is readable
       // as soon as `put` returns, even while it sits in another lane's buffer.
@@ -229,12 +228,12 @@ import Testing
           try w.put(ObjectID.hash(o), type: .chunk, bytes: o, compress: lane % 2 == 0)
           if try s.read(ObjectID.hash(o)) != o { throw StoreError.corruptObject(ObjectID.hash(o), location: "test", reason: "read back differs") }
         } catch {
-          failures.withLock { errors.append(error) }
+          errors.update { $0.append(error) }
         }
       }
     }
     try w.flush()
-    #expect(errors.isEmpty)
+    #expect(errors.value.isEmpty)
     #expect(w.newBytes.objects == objects.count)
     let reopened = try DiskStore(root: root)
     #expect(try reopened.allRecords().count == objects.count)

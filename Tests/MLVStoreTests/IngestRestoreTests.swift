@@ -39,15 +39,14 @@ import Testing
     #expect(big.count > Ingester.smallFileLimit)
     for (name, data) in [("big", big), ("small", small)] {
       let path = try env.file(name, data)
-      var seen: Int64 = 0
-      let lock = NSLock()
+      let seen = Locked<Int64>(0)
       let writer = env.store.makeWriter()
       let result = try Ingester(chunker: chunker, writer: writer).ingest(path: path) { n in
-        lock.withLock { seen += n }
+        seen.update { $0 += n }
       }
       try writer.flush()
       #expect(result.size == Int64(data.count))
-      #expect(lock.withLock { seen } == Int64(data.count))
+      #expect(seen.value == Int64(data.count))
       #expect(result.chunks.reduce(0) { $0 + Int($1.length) } == data.count)
       // The chunk list is exactly the chunker's cuts of the whole file.
       let lengths = data.withUnsafeBytes { chunker.chunkLengths(of: $0) }
