@@ -113,8 +113,9 @@ extension Workspace {
   ) throws -> (ObjectID, FileStat) {
     let key = cacheKey(dataPath, f.path)
     var before = f.stat
-    for _ in 0..<Self.readAttempts {
-      let id = try ingester.ingest(path: absolute(key)) { progress.advance($0) }.id
+    for attempt in 0..<Self.readAttempts {
+      // Only the first read counts towards progress, so a re-read cannot pass 100%.
+      let id = try ingester.ingest(path: absolute(key)) { if attempt == 0 { progress.advance($0) } }.id
       let after = FileStat.of(absolute(key))
       if after == before {
         statCache.record(key, before, id)
