@@ -2,8 +2,7 @@
 # Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, pkg-config)
 # and, with --test, what the tests use besides: the loopback S3 server (moto), pyarrow
 # (Parquet fixtures) and a headless Chromium that renders the HTML diff report.
-# Idempotent and quiet when
-# everything is already there. Called by demo.sh and test.sh.
+# Idempotent and quiet when everything is already there. Called by demo.sh and test.sh.
 set -euo pipefail
 
 need=()
