@@ -60,16 +60,8 @@ struct RLEHybridDecoder {
   }
 
   private mutating func varint() throws -> UInt64 {
-    var v: UInt64 = 0
-    var shift: UInt64 = 0
-    while true {
-      guard pos < data.count, shift < 64 else { throw Failure(reason: "RLE data ends early") }
-      let b = data[pos]
-      pos += 1
-      v |= UInt64(b & 0x7f) << shift
-      if b & 0x80 == 0 { return v }
-      shift += 7
-    }
+    guard let v = Varint.read(data, at: &pos) else { throw Failure(reason: "RLE data ends early") }
+    return v
   }
 
   /// Bits needed for values up to `maxValue`.

@@ -9,15 +9,9 @@ enum Snappy {
   /// bounds the allocation before anything is decoded.
   static func decompress(_ input: UnsafeBufferPointer<UInt8>, expected: Int? = nil) throws -> [UInt8] {
     var pos = 0
-    var length: UInt64 = 0
-    var shift: UInt64 = 0
-    while true {
-      guard pos < input.count, shift < 35 else { throw Failure(reason: "bad snappy length header") }
-      let b = input[pos]
-      pos += 1
-      length |= UInt64(b & 0x7f) << shift
-      if b & 0x80 == 0 { break }
-      shift += 7
+    // The preamble is at most 5 bytes (a 32-bit length).
+    guard let length = Varint.read(input, at: &pos, maxBits: 35) else {
+      throw Failure(reason: "bad snappy length header")
     }
     if let e = expected, UInt64(e) != length {
       throw Failure(reason: "snappy length \(length) differs from the page size \(e)")

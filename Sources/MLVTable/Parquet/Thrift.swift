@@ -66,15 +66,10 @@ struct ThriftReader {
   }
 
   mutating func varint() throws -> UInt64 {
-    var v: UInt64 = 0
-    var shift: UInt64 = 0
-    while true {
-      let b = try byte()
-      if shift >= 64 { throw ThriftError(reason: "varint too long") }
-      v |= UInt64(b & 0x7f) << shift
-      if b & 0x80 == 0 { return v }
-      shift += 7
+    guard let v = Varint.read(bytes, at: &pos) else {
+      throw ThriftError(reason: pos >= bytes.count ? "metadata ends early" : "varint too long")
     }
+    return v
   }
 
   static func zigzag(_ v: UInt64) -> Int64 {
