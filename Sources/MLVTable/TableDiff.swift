@@ -38,7 +38,6 @@ public enum TableDiff {
     else { return nil }
     let old = hasOld ? old : "/dev/null"
     let new = hasNew ? new : "/dev/null"
-    let isJSON = fo == .jsonLines
     // Delimited files may differ in delimiter; otherwise the formats must agree.
     func family(_ f: TableFormat) -> Int {
       switch f {
@@ -49,9 +48,20 @@ public enum TableDiff {
     }
     if family(fo) != family(fn) { throw TableError.formatMismatch(old: fo.name, new: fn.name) }
 
-    let readers = try [makeReader(old, fo), makeReader(new, fn)]
+    guard let (o, n) = try scanBoth(old: old, new: new, formats: (fo, fn), options: options) else { return nil }
+    let rows = try compareRows(o, n, old: old, new: new, formats: (fo, fn), options: options)
+    return assemble(
+      o, n, rows: rows.changes, changedRows: rows.changedColumns, path: displayPath, format: fn.name, options: options)
+  }
+
+  /// Scans both versions, one thread each. The scanning readers are released on return,
+  /// before `compareRows` opens its own: a Parquet reader holds a decoded row group.
+  private static func scanBoth(old: String, new: String, formats: (TableFormat, TableFormat), options: TableDiffOptions)
+    throws -> (TableScan, TableScan)?
+  {
+    let readers = try [makeReader(old, formats.0), makeReader(new, formats.1)]
     var hashed: Set<String>? = nil
-    if !isJSON {
+    if formats.0 != .jsonLines {
       hashed = Set(readers[0].columns).intersection(readers[1].columns)
       // An empty side (no header at all) has no columns to check.
       for (r, path) in zip(readers, [old, new]) where !r.columns.isEmpty {
@@ -62,7 +72,7 @@ public enum TableDiff {
     }
     let identity = RowIdentity(keyColumns: options.keyColumns, hashedColumns: hashed)
 
-    // One thread per version: the scans share nothing until both finish.
+    // The scans share nothing until both finish.
     let expected = zip([old, new], readers).map { estimateRows($0, $1) }
     let scans = ParallelScans(readers)
     DispatchQueue.concurrentPerform(iterations: 2) { i in
@@ -70,12 +80,7 @@ public enum TableDiff {
     }
     let results = scans.results
     guard let r0 = results[0], let r1 = results[1] else { return nil }
-    let o = try r0.get()
-    let n = try r1.get()
-
-    let rows = try compareRows(o, n, old: old, new: new, formats: (fo, fn), options: options)
-    return assemble(
-      o, n, rows: rows.changes, changedRows: rows.changedColumns, path: displayPath, format: fn.name, options: options)
+    return (try r0.get(), try r1.get())
   }
 
   static func makeReader(_ path: String, _ format: TableFormat) throws -> RecordReader {
