@@ -3,7 +3,7 @@ import MLVChunking
 import MLVGit
 import MLVStore
 
-/// An mlv repository: a git work tree with a `.mlv` directory (docs/design.md, "Layout"):
+/// An mlv repository: a git work tree with a `.mlv` directory (docs/design.md, "Repository layout"):
 ///
 ///     .mlv/config       committed: format version, chunker parameters, remotes
 ///     .mlv/.gitignore   committed: keeps everything below out of git

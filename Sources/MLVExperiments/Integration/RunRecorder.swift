@@ -38,7 +38,7 @@ public struct RunOutcome {
   public var record: RunRecord
 }
 
-/// Runs a stage in the workspace and records it (docs/experiments.md, "What mlv run does").
+/// Runs a stage in the workspace and records it (docs/experiments.md, "What `mlv run` does").
 /// Everything that can be checked before the command runs is checked first; if the
 /// command fails or its outputs or metrics are bad, the files mlv edited (params, stage
 /// file) are put back and no commit is made.
