@@ -2,12 +2,13 @@ import Foundation
 
 /// The values of one column of one row group as text: bytes concatenated in a manually
 /// managed buffer (fields handed out as pointers stay valid until the next row group),
-/// `ends[i]` one past row i. A null is an empty field.
+/// `ends[i]` one past row i (32 bits: `byteLimit` keeps every offset below 2^30, and a
+/// million-row group then needs 4 MB per column for them, not 8). A null is an empty field.
 final class TextColumn {
   private(set) var base: UnsafeMutablePointer<UInt8>
   private var capacity: Int
   private(set) var count = 0
-  var ends: [Int] = []
+  var ends: [UInt32] = []
   /// Decoded text allowed per column of a row group: a dictionary of long strings
   /// repeated by tiny indices could otherwise expand a small file without bound.
   static let byteLimit = 1 << 30
@@ -22,8 +23,8 @@ final class TextColumn {
   var rows: Int { ends.count }
 
   func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-    let s = i == 0 ? 0 : ends[i - 1]
-    return UnsafeBufferPointer(start: base + s, count: ends[i] - s)
+    let s = i == 0 ? 0 : Int(ends[i - 1])
+    return UnsafeBufferPointer(start: base + s, count: Int(ends[i]) - s)
   }
 
   @inline(__always)
@@ -40,14 +41,14 @@ final class TextColumn {
     capacity = newCap
   }
 
-  func appendNull() { ends.append(count) }
+  func appendNull() { ends.append(UInt32(count)) }
 
   /// Appends raw bytes as the value of the next row.
   func appendRow(_ p: UnsafePointer<UInt8>?, _ n: Int) throws {
     try reserve(n)
     if n > 0, let p = p { (base + count).update(from: p, count: n) }
     count += n
-    ends.append(count)
+    ends.append(UInt32(count))
   }
 
   /// Appends row `i` of another column (a dictionary) as the next row.
@@ -74,7 +75,7 @@ final class TextColumn {
       for c in b { put(c) }
     }
   }
-  func endRow() { ends.append(count) }
+  func endRow() { ends.append(UInt32(count)) }
 
   /// Decimal digits of `v`, at least `width` of them (zero padded). Callers reserve.
   func putDigits(_ v: UInt64, width: Int = 1) {
