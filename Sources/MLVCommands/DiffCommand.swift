@@ -15,7 +15,7 @@ extension MLVMain {
         version are new relative to the older one (what storing it costs), and for each
         modified file how much of it is shared with the older version.
 
-        Changed tables (CSV, TSV, JSON Lines, also inside tracked directories) get a
+        Changed tables (CSV, TSV, JSON Lines, Parquet; also inside tracked directories) get a
         data-aware report: rows added, removed and modified (matched by --key columns, or
         by whole-row content), schema changes, per-column statistics, and drift (PSI and
         Kolmogorov-Smirnov for numbers, Jensen-Shannon for categories; thresholds in
@@ -28,6 +28,7 @@ extension MLVMain {
           mlv diff HEAD~1 HEAD
           mlv diff HEAD~1 HEAD -- data/train.csv
           mlv diff v1 v2 --key id -- data/train.csv
+          mlv diff v1 v2 --key user_id -- features.parquet
           mlv diff v1 v2 --json -- data/
           mlv diff v1 v2 --html report.html
           mlv diff v1 v2 --fail-on-drift         # exit 5 if a column drifted
