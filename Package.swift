@@ -55,6 +55,11 @@ let package = Package(
     .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote", "MLVTestSupport"]),
     .testTarget(name: "MLVTableTests", dependencies: ["MLVTable"]),
     .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["mlv", "MLVWorkspace", "MLVTestSupport"]),
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: [
+        "mlv", "MLVCommands", "MLVWorkspace", "MLVTestSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
   ]
 )

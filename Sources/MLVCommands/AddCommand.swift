@@ -6,10 +6,11 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Store files or directories and write pointer files for git.",
       discussion: """
-        Each path is split into content-defined chunks stored once in .mlv/store. A pointer
-        file PATH.mlv is written beside it and staged, and PATH is added to the .gitignore
-        of its directory. Directories honour .mlvignore; symbolic links inside them are
-        skipped, never followed. Adding again after a change stores only new chunks.
+        Each path is split into content-defined chunks stored once in .mlv/store. A
+        pointer file PATH.mlv is written beside it and staged, and PATH is added to the
+        .gitignore of its directory. Directories honour .mlvignore; symbolic links
+        inside them are skipped, never followed. Adding again after a change stores
+        only new chunks.
 
         Examples:
           mlv add data/

@@ -6,14 +6,15 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Bring back the code, params and data of a revision.",
       discussion: """
-        With REVISION (branch, tag, commit, HEAD~1, ...): checks out its code and pointers
-        like git, then restores the data they point to. With paths after `--`: restores
-        only those tracked paths from REVISION, without moving HEAD. Without a revision:
-        restores data to match the current pointers (e.g. after `git checkout`).
+        With REVISION (branch, tag, commit, HEAD~1, ...): checks out its code and
+        pointers like git, then restores the data they point to. With paths after `--`:
+        restores only those tracked paths from REVISION, without moving HEAD. Without a
+        revision: restores data to match the current pointers (e.g. after `git
+        checkout`).
 
-        Only files whose content differs are written. Files whose current content is not
-        in the store (uncommitted changes) make the checkout refuse, naming them, unless
-        --force is given.
+        Only files whose content differs are written. Files whose current content is
+        not in the store (uncommitted changes) make the checkout refuse, naming them,
+        unless --force is given.
 
         Examples:
           mlv checkout HEAD~1

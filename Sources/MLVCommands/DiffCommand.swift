@@ -9,20 +9,21 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Compare tracked data between two revisions or with the workspace.",
       discussion: """
-        No revision: HEAD against the workspace. One revision: it against the workspace.
-        Two: the first against the second. Lists files added, removed, modified and
-        renamed in each tracked path, with sizes, totals, and how many bytes of the newer
-        version are new relative to the older one (what storing it costs), and for each
-        modified file how much of it is shared with the older version.
+        No revision: HEAD against the workspace. One revision: it against the
+        workspace. Two: the first against the second. Lists files added, removed,
+        modified and renamed in each tracked path, with sizes, totals, and how many
+        bytes of the newer version are new relative to the older one (what storing it
+        costs), and for each modified file how much of it is shared with the older
+        version.
 
-        Changed tables (CSV, TSV, JSON Lines, Parquet; also inside tracked
-        directories) get a data-aware report: rows added, removed and modified (matched
-        by --key columns, or by whole-row content), schema changes, per-column
-        statistics, and drift (PSI and Kolmogorov-Smirnov for numbers, Jensen-Shannon for
-        categories; thresholds in docs/table-diff.md). Tracked directories with
-        subfolders get per-folder (class) counts and bytes. --json prints all of it as a
-        stable document (docs/cli.md); --html writes one self-contained page with
-        histograms of both versions.
+        Changed tables (CSV, TSV, JSON Lines, Parquet; also inside tracked directories)
+        get a data-aware report: rows added, removed and modified (matched by --key
+        columns, or by whole-row content), schema changes, per-column statistics, and
+        drift (PSI and Kolmogorov-Smirnov for numbers, Jensen-Shannon for categories;
+        thresholds in docs/table-diff.md). Tracked directories with subfolders get
+        per-folder (class) counts and bytes. --json prints all of it as a stable
+        document (docs/cli.md); --html writes one self-contained page with histograms
+        of both versions.
 
         Examples:
           mlv diff

@@ -68,8 +68,8 @@ extension MLVMain {
       discussion: """
         The teammate's command after `git clone`: downloads what the pointers need and
         writes the data, byte for byte. A path inside a tracked directory fetches and
-        restores only that file or sub-directory. With a revision, behaves like
-        `mlv checkout REVISION` once its data is fetched. HEAD does not move otherwise.
+        restores only that file or sub-directory. With a revision, behaves like `mlv
+        checkout REVISION` once its data is fetched. HEAD does not move otherwise.
 
         Examples:
           git clone URL copy && cd copy && mlv pull

@@ -8,16 +8,16 @@ extension MLVMain {
       commandName: "gc",
       abstract: "Delete stored objects that no kept revision needs.",
       discussion: """
-        By default the data of every branch, tag and recorded run (their whole history),
-        HEAD and the workspace is kept; everything else is deleted. Packs that became
-        mostly dead are rewritten with only their live objects. Holds the repository lock,
-        so a concurrent `mlv add` waits rather than losing objects.
+        By default the data of every branch, tag and recorded run (their whole
+        history), HEAD and the workspace is kept; everything else is deleted. Packs
+        that became mostly dead are rewritten with only their live objects. Holds the
+        repository lock, so a concurrent `mlv add` waits rather than losing objects.
 
         Examples:
           mlv gc --dry-run
           mlv gc
-          mlv gc --keep master --tips-only      # keep only master's current data and the workspace
-          mlv gc --remote origin --dry-run      # the same rules applied to a remote's packs
+          mlv gc --keep master --tips-only   # only master's tip and the workspace
+          mlv gc --remote origin --dry-run   # the same rules, on a remote
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -58,16 +58,16 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Verify every stored object and that kept revisions have all their data.",
       discussion: """
-        Re-hashes every object in the local store, checks indexes against packs, and walks
-        every pointer of the kept revisions (all branches, tags, runs, HEAD and the
-        workspace) down to its chunks. Each corrupt or missing object is listed with the
-        paths that need it. Exits 4 when anything is wrong.
+        Re-hashes every object in the local store, checks indexes against packs, and
+        walks every pointer of the kept revisions (all branches, tags, runs, HEAD and
+        the workspace) down to its chunks. Each corrupt or missing object is listed
+        with the paths that need it. Exits 4 when anything is wrong.
 
         Examples:
           mlv fsck
           mlv fsck --keep HEAD --tips-only
-          mlv fsck --remote origin              # re-hash every object on the remote
-          mlv fsck --repair                     # replace damaged local objects from the default remote
+          mlv fsck --remote origin   # re-hash every object on the remote
+          mlv fsck --repair          # replace damaged objects from the remote
         """)
 
     @OptionGroup var global: GlobalOptions

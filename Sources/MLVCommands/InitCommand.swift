@@ -6,9 +6,9 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Set up mlv in the current git repository.",
       discussion: """
-        Creates .mlv/ (config with the chunking parameters, and the local object store) and
-        an example .mlvignore, and stages .mlv/config, .mlv/.gitignore and .mlvignore.
-        The repository must already exist (git init).
+        Creates .mlv/ (config with the chunking parameters, and the local object store)
+        and an example .mlvignore, and stages .mlv/config, .mlv/.gitignore and
+        .mlvignore. The repository must already exist (git init).
 
         Example:
           git init proj && cd proj && mlv init

@@ -8,8 +8,9 @@ public struct MLVMain: AsyncParsableCommand {
     commandName: "mlv",
     abstract: "Version datasets and model artifacts next to your code in git.",
     discussion: """
-      mlv stores data as deduplicated, content-defined chunks in .mlv/store and commits
-      small pointer files to git, so any commit brings back its code, params and data.
+      mlv stores data as deduplicated, content-defined chunks in .mlv/store and
+      commits small pointer files to git, so any commit brings back its code, params
+      and data.
 
       Typical workflow:
         mlv init
@@ -19,8 +20,8 @@ public struct MLVMain: AsyncParsableCommand {
         mlv checkout HEAD~1
 
       Exit codes: 0 success; 1 error; 2 refused to discard uncommitted data or code;
-      3 repository locked by another process; 4 missing or corrupt objects;
-      5 drift beyond thresholds (diff --fail-on-drift); 64 invalid usage.
+      3 repository locked by another process; 4 missing or corrupt objects; 5 drift
+      beyond thresholds (diff --fail-on-drift); 64 invalid usage.
       """,
     version: mlvVersion,
     subcommands: [

@@ -9,9 +9,9 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Upload the data of HEAD (or of revisions, or paths) that a remote lacks.",
       discussion: """
-        Uploads only objects the remote does not have, as packs (a few dozen requests per
-        GiB), --jobs at a time, each retried on transient errors. An interrupted push
-        keeps what it uploaded; running it again moves only the rest.
+        Uploads only objects the remote does not have, as packs (a few dozen requests
+        per GiB), --jobs at a time, each retried on transient errors. An interrupted
+        push keeps what it uploaded; running it again moves only the rest.
 
         By default pushes what HEAD and the workspace (including staged pointers) need.
 

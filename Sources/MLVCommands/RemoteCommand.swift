@@ -8,14 +8,15 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Manage the remotes data is pushed to and pulled from.",
       discussion: """
-        Remotes are stored in .mlv/config, which is committed: a clone knows its remotes.
-        Credentials never go there: S3 credentials come from AWS_ACCESS_KEY_ID /
-        AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, or the profile (AWS_PROFILE or
+        Remotes are stored in .mlv/config, which is committed: a clone knows its
+        remotes. Credentials never go there: S3 credentials come from AWS_ACCESS_KEY_ID
+        / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, or the profile (AWS_PROFILE or
         --profile) in ~/.aws/credentials and ~/.aws/config. AWS_ENDPOINT_URL selects an
         S3-compatible server when --endpoint is not given.
 
         Examples:
-          mlv remote add origin s3://ml-bucket/team/project --endpoint http://127.0.0.1:9000
+          mlv remote add origin s3://ml-bucket/team/project \\
+              --endpoint http://127.0.0.1:9000
           mlv remote add backup /mnt/nfs/mlv-store
           mlv remote list
           mlv remote default backup

@@ -8,17 +8,18 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Reproduce a recorded run and compare, or bring the declared stages up to date.",
       discussion: """
-        mlv repro RUN|REV: checks out the run's commit (code, params, data) in a temporary
-        git worktree sharing the store, runs the recorded command there, and compares every
-        output (content id) and metric with the record. Your workspace and branch are not
-        touched (with --in-place the run commit is checked out in your workspace instead).
-        Prints `reproduced: identical`, or each differing output and metric with its delta.
-        Exit codes: 0 identical (or metrics within --tolerance); 1 differs, or an error.
+        mlv repro RUN|REV: checks out the run's commit (code, params, data) in a
+        temporary git worktree sharing the store, runs the recorded command there, and
+        compares every output (content id) and metric with the record. Your workspace
+        and branch are not touched (with --in-place the run commit is checked out in
+        your workspace instead). Prints `reproduced: identical`, or each differing
+        output and metric with its delta. Exit codes: 0 identical (or metrics within
+        --tolerance); 1 differs, or an error.
 
-        mlv repro (no run): runs the stages of mlv.stages.yaml in dependency order. A stage
-        whose command, dependency contents and params match an earlier successful run is
-        `up to date` (or `restored from cache` when its outputs are brought back from that
-        run); the others run and are recorded like `mlv run -n STAGE`.
+        mlv repro (no run): runs the stages of mlv.stages.yaml in dependency order. A
+        stage whose command, dependency contents and params match an earlier successful
+        run is `up to date` (or `restored from cache` when its outputs are brought back
+        from that run); the others run and are recorded like `mlv run -n STAGE`.
 
         Examples:
           mlv repro baseline

@@ -9,20 +9,20 @@ extension MLVMain {
       abstract: "Run a stage's command and record it as a run (one commit, one ref, one tag).",
       discussion: """
         With stage flags (-p -d -o -m --wdir) stage NAME is declared (or replaced) in
-        mlv.stages.yaml; with only -n, the declared stage NAME is run; with a command that
-        one declared stage runs, that stage is run under the new name. -S edits the params
-        file first, keeping its format and comments.
+        mlv.stages.yaml; with only -n, the declared stage NAME is run; with a command
+        that one declared stage runs, that stage is run under the new name. -S edits
+        the params file first, keeping its format and comments.
 
-        The outputs are added to the store, and one commit is made of the output pointers,
-        the run record (.mlv/runs/ID.json), params, metrics, the stage file and changed code;
-        refs/mlv/runs/ID points at it and the tag run/NAME at the latest run of NAME.
-        A failing command records nothing (and puts back the params file) unless
-        --keep-failed. Exit codes: 0 recorded; 1 error or failed command; 128+N when the
-        command was ended by signal N (130 for Ctrl-C).
+        The outputs are added to the store, and one commit is made of the output
+        pointers, the run record (.mlv/runs/ID.json), params, metrics, the stage file
+        and changed code; refs/mlv/runs/ID points at it and the tag run/NAME at the
+        latest run of NAME. A failing command records nothing (and puts back the params
+        file) unless --keep-failed. Exit codes: 0 recorded; 1 error or failed command;
+        128+N when the command was ended by signal N (130 for Ctrl-C).
 
         Examples:
-          mlv run -n baseline -p params.yaml -d data/train.csv -d train.py -o models/ \\
-              -m metrics.json -- python3 train.py
+          mlv run -n baseline -p params.yaml -d data/train.csv -d train.py \\
+              -o models/ -m metrics.json -- python3 train.py
           mlv run -n lr-small -S train.lr=0.001 -- python3 train.py
           mlv run -n baseline
         """)

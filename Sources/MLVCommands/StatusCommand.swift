@@ -7,8 +7,9 @@ extension MLVMain {
       abstract: "Show tracked data that changed or is not committed.",
       discussion: """
         Compares each tracked file or directory with its pointer (unchanged files are
-        recognised from a stat cache without reading them) and lists modified, added and
-        deleted files, pointers not committed yet, and data missing from the workspace.
+        recognised from a stat cache without reading them) and lists modified, added
+        and deleted files, pointers not committed yet, and data missing from the
+        workspace.
 
         Examples:
           mlv status

@@ -160,7 +160,7 @@ import Testing
     let repo = try Repo(mlvInit: false)
     let commands = [
       "init", "add", "status", "commit", "checkout", "diff", "log", "gc", "fsck", "run", "repro", "exp",
-      "exp show", "exp diff", "params", "params diff", "metrics", "metrics diff",
+      "exp show", "exp diff", "params", "params diff", "metrics", "metrics diff", "remote", "push", "fetch", "pull",
     ]
     for cmd in commands {
       let r = try repo.mlv(args: cmd.split(separator: " ").map(String.init) + ["--help"])
