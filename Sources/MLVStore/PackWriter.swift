@@ -188,14 +188,20 @@ final class PackWriter: ObjectWriter, @unchecked Sendable {  // state under `loc
     lock.lock()
     defer { lock.unlock() }
     while checkedOut > 0 { lock.wait() }
-    for p in idle {
-      var written: [(ObjectID, ObjectLocation)] = []
-      do { try drain(p, into: &written) } catch {
-        failure = failure ?? error
-        throw error
-      }
-      publish(written, in: p)
+    for p in idle { try writeOutIdle(p, drain) }
+  }
+
+  /// Runs `step` (drain or seal) on an idle pack with `lock` held and nothing checked out,
+  /// publishes what it wrote, and makes a failure sticky.
+  private func writeOutIdle(
+    _ pack: OpenPack, _ step: (OpenPack, inout [(ObjectID, ObjectLocation)]) throws -> Void
+  ) throws {
+    var written: [(ObjectID, ObjectLocation)] = []
+    do { try step(pack, &written) } catch {
+      failure = failure ?? error
+      throw error
     }
+    publish(written, in: pack)
   }
 
   /// Writes a pack's buffer at its offset; its objects move to `written`.
@@ -224,12 +230,7 @@ final class PackWriter: ObjectWriter, @unchecked Sendable {  // state under `loc
     while checkedOut > 0 { lock.wait() }
     if let f = failure { throw f }
     for pack in idle {
-      var written: [(ObjectID, ObjectLocation)] = []
-      do { try seal(pack, into: &written) } catch {
-        failure = error
-        throw error
-      }
-      publish(written, in: pack)
+      try writeOutIdle(pack, seal)
       sealed.append((pack.file.path, pack.sealedID!, pack.entries))
     }
     idle.removeAll()
