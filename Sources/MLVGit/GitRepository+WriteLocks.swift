@@ -35,11 +35,16 @@ extension GitRepository {
       close(fd)
     }
     defer { if fd >= 0 { unlink(marker) } }
-    do { return try body() } catch GitError.libgit2(_, let code, _)
-      where code == GIT_ELOCKED.rawValue && FileManager.default.fileExists(atPath: indexLockPath)
-    {
-      throw GitError.indexLocked(indexLockPath)
+    do { return try body() } catch GitError.libgit2(let operation, let code, let message) {
+      throw indexLocked(code) ?? GitError.libgit2(operation: operation, code: code, message: message)
     }
+  }
+
+  /// `GitError.indexLocked` when libgit2's `code` says a lock was held and it is the
+  /// index's (a ref's lock keeps libgit2's own message, which names that file).
+  func indexLocked(_ code: Int32) -> GitError? {
+    guard code == GIT_ELOCKED.rawValue, FileManager.default.fileExists(atPath: indexLockPath) else { return nil }
+    return .indexLocked(indexLockPath)
   }
 
   /// Removes the lock files an mlv process left when it was killed while writing the
