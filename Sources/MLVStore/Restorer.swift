@@ -162,15 +162,12 @@ public final class Restorer: @unchecked Sendable {
   /// Writes the chunks with indices `only` (all when nil) at their offsets, on two lanes
   /// for large files: reading, inflating and verifying run in parallel with the writes.
   func write(_ chunks: [FileList.Chunk], into file: POSIXFile, only: [Int]?, progress: (@Sendable (Int64) -> Void)?) throws {
-    var offsets: [Int64] = []
-    offsets.reserveCapacity(chunks.count)
     var total: Int64 = 0
-    for c in chunks {
-      offsets.append(total)
-      total += Int64(c.length)
+    let offsets: [Int64] = chunks.map { c in
+      defer { total += Int64(c.length) }
+      return total
     }
     let indices = only ?? Array(chunks.indices)
-    let starts = offsets
     let lanes = indices.count >= 8 ? 2 : 1
     let errors = ErrorBox()
     DispatchQueue.concurrentPerform(iterations: lanes) { lane in
@@ -182,7 +179,7 @@ public final class Restorer: @unchecked Sendable {
           guard bytes.count == Int(chunks[i].length) else {
             throw StoreError.corruptObject(chunks[i].id, location: "store", reason: "unexpected length")
           }
-          try bytes.withUnsafeBytes { try file.write($0, at: starts[i]) }
+          try bytes.withUnsafeBytes { try file.write($0, at: offsets[i]) }
           progress?(Int64(bytes.count))
         } catch { errors.set(error) }
         k += lanes
