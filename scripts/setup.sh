@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, pkg-config)
+# Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, zstd, lz4, brotli,
+# pkg-config)
 # and, with --test, what the tests use besides: the loopback S3 server (moto), pyarrow
 # (Parquet fixtures) and a headless Chromium that renders the HTML diff report.
 # Idempotent and quiet when everything is already there. Called by demo.sh and test.sh.
 set -euo pipefail
 
 need=()
-for pkg in libgit2-dev zlib1g-dev pkg-config git; do
+for pkg in libgit2-dev zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev pkg-config git; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
