@@ -26,15 +26,17 @@ let package = Package(
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
     .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
+    .systemLibrary(name: "CSystem"),
+    .target(name: "MLVSystem", dependencies: ["CSystem"]),
     .target(name: "MLVChunking"),
     .target(
       name: "MLVStore",
-      dependencies: ["MLVChunking", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "MLVGit", dependencies: ["CLibGit2"]),
-    .target(name: "MLVWorkspace", dependencies: ["MLVStore", "MLVGit"]),
+      dependencies: ["MLVSystem", "MLVChunking", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "MLVGit", dependencies: ["MLVSystem", "CLibGit2"]),
+    .target(name: "MLVWorkspace", dependencies: ["MLVSystem", "MLVStore", "MLVGit"]),
     .target(
       name: "MLVRemote",
-      dependencies: ["MLVStore", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["MLVSystem", "MLVStore", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "MLVTable", dependencies: ["CZlib"]),
     .target(
       name: "MLVExperiments",
@@ -50,7 +52,7 @@ let package = Package(
       dependencies: ["MLVCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // Test helpers shared by test targets (scratch files, the loopback S3 server); never part of mlv.
-    .target(name: "MLVTestSupport", path: "Tests/MLVTestSupport"),
+    .target(name: "MLVTestSupport", dependencies: ["MLVSystem"], path: "Tests/MLVTestSupport"),
     .testTarget(name: "MLVChunkingTests", dependencies: ["MLVChunking"]),
     .testTarget(name: "MLVStoreTests", dependencies: ["MLVStore", "MLVTestSupport"]),
     .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"]),

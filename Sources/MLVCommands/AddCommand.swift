@@ -22,10 +22,7 @@ extension MLVMain {
 
     func run() throws {
       let ctx = Context(global)
-      try ctx.run {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv add")
-        defer { withExtendedLifetime(lock) {} }
+      try ctx.run(locking: "mlv add") { ws in
         let rel = try paths.map { try ws.relative($0, cwd: ctx.cwd) }
         let (results, raw, stored) = try ws.add(rel)
         guard !global.quiet else { return }

@@ -30,10 +30,7 @@ extension MLVMain {
 
     func run() throws {
       let ctx = Context(global)
-      try ctx.run {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv checkout")
-        defer { withExtendedLifetime(lock) {} }
+      try ctx.run(locking: "mlv checkout") { ws in
         let filter = try paths.map { try ws.relative($0, cwd: ctx.cwd) }
         let s = try ws.checkout(revision: revision, paths: filter, force: force)
         guard !global.quiet else { return }

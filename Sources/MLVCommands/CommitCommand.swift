@@ -21,10 +21,7 @@ extension MLVMain {
 
     func run() throws {
       let ctx = Context(global)
-      try ctx.run {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv commit")
-        defer { withExtendedLifetime(lock) {} }
+      try ctx.run(locking: "mlv commit") { ws in
         let (commit, readded) = try ws.commit(message: message)
         guard !global.quiet else { return }
         for r in readded { ctx.out.line("re-added \(r.path) (\(Format.bytes(r.pointer.size)))") }

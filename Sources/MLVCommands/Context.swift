@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLVGit
+import MLVRemote
 import MLVStore
 import MLVWorkspace
 
@@ -10,8 +11,9 @@ struct GlobalOptions: ParsableArguments {
   var quiet = false
 }
 
-/// Shared by every command: opens the repository, wires progress to the terminal, and turns
-/// library errors into messages on stderr and documented exit codes.
+/// Shared by every command: opens the repository (and takes its lock for the commands that
+/// write), wires progress to the terminal, and turns library errors into messages on
+/// stderr and documented exit codes.
 struct Context {
   let options: GlobalOptions
   let cwd = FileManager.default.currentDirectoryPath
@@ -27,19 +29,54 @@ struct Context {
 
   /// Runs `body`, mapping failures to exit codes (docs/cli.md, "Exit codes").
   func run(_ body: () throws -> Void) throws {
-    do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch let e as ValidationError {
-      throw e
-    } catch {
-      FileHandle.standardError.write(Data("mlv: error: \(error)\n".utf8))
-      throw ExitCode(Self.exitCode(for: error))
+    do { try body() } catch { throw Self.exit(for: error) }
+  }
+
+  /// `run` for async commands: the same messages and exit codes.
+  func runAsync(_ body: () async throws -> Void) async throws {
+    do { try await body() } catch { throw Self.exit(for: error) }
+  }
+
+  /// Opens the workspace and runs `body` holding the repository lock for `command`. The
+  /// lock is taken before anything of the store is trusted (`Workspace.lock` refreshes it).
+  func run(locking command: String, _ body: (Workspace) throws -> Void) throws {
+    try run {
+      let ws = try open()
+      let lock = try ws.lock(command)
+      defer { withExtendedLifetime(lock) {} }
+      try body(ws)
     }
   }
 
+  func runAsync(locking command: String, _ body: (Workspace) async throws -> Void) async throws {
+    try await runAsync {
+      let ws = try open()
+      let lock = try ws.lock(command)
+      defer { withExtendedLifetime(lock) {} }
+      try await body(ws)
+    }
+  }
+
+  /// The error to throw out of a command: ArgumentParser's own pass through (usage errors
+  /// exit 64 with its message); anything else is printed and becomes its exit code.
+  static func exit(for error: Error) -> Error {
+    switch error {
+    case is ExitCode, is CleanExit, is ValidationError: return error
+    default:
+      FileHandle.standardError.write(Data("mlv: error: \(error)\n".utf8))
+      return ExitCode(exitCode(for: error))
+    }
+  }
+
+  /// The one mapping from errors to exit codes (docs/cli.md, "Exit codes"). A failing
+  /// system call (`IOError`: a full disk, a read-only filesystem) is 1, never 4, which
+  /// means the data itself is missing or corrupt.
   static func exitCode(for error: Error) -> Int32 {
     switch error {
     case WorkspaceError.uncommittedChanges, GitError.checkoutConflict: return 2
     case WorkspaceError.locked: return 3
     case is StoreError, WorkspaceError.missingData: return 4
+    case RemoteError.corruptObject, RemoteError.missingObjects, RemoteError.corruptIndex: return 4
     default: return 1
     }
   }
@@ -72,8 +109,8 @@ enum Format {
   }
 
   /// "1 file", "2,000 files": the count with its noun, plural unless exactly one.
-  static func count(_ n: Int, _ noun: String) -> String {
-    count(n) + " " + (n == 1 ? noun : noun + "s")
+  static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+    count(n) + " " + (n == 1 ? noun : plural ?? noun + "s")
   }
 
   static func duration(_ seconds: Double) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import MLVStore
 import MLVTable
 import MLVWorkspace
+import MLVSystem
 
 /// The data-aware part of `mlv diff`: table reports for changed tables and per-folder
 /// balance for directories, built on top of the file-level `DataDiff`.

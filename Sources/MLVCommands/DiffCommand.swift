@@ -3,6 +3,7 @@ import Foundation
 import MLVStore
 import MLVTable
 import MLVWorkspace
+import MLVSystem
 
 extension MLVMain {
   struct Diff: ParsableCommand {

@@ -36,10 +36,7 @@ extension MLVMain {
       _ ctx: Context, _ command: String, words: [String], jobs: Int,
       _ body: (Workspace, RemoteAccess.Words, RemoteRepository, FetchReport, [DataSelection]) throws -> Void
     ) async throws {
-      try await ctx.runAsync {
-        let ws = try ctx.open()
-        let lock = try ws.lock(command)
-        defer { withExtendedLifetime(lock) {} }
+      try await ctx.runAsync(locking: command) { ws in
         let w = try RemoteAccess.classify(words, terminated: [], ws: ws, cwd: ctx.cwd)
         let (remote, report, selections) = try await fetch(ws, w, jobs: jobs)
         try body(ws, w, remote, report, selections)

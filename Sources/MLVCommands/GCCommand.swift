@@ -32,24 +32,30 @@ extension MLVMain {
     mutating func run() async throws {
       let ctx = Context(global)
       let (keep, tipsOnly, noWorkspace, dryRun, remote) = (keep, tipsOnly, noWorkspace, dryRun, remote)
-      try await ctx.runAsync {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv gc")
-        defer { withExtendedLifetime(lock) {} }
+      try await ctx.runAsync(locking: "mlv gc") { ws in
         let policy = KeepPolicy(revisions: keep.isEmpty ? nil : keep, history: !tipsOnly, workspace: !noWorkspace)
         if let remote {
           try await RemoteMaintenance.gc(ws, remoteName: remote, policy: policy, dryRun: dryRun, out: ctx.out)
           return
         }
-        let r = try ws.gc(policy, dryRun: dryRun)
+        let report = try ws.gc(policy, dryRun: dryRun)
+        let r = report.store
         let verb = dryRun ? "would free" : "freed"
         ctx.out.line(
-          "\(verb) \(Format.bytes(r.bytesFreed)): \(Format.count(r.deadObjects)) unused objects "
-            + "(\(Format.bytes(r.deadBytes))), \(r.packsDeleted) packs deleted, \(r.packsRepacked) repacked; "
+          "\(verb) \(Format.bytes(r.bytesFreed)): \(Format.count(r.deadObjects, "unused object")) "
+            + "(\(Format.bytes(r.deadBytes))), \(Format.count(r.packsDeleted, "pack")) deleted, \(r.packsRepacked) repacked; "
             + "\(Format.count(r.liveObjects, "object")) kept")
-        if r.missing > 0 {
-          ctx.out.line("note: \(r.missing) objects needed by kept revisions are not in the local store (see `mlv fsck`)")
+        if report.missing > 0 {
+          ctx.out.line(
+            "note: \(Format.count(report.missing, "object")) needed by kept revisions "
+              + "\(report.missing == 1 ? "is" : "are") not in the local store (see `mlv fsck`)")
         }
+        if r.packsWithDamagedLiveObjects + r.damagedPacksKept > 0 {
+          ctx.out.line(
+            "note: \(Format.count(r.packsWithDamagedLiveObjects + r.damagedPacksKept, "damaged pack")) left as "
+              + "\(r.packsWithDamagedLiveObjects + r.damagedPacksKept == 1 ? "it is" : "they are") (run `mlv fsck --repair`)")
+        }
+        for p in report.unreadablePointers.prefix(10) { ws.progress.warn("unreadable pointer \(p)") }
       }
     }
   }
@@ -63,11 +69,16 @@ extension MLVMain {
         the workspace) down to its chunks. Each corrupt or missing object is listed
         with the paths that need it. Exits 4 when anything is wrong.
 
+        --repair rebuilds the local indexes from the packs (which describe
+        themselves), rewrites damaged packs with their good objects, then fetches
+        what kept revisions still miss from the remote (--remote, or the default).
+
         Examples:
           mlv fsck
           mlv fsck --keep HEAD --tips-only
           mlv fsck --remote origin   # re-hash every object on the remote
-          mlv fsck --repair          # replace damaged objects from the remote
+          mlv fsck --repair          # rebuild indexes, drop damaged objects, fetch
+                                     # what is missing from the default remote
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -81,20 +92,20 @@ extension MLVMain {
     mutating func run() async throws {
       let ctx = Context(global)
       let (keep, tipsOnly, remote, repair) = (keep, tipsOnly, remote, repair)
-      try await ctx.runAsync {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv fsck")
-        defer { withExtendedLifetime(lock) {} }
+      try await ctx.runAsync(locking: "mlv fsck") { ws in
         let policy = KeepPolicy(revisions: keep.isEmpty ? nil : keep, history: !tipsOnly)
         if repair {
-          try await RemoteMaintenance.repair(ws, remoteName: remote, policy: policy, out: ctx.out)
+          _ = try await RemoteMaintenance.repair(ws, remoteName: remote, policy: policy, out: ctx.out)
         } else if let remote {
           if try await !RemoteMaintenance.fsck(ws, remoteName: remote, policy: policy, out: ctx.out) { throw ExitCode(4) }
           return
         }
         let r = try ws.fsck(policy)
-        for (path, why) in r.damagedIndexes { ctx.out.line("damaged index \(path): \(why)") }
-        for (path, why) in r.damagedPacks { ctx.out.line("damaged pack \(path): \(why)") }
+        let store = r.store
+        for (path, why) in store.damagedIndexes { ctx.out.line("damaged index \(path): \(why)") }
+        for (path, why) in store.damagedPacks { ctx.out.line("damaged pack \(path): \(why)") }
+        for e in store.badEntries.prefix(20) { ctx.out.line("bad index entry for \(e.id.hex) in \(e.index): \(e.reason)") }
+        if store.badEntries.count > 20 { ctx.out.line("... and \(store.badEntries.count - 20) more bad index entries") }
         for c in r.corrupt {
           ctx.out.line("corrupt object \(c.id.hex): \(c.detail)")
           for p in c.neededBy.prefix(10) { ctx.out.line("  needed by \(p)") }
@@ -103,11 +114,21 @@ extension MLVMain {
           ctx.out.line("missing object \(m.id.hex)")
           for p in m.neededBy.prefix(10) { ctx.out.line("  needed by \(p)") }
         }
-        if r.danglingIndexEntries > 0 { ctx.out.line("\(r.danglingIndexEntries) index entries name objects their pack lacks") }
+        for d in r.damaged { ctx.out.line("unusable object \(d.id.hex): \(d.reason)") }
+        for p in r.unreadablePointers { ctx.out.line("unreadable pointer \(p)") }
+        if store.unindexedObjects > 0 {
+          ctx.out.line("note: \(Format.count(store.unindexedObjects, "object")) in packs no index names (harmless; `mlv fsck --repair` indexes them)")
+        }
+        var problems: [String] = []
+        if !store.corrupt.isEmpty { problems.append("\(store.corrupt.count) corrupt") }
+        if !r.missing.isEmpty { problems.append("\(r.missing.count) missing") }
+        let damage = store.damagedIndexes.count + store.damagedPacks.count + store.badEntries.count + r.damaged.count
+          + r.unreadablePointers.count
+        if damage > 0 { problems.append("\(damage) damaged") }
         ctx.out.line(
-          "checked \(Format.count(r.objectsChecked, "object")) (\(Format.bytes(r.bytesChecked))) in \(r.packsChecked) packs "
-            + "and \(Format.count(r.pointersChecked)) pointers: "
-            + (r.isHealthy ? "no problems" : "\(r.corrupt.count) corrupt, \(r.missing.count) missing"))
+          "checked \(Format.count(store.objectsChecked, "object")) (\(Format.bytes(store.bytesChecked))) in "
+            + "\(Format.count(store.packsChecked, "pack")) and \(Format.count(r.pointersChecked, "pointer")): "
+            + (r.isHealthy ? "no problems" : problems.joined(separator: ", ") + (repair ? "" : " (try `mlv fsck --repair`)")))
         if !r.isHealthy { throw ExitCode(4) }
       }
     }

@@ -29,20 +29,14 @@ extension MLVMain {
 
     mutating func run() async throws {
       let ctx = Context(global)
-      try await ctx.runAsync {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv push")
-        defer { withExtendedLifetime(lock) {} }
+      try await ctx.runAsync(locking: "mlv push") { ws in
         let w = try RemoteAccess.classify(words, terminated: [], ws: ws, cwd: ctx.cwd)
         let remote = try RemoteAccess.open(ws, name: w.remote)
-        let ids: Set<ObjectID>
-        var missing: [ObjectID: [String]]
+        let graph: ObjectGraph
         if w.paths.isEmpty {
           let head = try ws.git.head()
           let revisions = allCommits ? (w.revisions.isEmpty ? nil : w.revisions) : (w.revisions.isEmpty ? (head == nil ? [] : ["HEAD"]) : w.revisions)
-          let live = try ws.liveObjects(
-            KeepPolicy(revisions: revisions, history: allCommits, workspace: w.revisions.isEmpty))
-          (ids, missing) = (live.objects, live.missing)
+          graph = try ws.graph(KeepPolicy(revisions: revisions, history: allCommits, workspace: w.revisions.isEmpty)).graph
         } else {
           var selections: [DataSelection] = []
           if w.revisions.isEmpty {
@@ -50,8 +44,10 @@ extension MLVMain {
           } else {
             for rev in w.revisions { selections += try ws.selectData(at: try ws.git.resolveCommit(rev), paths: w.paths) }
           }
-          (ids, missing) = try DataTransfer.localClosure(selections, ws: ws)
+          graph = ws.graph(of: selections)
         }
+        let ids = graph.reached
+        var missing = graph.missing
         let r = try await remote.push(ids, from: ws.store, jobs: max(1, jobs), progress: TransferProgressBridge(ws.progress))
         for id in r.notLocal where missing[id] == nil { missing[id] = [] }
         if !missing.isEmpty {

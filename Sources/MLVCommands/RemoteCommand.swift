@@ -27,10 +27,7 @@ extension MLVMain {
     /// Loads, edits, saves and stages `.mlv/config`.
     static func edit(_ global: GlobalOptions, _ change: (inout RepoConfig) throws -> Void) throws {
       let ctx = Context(global)
-      try ctx.run {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv remote")
-        defer { withExtendedLifetime(lock) {} }
+      try ctx.run(locking: "mlv remote") { ws in
         var config = try RepoConfig.load(ws.configPath)
         try change(&config)
         try config.save(ws.configPath)
@@ -50,8 +47,8 @@ extension MLVMain {
       @Flag(name: .customLong("default"), help: "Make it the default remote.") var makeDefault = false
 
       func validate() throws {
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), !name.hasPrefix(".") else {
-          throw ValidationError("remote names use letters, digits, '.', '_' and '-'")
+        guard RepoConfig.isValidRemoteName(name) else {
+          throw ValidationError("remote names use \(RepoConfig.remoteNameRule)")
         }
         if url.hasPrefix("s3://") {
           _ = try S3Location.parse(url)
@@ -103,7 +100,7 @@ extension MLVMain {
         let ctx = Context(global)
         if let ws = try? ctx.open() {
           try? FileManager.default.removeItem(atPath: ws.mlvDir + "/remotes/" + name)
-          RemoteAccess.forget(ws, name)
+          ws.forgetRemote(name)
         }
       }
     }

@@ -43,10 +43,7 @@ extension MLVMain {
       let (target, stages, force, noCommit, inPlace, tolerance, global) = (
         self.target, self.stages, self.force, self.noCommit, self.inPlace, self.tolerance, self.global
       )
-      try await ctx.runAsync {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv repro")
-        defer { withExtendedLifetime(lock) {} }
+      try await ctx.runAsync(locking: "mlv repro") { ws in
         if let spec = target { try await Self.fetchMissingData(spec, ws: ws, ctx: ctx) }
         guard let spec = target else {
           var options = Pipeline.Options(mlvVersion: mlvVersion)
@@ -111,8 +108,8 @@ extension MLVMain {
     /// and a missing object is reported by name (exit 4).
     static func fetchMissingData(_ spec: String, ws: Workspace, ctx: Context) async throws {
       let (commit, _) = try RunStore.resolve(spec, in: ws.git)
-      let live = try ws.liveObjects(KeepPolicy(revisions: [commit.hex], history: false, workspace: false))
-      guard !live.missing.isEmpty, RemoteAccess.known(ws).defaultRemote != nil else { return }
+      let (graph, _) = try ws.graph(KeepPolicy(revisions: [commit.hex], history: false, workspace: false))
+      guard !graph.missing.isEmpty, RemoteAccess.known(ws).defaultRemote != nil else { return }
       var words = RemoteAccess.Words()
       words.revisions = [commit.hex]
       let (remote, report, _) = try await Fetch.fetch(ws, words, jobs: defaultJobs)

@@ -49,10 +49,7 @@ extension MLVMain {
 
     func run() throws {
       let ctx = Context(global)
-      try ctx.run {
-        let ws = try ctx.open()
-        let lock = try ws.lock("mlv run")
-        defer { withExtendedLifetime(lock) {} }
+      try ctx.run(locking: "mlv run") { ws in
         try RunStore.validate(name: name)
         let overrides = try set.map(ParamOverride.parse)
         let file = try StageFile.load(path: ws.absolute(StageFile.fileName))

@@ -1,5 +1,6 @@
 import CLibGit2
 import Foundation
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc

@@ -1,57 +1,52 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 extension RemoteRepository {
-  /// Fetches packs every object of which is wanted by downloading the pack file itself into
-  /// the store: no per-object copy or re-packing, only a verification pass. Each pack is
-  /// downloaded to the store's tmp directory, every object in it re-hashed and the header
-  /// checked against the pack's name, then renamed into `packs/`; one index naming the
-  /// packs is written last (the store's write ordering: packs before the index naming
-  /// them). Returns the packs that failed verification, for the ranged path to fetch
-  /// object by object (which names the corrupt objects precisely).
+  /// Fetches packs every object of which is wanted by downloading the pack file itself:
+  /// no per-object copy or re-packing, only a verification pass. Each pack is downloaded
+  /// into the store's temporary directory and verified there — its header against its
+  /// name, every object against its id (`PackTransfer.verifyDownloadedPack`); the store
+  /// then adopts all good packs under one index. Returns the packs that failed
+  /// verification, for the ranged path to fetch object by object (which names the corrupt
+  /// objects precisely).
   func fetchWholePacks(
-    _ packs: [ObjectID], into store: DiskStore, jobs: Int, progress: TransferProgress, counts: Counters,
+    _ packs: [ObjectID], into store: any PackTransfer, jobs: Int, progress: TransferProgress, counts: Counters,
     stored: Locked<Set<ObjectID>>
   ) async throws -> [ObjectID] {
     let failed = Locked([ObjectID]())
-    let records = Locked([IndexFormat.Record]())
-    let tmpDir = store.root + "/tmp"
-    try await forEachConcurrently(packs, jobs: jobs) { pack in
-      let tmp = FS.temporaryPath(in: tmpDir, prefix: "fetch-pack")
-      try await self.backend.getFile(RemoteLayout.packKey(pack), to: tmp)
-      let size = store.fileSize(tmp)
-      counts.add(bytes: size)
-      let ok: [IndexFormat.Record]? = try await BlockingIO.run {
-        let check = store.verifyPack(tmp)
-        guard check.damaged == nil, check.corrupt.isEmpty,
-          let file = try? POSIXFile.openForReading(tmp), let entries = try? PackFormat.readHeader(file),
-          ObjectID.hash(PackFormat.encodeHeader(entries.map(\.entry))) == pack
-        else { return nil }
-        let final = store.packPath(pack)
-        try FS.makeDirectories((final as NSString).deletingLastPathComponent)
-        try FS.rename(tmp, final)
-        return entries.map { e, offset in
-          IndexFormat.Record(
-            id: e.id,
-            location: ObjectLocation(
-              pack: pack, offset: UInt32(offset), storedLength: e.storedLength, rawLength: e.rawLength, type: e.type,
-              codec: e.codec))
+    let verified = Locked([SealedPack]())
+    do {
+      try await forEachConcurrently(packs, jobs: jobs) { pack in
+        let tmp = FS.temporaryPath(in: store.temporaryDirectory, prefix: "fetch-pack")
+        do {
+          try await self.backend.getFile(RemoteLayout.packKey(pack), to: tmp)
+        } catch {
+          FS.remove(tmp)
+          throw error
+        }
+        let size = FS.fileSize(tmp)
+        counts.add(bytes: size)
+        let ok = try? await BlockingIO.run { try store.verifyDownloadedPack(at: tmp, expectedID: pack) }
+        progress.advance(size)
+        if let ok {
+          verified.update { $0.append(ok) }
+        } else {
+          FS.remove(tmp)
+          failed.update { $0.append(pack) }
         }
       }
-      progress.advance(size)
-      if let ok {
-        records.update { $0 += ok }
-      } else {
-        FS.remove(tmp)
-        failed.update { $0.append(pack) }
-      }
+    } catch {
+      for p in verified.value { FS.remove(p.path) }
+      throw error
     }
-    let all = records.value
-    if !all.isEmpty {
-      let (bytes, checksum) = IndexFormat.encode(all)
-      try FS.atomicWrite(bytes, to: store.root + "/index/\(checksum.hex).idx")
-      try store.reloadIndexes()
-      stored.update { $0.formUnion(all.map(\.id)) }
+    let good = verified.value
+    if !good.isEmpty {
+      do { try await BlockingIO.run { try store.adopt(good) } } catch {
+        for p in good { FS.remove(p.path) }
+        throw error
+      }
+      stored.update { $0.formUnion(good.flatMap { $0.entries.map(\.entry.id) }) }
     }
     return failed.value
   }

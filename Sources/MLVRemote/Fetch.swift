@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 public struct FetchReport: Sendable {
   public var objectsFetched = 0
@@ -27,10 +28,13 @@ extension RemoteRepository {
 
   /// Downloads the objects of `ids` the local store lacks, verifying each against its id
   /// before it is stored. Objects are grouped by remote pack and fetched in coalesced byte
-  /// ranges. A remote that serves wrong bytes is reported by name and key
-  /// (`RemoteError.corruptObject`) after everything good has been stored.
+  /// ranges, or as whole packs when every object of a pack is wanted. Objects are stored
+  /// as the remote holds them (no re-compression); the store's writer verifies each one
+  /// (`ObjectWriter.putEncoded`). A remote that serves wrong bytes is reported by name and
+  /// key (`RemoteError.corruptObject`) after everything good has been stored.
   public func fetch(
-    _ ids: [ObjectID], into store: DiskStore, jobs: Int = 8, progress: TransferProgress = SilentTransferProgress()
+    _ ids: [ObjectID], into store: any PackTransfer, jobs: Int = 8,
+    progress: TransferProgress = SilentTransferProgress()
   ) async throws -> FetchReport {
     var report = FetchReport()
     let index = try await self.index()
@@ -118,14 +122,16 @@ extension RemoteRepository {
           for (k, (id, l)) in (range.objects + range.bonus).enumerated() {
             let from = Int(Int64(l.offset) - range.start)
             let to = min(bytes.count, from + Int(l.storedLength))
+            let entry = PackFormat.Entry(
+              id: id, type: l.type, codec: l.codec, rawLength: l.rawLength, storedLength: l.storedLength)
             do {
-              let raw = try ObjectVerifier.decode(id, stored: from <= to ? bytes[from..<to] : [], location: l) { reason in
-                RemoteError.corruptObject(remote: self.label, key: key, id: id.hex, reason: reason)
+              let stored = from <= to ? Array(bytes[from..<to]) : []
+              if try stored.withUnsafeBytes({ try writer.putEncoded(entry, bytes: $0) }) {
+                storedIDs.update { _ = $0.insert(id) }
               }
-              if try writer.put(id, type: l.type, bytes: raw, compress: l.codec == .zlib) { storedIDs.update { $0.insert(id) } }
-            } catch let e as RemoteError {
+            } catch StoreError.corruptObject(_, _, let reason) {
               // A damaged object nobody asked for is skipped; fsck --remote reports it.
-              if k < asked { corrupt.add(e) }
+              if k < asked { corrupt.add(RemoteError.corruptObject(remote: self.label, key: key, id: id.hex, reason: reason)) }
             }
           }
         }

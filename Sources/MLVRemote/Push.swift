@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 public struct PushReport: Sendable {
   public var objectsPushed = 0
@@ -18,86 +19,66 @@ public struct PushReport: Sendable {
 extension RemoteRepository {
   /// Uploads the objects of `ids` that the remote lacks (docs/remotes.md, "Push").
   ///
-  /// A local pack whose objects are all missing is uploaded as is; objects from packs the
-  /// remote partly has are copied (verified) into fresh packs. One index naming everything
-  /// uploaded is written last, so the remote never has an index naming a missing pack. A
-  /// pack already on the remote under the same name (left by an interrupted push) is not
-  /// uploaded again: pack names are content hashes.
+  /// A local pack whose objects are all wanted is uploaded as is, after every blob in it
+  /// was re-read and verified against its id (`PackTransfer.verifiedPack`); objects from
+  /// packs the remote partly has are copied, verified, into fresh packs. A corrupt local
+  /// object stops the push with an error naming it: one flipped bit must never become a
+  /// corrupt object on the shared remote. One index naming everything uploaded is written
+  /// last, so the remote never has an index naming a missing pack. A pack already on the
+  /// remote under the same name (left by an interrupted push) is not uploaded again: pack
+  /// names are content hashes.
   public func push(
-    _ ids: Set<ObjectID>, from store: DiskStore, jobs: Int = 8, progress: TransferProgress = SilentTransferProgress()
+    _ ids: Set<ObjectID>, from store: any PackTransfer, jobs: Int = 8,
+    progress: TransferProgress = SilentTransferProgress()
   ) async throws -> PushReport {
     try await withLock(.push) { try await pushLocked(ids, from: store, jobs: jobs, progress: progress) }
   }
 
   func pushLocked(
-    _ ids: Set<ObjectID>, from store: DiskStore, jobs: Int, progress: TransferProgress
+    _ ids: Set<ObjectID>, from store: any PackTransfer, jobs: Int, progress: TransferProgress
   ) async throws -> PushReport {
     var report = PushReport()
     let index = try await self.index()
-    var byPack: [ObjectID: [(ObjectID, ObjectLocation)]] = [:]
-    for id in ids {
-      if index.contains(id) {
-        report.alreadyOnRemote += 1
-      } else if let (_, l) = store.location(id) {
-        byPack[l.pack, default: []].append((id, l))
-      } else {
-        report.notLocal.append(id)
-      }
+    var wanted = Set<ObjectID>()
+    for id in ids where id != .empty {
+      if index.contains(id) { report.alreadyOnRemote += 1 } else { wanted.insert(id) }
     }
-    guard !byPack.isEmpty else { return report }
+    let layout = store.layout(of: wanted)
+    report.notLocal = layout.notLocal
 
-    // Whole local packs versus loose objects to repack.
-    var uploads: [PackUpload] = []
-    var loose: [(ObjectID, ObjectLocation)] = []
-    for (pack, objects) in byPack {
-      let path = store.packPath(pack)
-      let entries = try PackFormat.readHeader(try POSIXFile.openForReading(path))
-      if entries.count == objects.count {
-        let records = entries.map { e, offset in
-          IndexFormat.Record(
-            id: e.id,
-            location: ObjectLocation(
-              pack: pack, offset: UInt32(offset), storedLength: e.storedLength, rawLength: e.rawLength,
-              type: e.type, codec: e.codec))
-        }
-        uploads.append(PackUpload(source: .whole(path: path), id: pack, records: records, size: store.fileSize(path)))
-      } else {
-        loose += objects
-      }
-    }
-    loose.sort { ($0.1.pack, $0.1.offset) < ($1.1.pack, $1.1.offset) }
-    var batch: [(ObjectID, ObjectLocation)] = []
+    var uploads: [PackUpload] = layout.wholePacks.keys.sorted().map { .whole($0) }
+    var batch: [ObjectID] = []
     var batchBytes: Int64 = 0
-    for o in loose {
-      batch.append(o)
-      batchBytes += Int64(o.1.storedLength)
+    for id in layout.loose.sorted() {
+      batch.append(id)
+      batchBytes += Int64(store.info(id)?.rawLength ?? 0)
       if batchBytes >= Int64(PackFormat.targetSize) {
-        uploads.append(PackUpload(source: .objects(batch), id: nil, records: [], size: batchBytes))
+        uploads.append(.objects(batch))
         batch = []
         batchBytes = 0
       }
     }
-    if !batch.isEmpty { uploads.append(PackUpload(source: .objects(batch), id: nil, records: [], size: batchBytes)) }
+    if !batch.isEmpty { uploads.append(.objects(batch)) }
+    guard !uploads.isEmpty else { return report }
 
     // Packs an interrupted push already uploaded (same name = same bytes).
     let existing = Dictionary(
       (try await backend.list(prefix: RemoteLayout.packPrefix)).map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
 
-    let total = uploads.reduce(Int64(0)) { $0 + $1.size }
-    progress.begin("pushing to \(name)", totalBytes: total)
+    progress.begin("pushing to \(name)", totalBytes: layout.storedBytes)
     defer { progress.end() }
     let done = ResultCollector()
     var failure: Error?
     do {
       try await forEachConcurrently(uploads, jobs: jobs) { upload in
-        let prepared = try await self.prepare(upload, store: store)
-        defer { if case .objects = upload.source { FS.remove(prepared.path) } }
-        let key = RemoteLayout.packKey(prepared.id)
-        let size = store.fileSize(prepared.path)
+        let pack = try await BlockingIO.run { try Self.prepare(upload, from: store) }
+        defer { if case .objects = upload { FS.remove(pack.path) } }
+        let key = RemoteLayout.packKey(pack.id)
+        let size = pack.size
         let resumed = existing[key] == size
-        if !resumed { try await self.backend.putFile(key, from: prepared.path) }
-        progress.advance(upload.size)
-        done.add(prepared.records, bytes: resumed ? 0 : size, resumed: resumed)
+        if !resumed { try await self.backend.putFile(key, from: pack.path) }
+        progress.advance(size)
+        done.add(pack.records, bytes: resumed ? 0 : size, resumed: resumed)
       }
     } catch {
       failure = error
@@ -113,73 +94,33 @@ extension RemoteRepository {
     return report
   }
 
-  /// The file to upload for `upload`: the local pack itself, or a new pack of the loose
-  /// objects written to a temporary file.
-  private func prepare(_ upload: PackUpload, store: DiskStore) async throws -> (path: String, id: ObjectID, records: [IndexFormat.Record]) {
-    switch upload.source {
-    case .whole(let path):
-      return (path, upload.id!, upload.records)
-    case .objects(let objects):
-      return try await BlockingIO.run { try self.buildPack(objects, store: store) }
-    }
-  }
-
-  /// Copies objects' stored bytes into a new pack, verifying each against its id first so
-  /// a locally damaged object is never published.
-  func buildPack(_ objects: [(ObjectID, ObjectLocation)], store: DiskStore) throws -> (path: String, id: ObjectID, records: [IndexFormat.Record]) {
-    try buildPack(objects) { store.packPath($0) }
-  }
-
-  /// Copies objects' stored bytes from the pack files `source` names into a new pack.
-  func buildPack(_ objects: [(ObjectID, ObjectLocation)], source: (ObjectID) -> String) throws -> (path: String, id: ObjectID, records: [IndexFormat.Record]) {
-    let tmp = FS.temporaryPath(in: tmpDir, prefix: "push-pack")
-    let out = try POSIXFile(path: tmp, flags: O_WRONLY | O_CREAT | O_EXCL)
-    var entries: [PackFormat.Entry] = []
-    var offsets: [UInt32] = []
-    var offset: Int64 = 0
-    var files: [ObjectID: POSIXFile] = [:]
-    do {
-      for (id, l) in objects {
-        let file: POSIXFile
-        if let f = files[l.pack] { file = f } else {
-          file = try POSIXFile.openForReading(source(l.pack))
-          files[l.pack] = file
+  /// The verified pack to upload: the local pack itself, or a new pack of loose objects
+  /// (each verified as it is copied) in the store's temporary directory.
+  static func prepare(_ upload: PackUpload, from store: any PackTransfer) throws -> SealedPack {
+    switch upload {
+    case .whole(let pack):
+      return try store.verifiedPack(pack)
+    case .objects(let ids):
+      let builder = try PackBuilder(directory: store.temporaryDirectory, prefix: "push-pack")
+      do {
+        for id in ids {
+          let (entry, bytes) = try store.encodedObject(id)
+          try bytes.withUnsafeBytes { _ = try builder.append(entry, stored: $0) }
         }
-        let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))
-        try ObjectVerifier.check(id, stored: stored, location: l) { reason in
-          StoreError.corruptObject(id, location: file.path, reason: reason)
-        }
-        try out.write(stored)
-        entries.append(PackFormat.Entry(id: id, type: l.type, codec: l.codec, rawLength: l.rawLength, storedLength: l.storedLength))
-        offsets.append(UInt32(offset))
-        offset += Int64(l.storedLength)
+        return try builder.seal()
+      } catch {
+        builder.discard()
+        throw error
       }
-      let header = PackFormat.encodeHeader(entries)
-      try out.write(header)
-      let packID = ObjectID.hash(header)
-      let records = zip(entries, offsets).map { e, o in
-        IndexFormat.Record(
-          id: e.id,
-          location: ObjectLocation(
-            pack: packID, offset: o, storedLength: e.storedLength, rawLength: e.rawLength, type: e.type, codec: e.codec))
-      }
-      return (tmp, packID, records)
-    } catch {
-      FS.remove(tmp)
-      throw error
     }
   }
 }
 
-struct PackUpload {
-  enum Source {
-    case whole(path: String)
-    case objects([(ObjectID, ObjectLocation)])
-  }
-  var source: Source
-  var id: ObjectID?
-  var records: [IndexFormat.Record]
-  var size: Int64
+enum PackUpload: Sendable {
+  /// A local pack, uploaded whole.
+  case whole(ObjectID)
+  /// Objects copied into a new pack.
+  case objects([ObjectID])
 }
 
 /// Collects the results of concurrent uploads.
@@ -200,27 +141,4 @@ final class ResultCollector: @unchecked Sendable {
   }
 
   var value: ([IndexFormat.Record], Int64, Int, Int) { lock.withLock { (records, bytes, packs, resumed) } }
-}
-
-/// Checks stored bytes (as found in a pack) against an object id.
-enum ObjectVerifier {
-  static func check(_ id: ObjectID, stored: [UInt8], location l: ObjectLocation, error: (String) -> Error) throws {
-    _ = try decode(id, stored: stored[...], location: l, error: error)
-  }
-
-  /// The object's raw bytes, or the error made by `error` when they are damaged.
-  static func decode(_ id: ObjectID, stored: ArraySlice<UInt8>, location l: ObjectLocation, error: (String) -> Error) throws -> [UInt8] {
-    guard stored.count == Int(l.storedLength) else { throw error("truncated: \(stored.count) of \(l.storedLength) bytes") }
-    let raw: [UInt8]
-    switch l.codec {
-    case .raw: raw = Array(stored)
-    case .zlib:
-      guard let inflated = stored.withUnsafeBytes({ Compression.inflate($0, rawLength: Int(l.rawLength)) }) else {
-        throw error("compressed data is damaged")
-      }
-      raw = inflated
-    }
-    guard raw.count == Int(l.rawLength), ObjectID.hash(raw) == id else { throw error("content does not match its id") }
-    return raw
-  }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 public struct RemoteGCReport: Sendable {
   public var liveObjects = 0
@@ -80,9 +81,7 @@ extension RemoteRepository {
       let tmp = FS.temporaryPath(in: self.tmpDir, prefix: "gc-pack")
       defer { FS.remove(tmp) }
       try await self.backend.getFile(RemoteLayout.packKey(pack), to: tmp)
-      let built = try await BlockingIO.run {
-        try self.buildPack(records.map { ($0.id, $0.location) }) { _ in tmp }
-      }
+      let built = try await BlockingIO.run { try self.repack(records, from: tmp, key: RemoteLayout.packKey(pack)) }
       defer { FS.remove(built.path) }
       try await self.backend.putFile(RemoteLayout.packKey(built.id), from: built.path)
       rewritten.update { $0 += built.records }
@@ -120,12 +119,12 @@ extension RemoteRepository {
       for r in records {
         let start = Int(r.location.offset)
         let end = min(bytes.count, start + Int(r.location.storedLength))
+        let l = r.location
+        let entry = PackFormat.Entry(id: r.id, type: l.type, codec: l.codec, rawLength: l.rawLength, storedLength: l.storedLength)
         do {
-          _ = try ObjectVerifier.decode(r.id, stored: start <= end ? bytes[start..<end] : [], location: r.location) {
-            RemoteError.corruptObject(remote: self.label, key: key, id: r.id.hex, reason: $0)
-          }
-        } catch RemoteError.corruptObject(_, _, _, let reason) {
-          corrupt.append((r.id, key, reason))
+          _ = try BlobCodec.decode(entry, stored: start <= end ? Array(bytes[start..<end]) : [])
+        } catch {
+          corrupt.append((r.id, key, "\(error)"))
         }
         checked += Int64(r.location.storedLength)
         progress.advance(Int64(r.location.storedLength))
@@ -156,11 +155,27 @@ extension RemoteRepository {
   }
 }
 
-/// A value shared between concurrent tasks.
-final class Locked<T>: @unchecked Sendable {
-  private var v: T
-  private let lock = NSLock()
-  init(_ v: T) { self.v = v }
-  var value: T { lock.withLock { v } }
-  func update(_ body: (inout T) -> Void) { lock.withLock { body(&v) } }
+extension RemoteRepository {
+  /// A new pack of the objects `records` locate in the downloaded pack at `path`, each
+  /// verified against its id as it is copied (a remote's damaged object is never copied
+  /// into a new pack where it would look fresh).
+  func repack(_ records: [IndexFormat.Record], from path: String, key: String) throws -> SealedPack {
+    let source = try POSIXFile.openForReading(path)
+    let builder = try PackBuilder(directory: tmpDir, prefix: "gc-pack")
+    do {
+      for r in records {
+        let l = r.location
+        let stored = try source.read(count: Int(l.storedLength), at: Int64(l.offset))
+        let entry = PackFormat.Entry(id: r.id, type: l.type, codec: l.codec, rawLength: l.rawLength, storedLength: l.storedLength)
+        do { _ = try BlobCodec.decode(entry, stored: stored) } catch {
+          throw RemoteError.corruptObject(remote: label, key: key, id: r.id.hex, reason: error.reason)
+        }
+        try stored.withUnsafeBytes { _ = try builder.append(entry, stored: $0) }
+      }
+      return try builder.seal()
+    } catch {
+      builder.discard()
+      throw error
+    }
+  }
 }

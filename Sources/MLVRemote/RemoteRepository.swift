@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 /// One configured remote seen from a repository: its backend plus a local cache of the
 /// remote's index files (docs/remotes.md).

@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 /// What `mlv add` did for one path.
 public struct AddResult: Sendable {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import MLVGit
 import MLVStore
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -89,7 +90,7 @@ extension Workspace {
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     try RepoPath.prepareParents(of: dataPath, root: root)
     if pointer.kind == .dir, current == nil, mkdir(absolute(dataPath), 0o755) != 0, errno != EEXIST {
-      throw StoreError.io(path: absolute(dataPath), operation: "create directory", errno: errno)
+      throw IOError(path: absolute(dataPath), operation: .createDirectory, errno: errno)
     }
     let have = current?.files ?? [:]
     var work: [Manifest.Entry] = []

@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 /// A redo log for in-place patches (docs/design.md, "Checkout"). Before a large file is
 /// patched in place, its path and target content are recorded durably, one journal file per

@@ -98,3 +98,12 @@ extension Workspace {
     return summary
   }
 }
+
+extension Workspace {
+  /// The object graph of what `selections` need, walked as far as the local store allows.
+  public func graph(of selections: [DataSelection], labelling: Set<ObjectID> = []) -> ObjectGraph {
+    let graph = ObjectGraph(store: store, labelling: labelling)
+    graph.add(selections.map { GraphRoot(pointer: $0.pointer, label: $0.dataPath, inner: $0.inner) })
+    return graph
+  }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import MLVGit
 import MLVStore
+import MLVSystem
 
 /// One side of a diff: a commit, or the workspace as it is on disk.
 public enum DiffSide: Sendable {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MLVStore
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -63,7 +64,7 @@ public struct DirectoryWalker: Sendable {
   {
     let dirPath = root + "/" + repoRelative
     guard let dir = opendir(dirPath) else {
-      throw StoreError.io(path: dirPath, operation: "open directory", errno: errno)
+      throw IOError(path: dirPath, operation: .list, errno: errno)
     }
     defer { closedir(dir) }
     let fd = dirfd(dir)

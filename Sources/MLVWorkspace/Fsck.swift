@@ -2,87 +2,49 @@ import Foundation
 import MLVStore
 
 public struct FsckReport: Sendable {
-  public var packsChecked = 0
-  public var objectsChecked = 0
-  public var bytesChecked: Int64 = 0
-  /// Corrupt object → where it is and the tracked paths that need it.
+  public var store = StoreCheck()
+  /// Corrupt object → where it is, why, and the tracked paths that need it.
   public var corrupt: [(id: ObjectID, detail: String, neededBy: [String])] = []
+  /// Objects kept revisions need that the store lacks, with the paths that need them.
   public var missing: [(id: ObjectID, neededBy: [String])] = []
-  public var damagedPacks: [(path: String, reason: String)] = []
-  public var damagedIndexes: [(path: String, reason: String)] = []
-  public var danglingIndexEntries = 0
+  /// Manifests or file lists that are present but do not decode.
+  public var damaged: [(id: ObjectID, reason: String)] = []
+  public var unreadablePointers: [String] = []
   public var pointersChecked = 0
 
   public var isHealthy: Bool {
-    corrupt.isEmpty && missing.isEmpty && damagedPacks.isEmpty && damagedIndexes.isEmpty && danglingIndexEntries == 0
+    store.isHealthy && missing.isEmpty && damaged.isEmpty && unreadablePointers.isEmpty
   }
 }
 
 extension Workspace {
-  /// Re-hashes every object in the local store and checks that every pointer of the kept
-  /// revisions is complete.
+  /// Verifies every object in the local store (`StoreMaintenance.check`) and walks every
+  /// pointer of the kept revisions down to its chunks, naming the paths that need each
+  /// corrupt or missing object.
   public func fsck(_ policy: KeepPolicy) throws -> FsckReport {
     var report = FsckReport()
-    for path in store.indexPaths() {
-      do { _ = try IndexFile(path: path, verifyChecksum: true) } catch {
-        report.damagedIndexes.append((path, "\(error)"))
-      }
-    }
-    let packs = store.packFiles()
-    let total = packs.reduce(Int64(0)) { $0 + store.fileSize($1) }
-    progress.begin("verifying", totalBytes: total)
-    var corruptIDs: [ObjectID: String] = [:]
-    for path in packs {
-      let check = store.verifyPack(path) { [progress] in progress.advance($0) }
-      report.packsChecked += 1
-      report.objectsChecked += check.objects
-      report.bytesChecked += check.bytes
-      if let d = check.damaged { report.damagedPacks.append((path, d)) }
-      for (id, why) in check.corrupt { corruptIDs[id] = why }
-    }
+    progress.begin("verifying", totalBytes: 0)
+    report.store = try store.check { [progress] in progress.advance($0) }
     progress.end()
-    report.danglingIndexEntries = try store.danglingIndexRecords().count
-    let live = try liveObjects(policy)
-    report.pointersChecked = live.pointers
-    report.missing = live.missing.map { ($0.key, $0.value.sorted()) }.sorted { $0.id < $1.id }
-    if !corruptIDs.isEmpty {
-      let users = try pathsNeeding(Set(corruptIDs.keys), policy)
-      report.corrupt = corruptIDs.map { ($0.key, $0.value, users[$0.key] ?? []) }.sorted { $0.id < $1.id }
-    }
+    let suspect = Set(report.store.corrupt.map(\.id)).union(report.store.badEntries.map(\.id))
+    let (graph, unreadable) = try graph(policy, labelling: suspect)
+    report.pointersChecked = graph.pointers
+    report.unreadablePointers = unreadable
+    report.missing = graph.missing.map { ($0.key, $0.value.sorted()) }.sorted { $0.id < $1.id }
+    report.damaged = graph.damaged.map { ($0.key, $0.value) }.sorted { $0.id < $1.id }
+    report.corrupt = report.store.corrupt.map { c in
+      (c.id, "\(c.location): \(c.reason)", (graph.labels[c.id] ?? []).sorted())
+    }.sorted { $0.id < $1.id }
     return report
   }
 
-  /// The tracked paths (with revision) that need any of `ids`: a second, targeted walk so
-  /// the common healthy case keeps no reverse map of millions of objects.
-  func pathsNeeding(_ ids: Set<ObjectID>, _ policy: KeepPolicy) throws -> [ObjectID: [String]] {
-    var out: [ObjectID: Set<String>] = [:]
-    var tips = try policy.revisions.map { try $0.map { try git.resolveCommit($0) } } ?? git.references().map(\.target)
-    if policy.revisions == nil, let head = try git.head() { tips.append(head) }
-    let commits = policy.history ? try git.reachableCommits(from: tips) : tips
-    var seen = Set<String>()
-    func visit(_ ptr: Pointer, _ label: String) {
-      if ids.contains(ptr.oid) { out[ptr.oid, default: []].insert(label) }
-      guard let entries = try? entries(of: ptr) else { return }
-      for e in entries {
-        let name = e.path.isEmpty ? label : "\(label): \(e.path)"
-        if ids.contains(e.oid) { out[e.oid, default: []].insert(name) }
-        if e.size > 0, let chunks = try? store.chunks(ofFile: e.oid, size: e.size) {
-          for c in chunks where ids.contains(c.id) { out[c.id, default: []].insert(name) }
-        }
-      }
-    }
-    for commit in commits {
-      for pointerPath in try git.listFiles(at: commit, withSuffix: Pointer.suffix) {
-        guard let data = Pointer.dataPath(forPointer: pointerPath),
-          let blob = try git.blobID(pointerPath, at: commit), seen.insert(blob.hex + data).inserted,
-          let ptr = try? readPointer(data, at: commit)
-        else { continue }
-        visit(ptr, "\(data) (\(commit.short))")
-      }
-    }
-    if policy.workspace {
-      for data in try trackedPaths() { if let ptr = try? readPointer(data) { visit(ptr, "\(data) (workspace)") } }
-    }
-    return out.mapValues { $0.sorted() }
+  /// `fsck --repair` of the local store: indexes rebuilt from the packs, damaged packs
+  /// rewritten with their good objects. Returns the store's report and the object graph
+  /// after it, whose `missing` is what a remote must supply.
+  public func repairStore(_ policy: KeepPolicy) throws -> (store: RepairReport, graph: ObjectGraph) {
+    progress.begin("repairing", totalBytes: 0)
+    let report = try store.repair { [progress] in progress.advance($0) }
+    progress.end()
+    return (report, try graph(policy).graph)
   }
 }

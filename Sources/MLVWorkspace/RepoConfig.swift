@@ -1,6 +1,7 @@
 import Foundation
 import MLVChunking
 import MLVStore
+import MLVSystem
 
 /// `.mlv/config`: committed with the repository, so every clone chunks the same way and
 /// knows the same remotes (docs/design.md, "Config"). JSON with sorted keys: stable bytes,
@@ -44,12 +45,24 @@ public struct RepoConfig: Codable, Equatable, Sendable {
         file: path, reason: "format \(config.format) is not supported by this mlv (reads \(currentFormat))")
     }
     do { try config.chunking.validate() } catch { throw WorkspaceError.invalidConfig(file: path, reason: "\(error)") }
+    // Remote names become directory names (.mlv/remotes/<name>/): a teammate's config must
+    // not be able to name a path outside them.
+    for name in config.remotes.keys where !isValidRemoteName(name) {
+      throw WorkspaceError.invalidConfig(file: path, reason: "remote name '\(name)' is not allowed (\(remoteNameRule))")
+    }
     return config
+  }
+
+  public static let remoteNameRule = "letters, digits, '.', '_' and '-', not starting with '.', at most 64"
+
+  public static func isValidRemoteName(_ name: String) -> Bool {
+    !name.isEmpty && name.utf8.count <= 64 && !name.hasPrefix(".")
+      && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
   }
 
   public func encoded() -> [UInt8] {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return Array((try? encoder.encode(self)) ?? Data()) + [10]
   }
 

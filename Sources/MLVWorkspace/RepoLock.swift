@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -19,7 +20,7 @@ public final class RepoLock {
     let start = Date()
     while flock(file.fd, LOCK_EX | LOCK_NB) != 0 {
       guard errno == EWOULDBLOCK || errno == EINTR else {
-        throw StoreError.io(path: path, operation: "lock", errno: errno)
+        throw IOError(path: path, operation: .lock, errno: errno)
       }
       let waited = Date().timeIntervalSince(start)
       if waited >= limit {

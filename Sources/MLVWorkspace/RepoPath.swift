@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -58,7 +59,7 @@ public enum RepoPath {
           throw WorkspaceError.forbiddenPath(relative, reason: "\(current) is not a directory")
         }
       } else if mkdir(current, 0o755) != 0 && errno != EEXIST {
-        throw StoreError.io(path: current, operation: "create directory", errno: errno)
+        throw IOError(path: current, operation: .createDirectory, errno: errno)
       }
     }
   }

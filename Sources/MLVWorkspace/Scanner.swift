@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MLVStore
+import MLVSystem
 
 /// The workspace state of one tracked path: every file with its stat data and content id.
 public struct ScannedData {

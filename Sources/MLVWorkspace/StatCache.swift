@@ -1,5 +1,6 @@
 import Foundation
 import MLVStore
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc

@@ -2,6 +2,7 @@ import Foundation
 import MLVChunking
 import MLVGit
 import MLVStore
+import MLVSystem
 
 /// An mlv repository: a git work tree with a `.mlv` directory (docs/design.md, "Repository layout"):
 ///
@@ -13,28 +14,41 @@ import MLVStore
 ///
 /// Opening one is cheap (no index is read until an object is looked up), so every command
 /// opens the workspace afresh.
+/// What the workspace needs of its object store: objects, maintenance (gc, fsck, repair)
+/// and packs for remotes. `DiskStore` in production; `MemoryStore` in unit tests.
+public typealias LocalStore = ObjectStore & StoreMaintenance & PackTransfer
+
 public final class Workspace: @unchecked Sendable {
   public let root: String
   public let git: GitRepository
   public let config: RepoConfig
-  public let store: DiskStore
+  public let store: any LocalStore
+  /// The directory of the object store (shared with isolated `mlv repro` work trees).
+  public let storeRoot: String
   public let statCache: StatCache
   public let chunker: Chunker
   public var progress: ProgressSink = SilentProgress()
 
   public var mlvDir: String { root + "/.mlv" }
   public var configPath: String { mlvDir + "/config" }
-  public var tmpDir: String { store.root + "/tmp" }
+  public var tmpDir: String { store.temporaryDirectory }
   public var stateDir: String { mlvDir + "/state" }
 
   /// `storeRoot` lets a second work tree (an isolated `mlv repro`) share the main
   /// repository's object store instead of starting an empty one.
-  init(git: GitRepository, config: RepoConfig, storeRoot: String? = nil) throws {
+  convenience init(git: GitRepository, config: RepoConfig, storeRoot: String? = nil) throws {
+    let storeRoot = storeRoot ?? git.workdir + "/.mlv/store"
+    try self.init(git: git, config: config, store: try DiskStore(root: storeRoot), storeRoot: storeRoot)
+  }
+
+  /// A workspace over any store (tests use a `MemoryStore`).
+  public init(git: GitRepository, config: RepoConfig, store: any LocalStore, storeRoot: String) throws {
     self.git = git
     self.root = git.workdir
     self.config = config
     self.chunker = try Chunker(config.chunking)
-    self.store = try DiskStore(root: storeRoot ?? git.workdir + "/.mlv/store")
+    self.store = store
+    self.storeRoot = storeRoot
     try FS.makeDirectories(git.workdir + "/.mlv/state")
     self.statCache = StatCache(path: git.workdir + "/.mlv/state/stat-cache")
     self.statCache.rootForRecheck = git.workdir
@@ -89,9 +103,14 @@ public final class Workspace: @unchecked Sendable {
 
     """
 
-  /// Takes the repository write lock and finishes any checkout a crash interrupted.
+  /// Takes the repository write lock, then brings the store up to date with what other
+  /// commands published while this one waited (a command that holds the lock acts on the
+  /// store as it is once the lock was granted), and finishes any checkout a crash
+  /// interrupted.
   public func lock(_ command: String) throws -> RepoLock {
     let lock = try RepoLock(path: mlvDir + "/lock", command: command)
+    try store.refresh()
+    for problem in store.loadProblems { progress.warn(problem) }
     for path in git.removeStaleLocks() {
       progress.warn("removed \(path), left by an mlv command killed while writing it")
     }

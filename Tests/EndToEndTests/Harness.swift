@@ -2,6 +2,7 @@ import Foundation
 
 @_exported import MLVTestSupport
 import Testing
+import MLVSystem
 
 /// Runs the built `mlv` binary and the `git` command line in throwaway repositories. The
 /// git CLI is the independent witness of what mlv (through libgit2) wrote.

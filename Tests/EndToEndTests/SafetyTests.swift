@@ -1,4 +1,5 @@
 import Foundation
+import MLVSystem
 import MLVStore
 import MLVWorkspace
 import Testing

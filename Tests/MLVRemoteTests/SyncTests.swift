@@ -117,7 +117,7 @@ private func makeStore(_ dir: TemporaryDirectory, name: String, packs: Int, perP
     let (store, ids) = try makeStore(dir, name: "local", packs: 2, perPack: 3)
     let backend = LocalBackend(root: dir.path + "/remote", fsync: false)
     // A push killed after uploading a pack but before its index.
-    let orphan = try #require(store.location(ids[0])).location.pack
+    let orphan = try #require(store.pack(holding: ids[0]))
     try await backend.putFile(RemoteLayout.packKey(orphan), from: store.packPath(orphan))
     let remote = try RemoteRepository(name: "r", backend: backend, cacheDir: dir.path + "/cache", tmpDir: dir.path + "/tmp")
     let r = try await remote.push(Set(ids), from: store)
@@ -136,7 +136,7 @@ private func makeStore(_ dir: TemporaryDirectory, name: String, packs: Int, perP
     // Only the three objects went up, in a new pack.
     let packs = try await backend.list(prefix: "packs/")
     #expect(packs.count == 1 && packs[0].size < 3 * 21_000)
-    #expect(RemoteLayout.packID(fromKey: packs[0].key) != store.location(ids[0])?.location.pack)
+    #expect(RemoteLayout.packID(fromKey: packs[0].key) != store.pack(holding: ids[0]))
 
     // A remote serving wrong bytes: the fetch names it and stores nothing wrong.
     var bytes = try await backend.get(packs[0].key)

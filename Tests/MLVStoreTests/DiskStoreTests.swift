@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MLVStore
+import MLVSystem
 
 @Suite struct DiskStoreTests {
   /// Puts `objects` through one writer and flushes; returns their ids.
@@ -126,14 +127,12 @@ import Testing
     } else {
       Issue.record("expected corruptObject, got \(String(describing: truncated))")
     }
+    // An object whose pack has gone is missing (so a pull fetches it again), not corrupt.
     FS.remove(path)
-    let missing = #expect(throws: StoreError.self) { try DiskStore(root: root).read(id) }
-    if case .corruptObject(let named, _, let reason) = missing {
-      #expect(named == id)
-      #expect(reason.contains("missing"))
-    } else {
-      Issue.record("expected corruptObject, got \(String(describing: missing))")
-    }
+    let reopened = try DiskStore(root: root)
+    #expect(reopened.info(id) == nil)
+    let missing = #expect(throws: StoreError.self) { try reopened.read(id) }
+    #expect(missing == .missingObject(id))
   }
 
   @Test func corruptIndexFilesAreReported() throws {
@@ -167,9 +166,12 @@ import Testing
     try writeFile(path, flipped)
     #expect(try IndexFile(path: path, verifyChecksum: false).count == 2)
     try expectCorrupt(flipped, verify: true, "checksum")
-    // A store with a damaged index refuses to open rather than silently losing objects.
+    // A store with a damaged index opens (every other index still serves), names the
+    // damage for the command layer to warn about, and treats its objects as missing.
     try writeFile(path, badMagic)
-    #expect(throws: StoreError.self) { try DiskStore(root: root) }
+    let damaged = try DiskStore(root: root)
+    #expect(damaged.loadProblems.count == 1 && damaged.loadProblems[0].contains(path))
+    #expect(try damaged.allRecords().isEmpty)
   }
 
   @Test func hostileIndexCountsAreRejectedWithoutReadingOutOfBounds() throws {
@@ -274,15 +276,15 @@ import Testing
     defer { kill(sleeper.processIdentifier, SIGKILL) }
     let dead = "pack-\(exited.processIdentifier)-123"
     let live = "restore-\(sleeper.processIdentifier)-456"
-    let mine = FS.temporaryPath(in: s.tmpDir, prefix: "pack")
+    let mine = FS.temporaryPath(in: s.temporaryDirectory, prefix: "pack")
     let oldUnknown = "leftover", newUnknown = "fresh"
-    for name in [dead, live, oldUnknown, newUnknown] { try writeFile(s.tmpDir + "/" + name, [1, 2, 3]) }
+    for name in [dead, live, oldUnknown, newUnknown] { try writeFile(s.temporaryDirectory + "/" + name, [1, 2, 3]) }
     try writeFile(mine, [4])
     try FileManager.default.setAttributes(
-      [.modificationDate: Date().addingTimeInterval(-3 * 86_400)], ofItemAtPath: s.tmpDir + "/" + oldUnknown)
+      [.modificationDate: Date().addingTimeInterval(-3 * 86_400)], ofItemAtPath: s.temporaryDirectory + "/" + oldUnknown)
     let removed = s.removeOrphanedTemporaryFiles()
-    #expect(removed.files == 2 && removed.bytes == 6)
-    let left = Set(try FileManager.default.contentsOfDirectory(atPath: s.tmpDir))
+    #expect(removed == 2)
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: s.temporaryDirectory))
     #expect(left == [live, newUnknown, (mine as NSString).lastPathComponent])
   }
 
@@ -341,13 +343,13 @@ import Testing
     let packs = try packFiles(root)
     #expect(packs.count == 1)
     let file = try POSIXFile.openForReading(packs[0])
-    let header = try PackFormat.readHeader(file)
+    let header = try PackFormat.readHeader(file).entries
     #expect(header.map(\.entry.id) == ids)
     var offset: Int64 = 0
     for (i, h) in header.enumerated() {
-      #expect(h.offset == offset)
+      #expect(Int64(h.offset) == offset)
       let l = try #require(s.location(ids[i])).location
-      #expect(Int64(l.offset) == h.offset)
+      #expect(l.offset == h.offset)
       #expect(l.storedLength == h.entry.storedLength)
       #expect(Int(h.entry.rawLength) == objects[i].count)
       offset += Int64(h.entry.storedLength)
@@ -365,7 +367,7 @@ import Testing
     let blob = [UInt8](repeating: 7, count: 10)
     let header = PackFormat.encodeHeader([.init(id: ObjectID.hash(blob), type: .chunk, codec: .raw, rawLength: 10, storedLength: 10)])
     try writeFile(path, blob + header)
-    #expect(try PackFormat.readHeader(POSIXFile.openForReading(path)).count == 1)
+    #expect(try PackFormat.readHeader(POSIXFile.openForReading(path)).entries.count == 1)
     for bad in [Array(blob.dropLast()) + header, blob + [0] + header, [1, 2, 3], blob + Array(header.dropLast())] {
       try writeFile(path, bad)
       #expect(throws: StoreError.self) { try PackFormat.readHeader(POSIXFile.openForReading(path)) }

@@ -41,7 +41,7 @@ import Testing
     { ObjectLocation(pack: pack, offset: offset, storedLength: stored, rawLength: raw, type: type, codec: codec) }
     let records: [IndexFormat.Record] = [
       .init(id: c, location: loc(p2, 7, 8, 9, .manifest, .zlib)),
-      .init(id: a, location: loc(p1, 0, 0x0102_0304, 0x0506_0708, .chunk, .raw)),
+      .init(id: a, location: loc(p1, 0, 0x0102_0304, 0x0506_0708, .chunk, .zlib)),
       .init(id: b, location: loc(p1, 0x100, 16, 32, .fileList, .zlib)),
       .init(id: b, location: loc(p2, 999, 1, 1, .chunk, .raw)),  // duplicate: the first wins
     ]
@@ -61,7 +61,7 @@ import Testing
     #expect(fanout(0xff) == "03000000")
     // entry = id[32] pack[u32] offset[u32] stored[u32] raw[u32] type[1] codec[1] reserved[2]
     func entry(_ i: Int) -> String { hexString(Array(bytes[(entries + 52 * i)..<(entries + 52 * (i + 1))])) }
-    #expect(entry(0) == a.hex + "00000000" + "00000000" + "04030201" + "08070605" + "00" + "00" + "0000")
+    #expect(entry(0) == a.hex + "00000000" + "00000000" + "04030201" + "08070605" + "00" + "01" + "0000")
     #expect(entry(1) == b.hex + "00000000" + "00010000" + "10000000" + "20000000" + "01" + "01" + "0000")
     #expect(entry(2) == c.hex + "01000000" + "07000000" + "08000000" + "09000000" + "02" + "01" + "0000")
     #expect(checksum == ObjectID.hash(Array(bytes[..<(bytes.count - 32)])))

@@ -3,6 +3,7 @@ import MLVChunking
 import Testing
 
 @testable import MLVStore
+import MLVSystem
 
 @Suite struct IngestRestoreTests {
   let chunker = try! Chunker()

@@ -4,6 +4,7 @@ import Testing
 @_exported import MLVTestSupport
 
 @testable import MLVStore
+import MLVSystem
 
 /// CSV-like text: compresses well, entropy well under 7 bits per byte.
 func csvText(rows: Int) -> [UInt8] {

@@ -45,12 +45,3 @@ public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
 public func writeFile(_ path: String, _ text: String) throws { try writeFile(path, Array(text.utf8)) }
 
 public func readFile(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
-
-/// A value shared between threads in tests, read and changed under a lock.
-public final class Locked<T>: @unchecked Sendable {
-  private var v: T
-  private let lock = NSLock()
-  public init(_ v: T) { self.v = v }
-  public var value: T { lock.withLock { v } }
-  public func update(_ body: (inout T) -> Void) { lock.withLock { body(&v) } }
-}

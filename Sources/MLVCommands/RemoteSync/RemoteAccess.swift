@@ -3,6 +3,7 @@ import Foundation
 import MLVRemote
 import MLVStore
 import MLVWorkspace
+import MLVSystem
 
 /// Turns the remotes of `.mlv/config` into backends, and command-line words into a remote,
 /// revisions and paths.
@@ -22,51 +23,12 @@ enum RemoteAccess {
     }
     guard let remote = remotes[chosen] else { throw RemoteError.unknownRemote(name: chosen, known: remotes.keys.sorted()) }
     return try RemoteRepository(
-      name: chosen, backend: try backend(remote, root: ws.root), cacheDir: ws.mlvDir + "/remotes/\(chosen)/index",
+      name: chosen, backend: try backend(remote, root: ws.root), cacheDir: try ws.remoteIndexCache(chosen),
       tmpDir: ws.tmpDir)
   }
 
-  /// The remotes of `.mlv/config`, plus those remembered from configs seen before. The
-  /// config is versioned, so checking out a commit older than `mlv remote add` would
-  /// otherwise forget where the data is; the working tree's config wins on conflicts.
   static func known(_ ws: Workspace) -> (remotes: [String: RepoConfig.Remote], defaultRemote: String?) {
-    let path = ws.mlvDir + "/remotes/known.json"
-    var remembered = (try? FS.readAll(path)).flatMap { try? JSONDecoder().decode(Remembered.self, from: Data($0)) }
-      ?? Remembered(remotes: [:], defaultRemote: nil)
-    var merged = remembered.remotes.merging(ws.config.remotes) { _, current in current }
-    var defaultRemote = ws.config.defaultRemote ?? remembered.defaultRemote
-    if merged.isEmpty {
-      // A fresh clone with an old commit checked out: the branches' configs know more.
-      for ref in (try? ws.git.references()) ?? [] {
-        guard let bytes = try? ws.git.readFile(".mlv/config", at: ref.target),
-          let config = try? JSONDecoder().decode(RepoConfig.self, from: Data(bytes))
-        else { continue }
-        merged.merge(config.remotes) { current, _ in current }
-        if defaultRemote == nil { defaultRemote = config.defaultRemote }
-      }
-    }
-    if merged != remembered.remotes || defaultRemote != remembered.defaultRemote {
-      remembered = Remembered(remotes: merged, defaultRemote: defaultRemote)
-      if let bytes = try? JSONEncoder().encode(remembered) {
-        try? FS.makeDirectories(ws.mlvDir + "/remotes")
-        try? FS.atomicWrite(Array(bytes), to: path, durable: false)
-      }
-    }
-    return (merged, defaultRemote)
-  }
-
-  struct Remembered: Codable {
-    var remotes: [String: RepoConfig.Remote]
-    var defaultRemote: String?
-  }
-
-  /// Forgets a removed remote locally too.
-  static func forget(_ ws: Workspace, _ name: String) {
-    let path = ws.mlvDir + "/remotes/known.json"
-    guard var r = (try? FS.readAll(path)).flatMap({ try? JSONDecoder().decode(Remembered.self, from: Data($0)) }) else { return }
-    r.remotes[name] = nil
-    if r.defaultRemote == name { r.defaultRemote = nil }
-    if let bytes = try? JSONEncoder().encode(r) { try? FS.atomicWrite(Array(bytes), to: path, durable: false) }
+    ws.knownRemotes()
   }
 
   static func backend(_ remote: RepoConfig.Remote, root: String) throws -> RemoteBackend {
@@ -133,21 +95,6 @@ final class TransferProgressBridge: TransferProgress, @unchecked Sendable {
   func advance(_ bytes: Int64) { sink.advance(bytes) }
   func end() { sink.end() }
   func warn(_ message: String) { sink.warn(message) }
-}
-
-extension Context {
-  /// `run` for async commands: the same error messages and exit codes.
-  func runAsync(_ body: () async throws -> Void) async throws {
-    do { try await body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch let e as ValidationError {
-      throw e
-    } catch {
-      FileHandle.standardError.write(Data("mlv: error: \(error)\n".utf8))
-      switch error {
-      case RemoteError.corruptObject, RemoteError.missingObjects, RemoteError.corruptIndex: throw ExitCode(4)
-      default: throw ExitCode(Self.exitCode(for: error))
-      }
-    }
-  }
 }
 
 /// Parallel transfers: enough to hide request latency, few enough for a 2-core machine.

@@ -69,7 +69,7 @@ public enum Reproduction {
     }
     _ = try? ws.git.pruneWorktrees()  // forget worktrees of a repro that was killed
     try ws.git.addWorktree(at: dir, commit: commit)
-    let isolated = try Workspace.open(worktree: dir, storeRoot: ws.store.root)
+    let isolated = try Workspace.open(worktree: dir, storeRoot: ws.storeRoot)
     isolated.progress = ws.progress
     _ = try isolated.checkout(revision: nil, paths: [], force: false)
     return try rerun(run, in: isolated, options: options)

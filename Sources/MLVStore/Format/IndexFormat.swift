@@ -1,4 +1,5 @@
 import Crypto
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -46,7 +47,9 @@ public enum IndexFormat {
     }
   }
 
-  /// Encodes `records` (any order; the first of duplicate ids wins) into index bytes.
+  /// Encodes `records` (any order; the first of duplicate ids wins) into index bytes. The
+  /// counts are 32-bit: an index holds at most 4 billion entries (a store of 10 million
+  /// objects is 0.25% of that).
   public static func encode(_ records: [Record]) -> (bytes: [UInt8], checksum: ObjectID) {
     var seen = Set<ObjectID>()
     let unique = records.filter { seen.insert($0.id).inserted }.sorted { $0.id < $1.id }
@@ -112,7 +115,7 @@ public final class IndexFile: @unchecked Sendable {
     let size = Int(try file.size())
     guard size >= IndexFormat.fanoutOffsetBase + 256 * 4 + 32 else { throw bad("file too short") }
     guard let map = mmap(nil, size, PROT_READ, MAP_SHARED, file.fd, 0), map != MAP_FAILED else {
-      throw StoreError.io(path: path, operation: "mmap", errno: errno)
+      throw IOError(path: path, operation: .map, errno: errno)
     }
     let p = UnsafeRawPointer(map)
     // Validate everything the reader will index through before trusting any count: a
@@ -168,7 +171,8 @@ public final class IndexFile: @unchecked Sendable {
     let packNumber = Int(UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 32, as: UInt32.self)))
     guard packNumber < packs.count,
       let type = ObjectType(rawValue: e.load(fromByteOffset: 48, as: UInt8.self)),
-      let codec = Codec(rawValue: e.load(fromByteOffset: 49, as: UInt8.self))
+      let codec = Codec(rawValue: e.load(fromByteOffset: 49, as: UInt8.self)),
+      e.loadUnaligned(fromByteOffset: 50, as: UInt16.self) == 0
     else { return nil }
     let location = ObjectLocation(
       pack: packs[packNumber],
@@ -176,6 +180,12 @@ public final class IndexFile: @unchecked Sendable {
       storedLength: UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 40, as: UInt32.self)),
       rawLength: UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 44, as: UInt32.self)),
       type: type, codec: codec)
+    // An entry is only usable when its blob lies below 4 GiB and its lengths are plausible;
+    // anything else is damage, reported by `allRecords` and treated as absent by lookups.
+    guard UInt64(location.offset) + UInt64(location.storedLength) <= UInt64(UInt32.max),
+      (try? BlobCodec.checkLengths(codec: codec, rawLength: location.rawLength, storedLength: location.storedLength))
+        != nil
+    else { return nil }
     return IndexFormat.Record(id: ObjectID(bytes: e), location: location)
   }
 
@@ -192,15 +202,22 @@ public final class IndexFile: @unchecked Sendable {
     return nil
   }
 
-  /// Every record in id order (for merging, gc and fsck). Records with an unknown type
-  /// or pack number are reported, not skipped silently.
+  /// Every record in id order (for merging, gc and fsck). An invalid record (unknown type
+  /// or pack number, implausible lengths) or ids out of order — which would make lookups
+  /// miss — are reported, not skipped silently.
   public func allRecords() throws -> [IndexFormat.Record] {
-    try (0..<entryCount).map { i in
+    var out: [IndexFormat.Record] = []
+    out.reserveCapacity(entryCount)
+    for i in 0..<entryCount {
       guard let r = record(at: i) else {
         throw StoreError.corruptIndex(path: path, reason: "entry \(i) is invalid")
       }
-      return r
+      if let last = out.last, !(last.id < r.id) {
+        throw StoreError.corruptIndex(path: path, reason: "entries \(i - 1) and \(i) are out of order")
+      }
+      out.append(r)
     }
+    return out
   }
 
   public var packIDs: [ObjectID] { packs }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MLVChunking
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -120,9 +121,17 @@ public final class Ingester: @unchecked Sendable {
       blocks.lazy.compactMap { b in b.lock.withLock { b.error } }.first
     }
 
+    // Every exit from this loop leaves the semaphore as balanced as it found it and every
+    // lane finished: a `slots.wait()` is matched by the signal of the block's last lane, or
+    // by an explicit signal when no block is dispatched (an error, a failed read). A
+    // semaphore freed below its initial value is a libdispatch trap, not an error.
+    var readError: Error?
     while !eof {
       slots.wait()
-      if firstError() != nil { break }
+      if firstError() != nil {
+        slots.signal()
+        break
+      }
       let block = Block(buffer: pool.take())
       var filled = carry.count
       block.buffer.withUnsafeMutableBytes { b in
@@ -131,8 +140,15 @@ public final class Ingester: @unchecked Sendable {
         }
       }
       let want = capacity - filled
-      let got = try block.buffer.withUnsafeMutableBytes {
-        try file.read(into: $0.baseAddress! + filled, count: want, at: fileOffset)
+      let got: Int
+      do {
+        got = try block.buffer.withUnsafeMutableBytes {
+          try file.read(into: $0.baseAddress! + filled, count: want, at: fileOffset)
+        }
+      } catch {
+        readError = error
+        slots.signal()
+        break
       }
       fileOffset += Int64(got)
       filled += got
@@ -171,7 +187,7 @@ public final class Ingester: @unchecked Sendable {
       }
     }
     group.wait()
-    if let e = firstError() { throw e }
+    if let e = readError ?? firstError() { throw e }
     var chunks: [FileList.Chunk] = []
     for block in blocks {
       for (i, r) in block.cuts.enumerated() { chunks.append(.init(id: block.ids[i], length: UInt32(r.count))) }

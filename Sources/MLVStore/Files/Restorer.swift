@@ -1,6 +1,6 @@
 import Dispatch
-import CZlib
 import Foundation
+import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -64,9 +64,7 @@ public final class Restorer: @unchecked Sendable {
       var run: (from: Int64, to: Int64, length: Int64)? = nil
       func flushRun() throws {
         guard let r = run else { return }
-        guard mlv_copy_range(source.fd, r.from, file.fd, r.to, r.length) == 0 else {
-          throw StoreError.io(path: path, operation: "copy", errno: errno)
-        }
+        try file.copy(r.length, from: source, at: r.from, to: r.to)
         progress?(r.length)
         run = nil
       }
@@ -188,34 +186,4 @@ public final class Restorer: @unchecked Sendable {
     if let e = errors.error { throw e }
     if only == nil, try file.size() != total { try file.truncate(to: total) }
   }
-}
-
-/// One slot per work item for parallel workers that each write different indices. The
-/// buffer is shared without a lock: no index is written by two workers, and the slots are
-/// read only after `concurrentPerform` returns, when every worker is done.
-package final class SharedSlots<T>: @unchecked Sendable {
-  private let buffer: UnsafeMutableBufferPointer<T>
-  package init(repeating value: T, count: Int) {
-    buffer = .allocate(capacity: count)
-    buffer.initialize(repeating: value)
-  }
-  deinit {
-    _ = buffer.deinitialize()
-    buffer.deallocate()
-  }
-  package subscript(i: Int) -> T {
-    get { buffer[i] }
-    _modify { yield &buffer[i] }
-  }
-  package var values: [T] { Array(buffer) }
-}
-
-/// The first error of several workers (shared with the workspace's parallel loops).
-package final class ErrorBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var first: Error?
-  package init() {}
-  package var error: Error? { lock.withLock { first } }
-  package var isSet: Bool { error != nil }
-  package func set(_ e: Error) { lock.withLock { if first == nil { first = e } } }
 }

@@ -1,0 +1,233 @@
+import Foundation
+import MLVSystem
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The on-disk object store (docs/design.md, "Repository layout", "Packs", "Indexes"):
+///
+///     store/packs/<xx>/<pack id>.pack    immutable, named by the hash of their header
+///     store/index/<checksum>.idx         immutable, memory-mapped, sorted
+///     store/tmp/                         packs being written, files being restored
+///
+/// The store is the one owner of packs, indexes and pending objects (those a writer of
+/// this process has accepted but not yet published). Writers (`PackWriter`) fill packs in
+/// tmp/ through `PackBuilder` and hand each sealed pack back to `publish`, which renames it
+/// into packs/ and writes the index naming it — the order that keeps a killed process from
+/// ever leaving an index entry for bytes that are not there.
+///
+/// A lookup lands in the pending table or an index, and is then checked against the pack
+/// file's existence (memoised per pack), so an object whose pack has gone is missing and
+/// gets fetched again rather than failing a checkout.
+///
+/// Thread-safe. Mutation across processes is serialised by the repository lock held by the
+/// command layer, which calls `refresh()` once it holds the lock; readers need no lock,
+/// because nothing visible is ever modified in place.
+public final class DiskStore: ObjectStore, StoreMaintenance, @unchecked Sendable {
+  public let root: String
+  var packsDir: String { root + "/packs" }
+  var indexDir: String { root + "/index" }
+  public var temporaryDirectory: String { root + "/tmp" }
+
+  /// Guards every table below. Never held during I/O other than a `stat`.
+  let lock = NSLock()
+  private var indexes: [IndexFile] = []
+  private var damaged: [(path: String, reason: String)] = []
+  /// Which packs exist, as far as this process has looked.
+  private var packExists: [ObjectID: Bool] = [:]
+  private var openPacks: [String: POSIXFile] = [:]
+  /// Objects accepted by a writer of this process and not yet in a loaded index.
+  var pending: [ObjectID: PendingObject] = [:]
+  /// Writers with pending objects, so a read can ask them to write their buffers out.
+  var writers: [ObjectIdentifier: WeakWriter] = [:]
+
+  struct PendingObject {
+    var type: ObjectType
+    var rawLength: UInt32
+    var writer: ObjectIdentifier
+    /// Where its bytes are, once they reached a file (nil while buffered).
+    var file: (path: String, location: ObjectLocation)?
+  }
+
+  final class WeakWriter {
+    weak var writer: PackWriter?
+    init(_ w: PackWriter) { writer = w }
+  }
+
+  /// Indexes are merged into one once there are more than this many (each `add` writes
+  /// one), keeping lookups at a few binary searches.
+  public static let mergeThreshold = 16
+
+  public init(root: String) throws {
+    self.root = root
+    for dir in [root + "/packs", root + "/index", root + "/tmp"] { try FS.makeDirectories(dir) }
+    try refresh()
+  }
+
+  public func packPath(_ id: ObjectID) -> String {
+    let hex = id.hex
+    return "\(packsDir)/\(hex.prefix(2))/\(hex).pack"
+  }
+
+  func indexPaths() -> [String] {
+    FS.list(indexDir).filter { $0.hasSuffix(".idx") }.sorted().map { "\(indexDir)/\($0)" }
+  }
+
+  // MARK: Loading
+
+  public func refresh() throws {
+    var loaded: [IndexFile] = []
+    var problems: [(String, String)] = []
+    // An index that vanishes between listing and opening was merged by another process
+    // (whose merged index may not have been listed yet): list again.
+    listing: for _ in 0..<5 {
+      loaded = []
+      problems = []
+      for path in indexPaths() {
+        do { loaded.append(try IndexFile(path: path, verifyChecksum: false)) } catch let e as IOError where e.code == ENOENT {
+          continue listing
+        } catch let e as StoreError {
+          // Skipped, not fatal: its objects look missing until `fsck --repair` rebuilds it
+          // from the packs, and gc reads pack headers, so it never deletes what it named.
+          problems.append((path, "\(e)"))
+        }
+      }
+      break
+    }
+    lock.withLock {
+      indexes = loaded
+      damaged = problems
+      packExists = [:]
+    }
+  }
+
+  public var loadProblems: [String] {
+    lock.withLock { damaged.map { "index \($0.path) is damaged (\($0.reason)); run `mlv fsck --repair`" } }
+  }
+
+  var loadedIndexes: [IndexFile] { lock.withLock { indexes } }
+
+  // MARK: Lookup
+
+  /// Where an object's bytes can be read, waiting for a writer of this process to write
+  /// out a buffer that holds it.
+  func readableLocation(_ id: ObjectID) -> (path: String, location: ObjectLocation)? {
+    for _ in 0..<3 {
+      let found: (location: (String, ObjectLocation)?, writer: PackWriter?) = lock.withLock {
+        if let p = pending[id] {
+          if let f = p.file { return ((f.path, f.location), nil) }
+          return (nil, writers[p.writer]?.writer)
+        }
+        return (indexedLocked(id), nil)
+      }
+      if let l = found.location { return l }
+      guard let w = found.writer else { return nil }
+      w.writeOut(forReading: id)
+    }
+    return nil
+  }
+
+  /// Whether `id` is pending with its bytes not yet in a file (buffered, or being written).
+  func isPendingWithoutFile(_ id: ObjectID) -> Bool {
+    lock.withLock { pending[id].map { $0.file == nil } ?? false }
+  }
+
+  /// The first index entry whose pack exists. Called with `lock` held.
+  func indexedLocked(_ id: ObjectID) -> (String, ObjectLocation)? {
+    for index in indexes {
+      guard let l = index.lookup(id) else { continue }
+      if packExistsLocked(l.pack) { return (packPath(l.pack), l) }
+    }
+    return nil
+  }
+
+  private func packExistsLocked(_ pack: ObjectID) -> Bool {
+    if let known = packExists[pack] { return known }
+    let exists = FS.exists(packPath(pack))
+    packExists[pack] = exists
+    return exists
+  }
+
+  /// Where `id`'s bytes are read from (diagnostics, tests).
+  public func location(_ id: ObjectID) -> (path: String, location: ObjectLocation)? { readableLocation(id) }
+
+  /// Every record of the loaded indexes, each id once (diagnostics, tests).
+  public func allRecords() throws -> [IndexFormat.Record] {
+    var seen = Set<ObjectID>()
+    return try loadedIndexes.flatMap { try $0.allRecords() }.filter { seen.insert($0.id).inserted }
+  }
+
+  /// The published pack that holds `id` (diagnostics, tests).
+  public func pack(holding id: ObjectID) -> ObjectID? { lock.withLock { indexedLocked(id)?.1.pack } }
+
+  /// Whether an indexed (published) copy exists, ignoring pending objects.
+  func isIndexed(_ id: ObjectID) -> Bool { lock.withLock { indexedLocked(id) != nil } }
+
+  public func info(_ id: ObjectID) -> (type: ObjectType, rawLength: Int)? {
+    lock.withLock {
+      if let p = pending[id] { return (p.type, Int(p.rawLength)) }
+      return indexedLocked(id).map { ($0.1.type, Int($0.1.rawLength)) }
+    }
+  }
+
+  public func read(_ id: ObjectID) throws -> [UInt8] {
+    let (path, l, stored) = try readStored(id)
+    do {
+      return try BlobCodec.decode(id, codec: l.codec, rawLength: l.rawLength, stored: stored)
+    } catch { throw StoreError.corruptObject(id, location: path, reason: error.reason) }
+  }
+
+  /// An object's bytes as stored, and where they were read. A pack can vanish under a
+  /// reader that holds no lock (gc repacked it, or a writer of this process just renamed
+  /// it into place): then it looks again after a fresh load.
+  func readStored(_ id: ObjectID) throws -> (path: String, location: ObjectLocation, stored: [UInt8]) {
+    var attempt = 0
+    while true {
+      guard let (path, l) = readableLocation(id) else { throw StoreError.missingObject(id) }
+      do {
+        return (path, l, try Self.readStored(id, location: l, file: try packFile(path)))
+      } catch let e as IOError where e.code == ENOENT && attempt < 2 {
+        attempt += 1
+        forgetPackFile(path)
+        try refresh()
+      }
+    }
+  }
+
+  func packFile(_ path: String) throws -> POSIXFile {
+    if let f = lock.withLock({ openPacks[path] }) { return f }
+    let f = try POSIXFile.openForReading(path)
+    lock.withLock {
+      if openPacks.count > 64 { openPacks.removeAll() }
+      openPacks[path] = f
+    }
+    return f
+  }
+
+  func forgetPackFile(_ path: String) { lock.withLock { openPacks[path] = nil } }
+
+  /// Reads, decodes and verifies one object at `l` in `file`.
+  static func readVerified(_ id: ObjectID, location l: ObjectLocation, file: POSIXFile) throws -> [UInt8] {
+    let stored = try readStored(id, location: l, file: file)
+    do {
+      return try BlobCodec.decode(id, codec: l.codec, rawLength: l.rawLength, stored: stored)
+    } catch { throw StoreError.corruptObject(id, location: file.path, reason: error.reason) }
+  }
+
+  /// The stored bytes at `l` in `file`. Lengths come from an index that routine opens do
+  /// not checksum: they are checked against the pack's size and the codec's limits before
+  /// anything is allocated.
+  static func readStored(_ id: ObjectID, location l: ObjectLocation, file: POSIXFile) throws -> [UInt8] {
+    func corrupt(_ why: String) -> StoreError { .corruptObject(id, location: file.path, reason: why) }
+    do { try BlobCodec.checkLengths(codec: l.codec, rawLength: l.rawLength, storedLength: l.storedLength) } catch {
+      throw corrupt(error.reason)
+    }
+    guard Int64(l.offset) + Int64(l.storedLength) <= (try file.size()) else { throw corrupt("pack is truncated") }
+    let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))
+    guard stored.count == Int(l.storedLength) else { throw corrupt("pack is truncated") }
+    return stored
+  }
+
+  public func makeWriter() -> ObjectWriter { PackWriter(store: self) }
+}

@@ -1,0 +1,146 @@
+import MLVStore
+
+/// A pointer to walk from, with the words that name it in messages.
+public struct GraphRoot: Sendable {
+  public var pointer: Pointer
+  /// How messages name this pointer: "data (3f2a1b9c)", "data (workspace)".
+  public var label: String
+  /// A path inside a tracked directory: only that file or sub-directory is walked.
+  public var inner: String?
+
+  public init(pointer: Pointer, label: String, inner: String? = nil) {
+    self.pointer = pointer
+    self.label = label
+    self.inner = inner
+  }
+}
+
+/// The one walk from pointers to every object they need — pointer → manifest → file
+/// contents (chunks, or a file list and its chunks) — that gc, fsck, push, fetch, pull and
+/// remote gc all use, so "what does this revision need" has one answer.
+///
+/// The walk is incremental: an object the store lacks is recorded in `missing` (with the
+/// paths that need it) and its children stay unknown; after the caller fetched some of
+/// them, `resume()` carries on from exactly those, so a pull of a directory walks each
+/// object once however many fetch rounds it takes (manifests, then file lists, then
+/// chunks). Each object is expanded once, so long histories of mostly unchanged data cost
+/// what their distinct objects cost.
+public final class ObjectGraph {
+  public let store: ObjectReader
+  /// Every object reached, present or not.
+  public private(set) var reached = Set<ObjectID>()
+  /// Objects the store lacks → the paths that need them (at most `maxLabels` each).
+  public private(set) var missing: [ObjectID: [String]] = [:]
+  /// Objects present but unusable (a manifest or file list that does not decode) → why.
+  public private(set) var damaged: [ObjectID: String] = [:]
+  /// For ids in `labelling`: the paths that need them (at most `maxLabels` each).
+  public private(set) var labels: [ObjectID: [String]] = [:]
+  public private(set) var pointers = 0
+  private let labelling: Set<ObjectID>
+  /// Missing objects whose children are unknown until they are fetched.
+  private var blocked: [ObjectID: [Node]] = [:]
+  /// Manifests expanded with every entry (a selection expands only part of one).
+  private var wholeManifests = Set<ObjectID>()
+
+  public static let maxLabels = 10
+
+  /// What an object is to the walk: how to find its children once it is present.
+  enum Node {
+    case manifest(label: String, inner: String?)
+    case file(size: Int64, label: String)
+    case chunk(label: String)
+
+    var label: String {
+      switch self {
+      case .manifest(let l, _), .file(_, let l), .chunk(let l): return l
+      }
+    }
+  }
+
+  /// `labelling`: objects whose paths should be collected even when present (fsck names
+  /// what a corrupt object breaks).
+  public init(store: ObjectReader, labelling: Set<ObjectID> = []) {
+    self.store = store
+    self.labelling = labelling
+  }
+
+  /// Walks from `roots` as far as the store allows.
+  public func add(_ roots: [GraphRoot]) {
+    for root in roots {
+      pointers += 1
+      switch root.pointer.kind {
+      case .file: visit(root.pointer.oid, .file(size: root.pointer.size, label: root.label))
+      case .dir: visit(root.pointer.oid, .manifest(label: root.label, inner: root.inner))
+      }
+    }
+  }
+
+  /// Continues from missing objects that the store now has.
+  public func resume() {
+    let ready = blocked.filter { store.contains($0.key) }
+    for (id, nodes) in ready {
+      blocked[id] = nil
+      missing[id] = nil
+      for node in nodes { expand(id, node) }
+    }
+  }
+
+  /// Objects reached that the store holds.
+  public var present: Set<ObjectID> { reached.subtracting(missing.keys) }
+
+  private func note(_ id: ObjectID, _ label: String, in table: inout [ObjectID: [String]]) {
+    if table[id, default: []].count < Self.maxLabels { table[id, default: []].append(label) }
+  }
+
+  private func visit(_ id: ObjectID, _ node: Node) {
+    if case .file(let size, _) = node, size == 0 { return }  // empty files need no object
+    if labelling.contains(id) { note(id, node.label, in: &labels) }
+    let first = reached.insert(id).inserted
+    if !first {
+      if missing[id] != nil {
+        note(id, node.label, in: &missing)
+        if case .manifest = node { blocked[id, default: []].append(node) }
+      } else if case .manifest = node, !wholeManifests.contains(id) {
+        // A selection expanded only part of this manifest; this visit may need more.
+        expand(id, node)
+      }
+      return
+    }
+    guard store.contains(id) else {
+      note(id, node.label, in: &missing)
+      blocked[id, default: []].append(node)
+      return
+    }
+    expand(id, node)
+  }
+
+  private func expand(_ id: ObjectID, _ node: Node) {
+    switch node {
+    case .chunk:
+      return
+    case .file(let size, let label):
+      guard store.info(id)?.type == .fileList else { return }
+      do {
+        for c in try store.chunks(ofFile: id, size: size) { visit(c.id, .chunk(label: label)) }
+      } catch {
+        damaged[id] = "\(error)"
+      }
+    case .manifest(let label, let inner):
+      let manifest: Manifest
+      do {
+        guard store.info(id)?.type == .manifest else {
+          damaged[id] = "object is not a manifest"
+          return
+        }
+        manifest = try Manifest.decode(try store.read(id), id: id.hex)
+      } catch {
+        damaged[id] = "\(error)"
+        return
+      }
+      if inner == nil { wholeManifests.insert(id) }
+      for e in manifest.entries where inner.map({ e.path == $0 || e.path.hasPrefix($0 + "/") }) ?? true {
+        visit(e.oid, .file(size: e.size, label: label + ": " + e.path))
+      }
+    }
+  }
+}
