@@ -32,7 +32,7 @@ let package = Package(
     .target(
       name: "MLVStore",
       dependencies: ["MLVSystem", "MLVChunking", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "MLVGit", dependencies: ["MLVSystem", "CLibGit2"]),
+    .target(name: "MLVGit", dependencies: ["CLibGit2"]),
     .target(name: "MLVWorkspace", dependencies: ["MLVSystem", "MLVStore", "MLVGit"]),
     .target(
       name: "MLVRemote",

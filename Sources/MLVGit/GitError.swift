@@ -1,5 +1,4 @@
 import CLibGit2
-import MLVSystem
 
 /// Every failure MLVGit reports. The specific cases are the outcomes callers act on; all
 /// other libgit2 failures arrive as `.libgit2`, keeping libgit2's code and message.

@@ -1,5 +1,4 @@
 import CLibGit2
-import MLVSystem
 
 extension GitRepository {
   /// `git checkout <rev>`: updates the working directory and the index to the commit `rev`

@@ -1,6 +1,5 @@
 import CLibGit2
 import Foundation
-import MLVSystem
 
 #if canImport(Glibc)
   import Glibc
