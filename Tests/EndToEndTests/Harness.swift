@@ -69,6 +69,11 @@ final class Repo: Sendable {
     if mlvInit { try mlvOK("init") }
   }
 
+  /// An existing git repository at `path` (removed with this object).
+  init(adopting path: String) throws {
+    self.path = path
+  }
+
   deinit { try? FileManager.default.removeItem(atPath: path) }
 
   @discardableResult
