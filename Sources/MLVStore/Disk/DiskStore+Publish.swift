@@ -76,11 +76,24 @@ extension DiskStore {
     if loadedIndexes.count > Self.mergeThreshold { try mergeIndexes() }
   }
 
+  /// Writes an index file: built in tmp/ (where a killed writer's leftover is removed by
+  /// the next command) and renamed into index/ complete, so a half-written index can never
+  /// be taken for one.
   @discardableResult
   func writeIndex(_ records: [IndexFormat.Record]) throws -> String {
     let (bytes, checksum) = IndexFormat.encode(records)
     let path = "\(indexDir)/\(checksum.hex).idx"
-    try FS.atomicWrite(bytes, to: path)
+    let tmp = FS.temporaryPath(in: temporaryDirectory, prefix: "index")
+    do {
+      let f = try POSIXFile.create(tmp)
+      try f.write(bytes)
+      try f.sync()
+      try FS.rename(tmp, path)
+    } catch {
+      FS.remove(tmp)
+      throw error
+    }
+    FS.fsyncDirectory(indexDir)
     return path
   }
 
