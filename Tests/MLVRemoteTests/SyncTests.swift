@@ -180,3 +180,35 @@ private func makeStore(_ dir: TemporaryDirectory, name: String, packs: Int, perP
     #expect(try await fresh.verify().isHealthy)
   }
 }
+
+/// Remote transfers against the in-memory store: the remote layer depends only on the
+/// store's `PackTransfer` protocol.
+@Suite struct MemoryStoreSyncTests {
+  @Test func pushFromAndFetchIntoMemoryStores() async throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanup() }
+    let local = MemoryStore(temporaryDirectory: dir.path + "/local-tmp")
+    try FileManager.default.createDirectory(atPath: local.temporaryDirectory, withIntermediateDirectories: true)
+    let objects = (0..<5).map { pseudoRandomBytes(count: 30_000 + $0, seed: UInt64(40 + $0)) }
+    let w = local.makeWriter()
+    for o in objects { try w.put(ObjectID.hash(o), type: .chunk, bytes: o, compress: false) }
+    let ids = objects.map { ObjectID.hash($0) }
+    let backend = MemoryBackend()
+    let remote = try RemoteRepository(name: "mem", backend: backend, cacheDir: dir.path + "/cache", tmpDir: dir.path + "/tmp")
+    let pushed = try await remote.push(Set(ids), from: local)
+    #expect(pushed.objectsPushed == 5 && pushed.notLocal.isEmpty)
+
+    // A corrupt object in the local store is refused by name.
+    let bad = pseudoRandomBytes(count: 1_000, seed: 50)
+    try w.put(ObjectID.hash(bad), type: .chunk, bytes: bad, compress: false)
+    local.corrupt(ObjectID.hash(bad), with: pseudoRandomBytes(count: 1_000, seed: 52))
+    await #expect(throws: StoreError.self) { try await remote.push([ObjectID.hash(bad)], from: local) }
+
+    let other = MemoryStore(temporaryDirectory: dir.path + "/other-tmp")
+    try FileManager.default.createDirectory(atPath: other.temporaryDirectory, withIntermediateDirectories: true)
+    let fresh = try RemoteRepository(name: "mem", backend: backend, cacheDir: dir.path + "/cache2", tmpDir: dir.path + "/tmp2")
+    let fetched = try await fresh.fetch(ids, into: other)
+    #expect(fetched.missing.isEmpty && fetched.objectsFetched == 5)
+    for (o, id) in zip(objects, ids) { #expect(try other.read(id) == o) }
+  }
+}
