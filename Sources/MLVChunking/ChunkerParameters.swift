@@ -25,7 +25,7 @@ public struct ChunkerParameters: Codable, Equatable, Sendable {
     self.normalization = normalization
   }
 
-  /// 16 / 64 / 256 KiB: 64 KiB keeps the index at ~16k entries per GiB (56 bytes each,
+  /// 16 / 64 / 256 KiB: 64 KiB keeps the index at ~16k entries per GiB (52 bytes each,
   /// under 1 MB/GiB) while a 2% scattered edit still dirties only ~2-4% of the chunks.
   public static let `default` = ChunkerParameters(
     minSize: 16 * 1024, averageSize: 64 * 1024, maxSize: 256 * 1024,
