@@ -84,12 +84,15 @@ extension Workspace {
       work.append((rel, e, (st, id)))
     }
     if !force && !lost.isEmpty { throw WorkspaceError.uncommittedChanges(lost.sorted()) }
-    let total = work.reduce(Int64(0)) { $0 + $1.1.size }
+    let total = try Sizes.sum(work.lazy.map(\.1.size), Pointer.pointerPath(forData: s.dataPath))
     if !work.isEmpty { progress.begin("restoring \(s.dataPath)/\(s.inner ?? "")", totalBytes: total) }
     defer { if !work.isEmpty { progress.end() } }
     let restorer = Restorer(store: store, tmpDir: tmpDir)
     for (rel, e, previous) in work {
-      do { summary.bytesWritten += try restoreFile(rel, e, previous: previous, restorer: restorer, sink: progress) } catch let err as StoreError {
+      do {
+        let n = try restoreFile(rel, e, previous: previous, restorer: restorer, sink: progress)
+        summary.bytesWritten = Sizes.saturating(summary.bytesWritten, n)
+      } catch let err as StoreError {
         throw WorkspaceError.missingData(path: rel, underlying: err)
       }
       summary.filesWritten += 1

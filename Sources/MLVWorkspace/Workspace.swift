@@ -20,7 +20,10 @@ public final class Workspace: @unchecked Sendable {
   public let store: DiskStore
   public let statCache: StatCache
   public let chunker: Chunker
-  public var progress: ProgressSink = SilentProgress()
+  public var progress: ProgressSink = SilentProgress() {
+    // The stat cache is loaded before the command wires up its output.
+    didSet { if let notice = statCache.takeDiscardNotice() { progress.warn(notice) } }
+  }
 
   public var mlvDir: String { root + "/.mlv" }
   public var configPath: String { mlvDir + "/config" }
