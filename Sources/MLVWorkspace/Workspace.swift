@@ -95,8 +95,11 @@ public final class Workspace: @unchecked Sendable {
   /// Takes the repository write lock and finishes any checkout a crash interrupted.
   public func lock(_ command: String) throws -> RepoLock {
     let lock = try RepoLock(path: mlvDir + "/lock", command: command)
-    for path in git.removeStaleLocks() {
-      progress.warn("removed \(path), left by an mlv command killed while writing it")
+    if let (pid, locks) = git.interruptedWrite() {
+      progress.warn(
+        "an mlv command (pid \(pid)) was killed while writing to git and may have left "
+          + locks.joined(separator: ", ") + "; mlv cannot tell that from a running git command's lock. "
+          + "If no git command is running, remove it: rm " + locks.joined(separator: " "))
     }
     try recoverInterruptedCheckout()
     // Unsealed packs of a killed command: without this they would hold their space until gc.
