@@ -172,7 +172,10 @@ import Testing
     ]
     writer.currentDirectoryURL = URL(fileURLWithPath: repo.path)
     try writer.run()
-    usleep(200_000)
+    // Start only once the writer is writing: under load python can take seconds to start.
+    func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: repo.path + "/log.bin"))?[.size] as? Int) ?? 0 }
+    for _ in 0..<1000 where size() <= 8 << 20 { usleep(10_000) }
+    usleep(50_000)
     let r = try repo.mlv("add", "log.bin")
     kill(writer.processIdentifier, SIGKILL)  // SIGTERM may be blocked in children of the test runner
     writer.waitUntilExit()
