@@ -47,7 +47,7 @@ extension Workspace {
       // Data at paths tracked before *or* by the target may be overwritten or removed.
       let commit = try revision.map { try git.resolveCommit($0) }
       let target = try commit.map { try trackedPaths(at: $0) } ?? []
-      try validateCheckout(at: commit, paths: paths)
+      try validateCheckout(at: commit, paths: paths, force: force)
       let affected = Set(before + target).filter { matches($0, paths) }.sorted()
       if !force { try ensureRecoverable(affected) }
       if let rev = revision { summary.commit = try git.checkout(rev, force: force) }

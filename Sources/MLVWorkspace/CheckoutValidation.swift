@@ -13,16 +13,20 @@ extension Workspace {
   ///
   /// `paths` filters like `checkout`'s. Costs one index lookup per file and a decode per
   /// manifest (the decode is repeated by the restore: ~2 ms per 20,000-file manifest).
-  func validateCheckout(at commit: GitOID?, paths: [String]) throws {
+  func validateCheckout(at commit: GitOID?, paths: [String], force: Bool) throws {
     var pointers: [(String, Pointer)] = []
+    var replaced = Set<String>()
     if let commit {
       for p in try trackedPaths(at: commit) where matches(p, paths) {
         if let ptr = try readPointer(p, at: commit) { pointers.append((p, ptr)) }
+        // A forced git checkout writes the commit's pointer over a local one, so a
+        // damaged local pointer there must not block the checkout that repairs it.
+        if force { replaced.insert(p) }
       }
     }
     // Without a revision these are the targets; with one, git keeps a pointer that has
-    // local changes, so those are targets too.
-    for p in try trackedPaths() where matches(p, paths) {
+    // local changes (or refuses), so those are targets too.
+    for p in try trackedPaths() where matches(p, paths) && !replaced.contains(p) {
       if let ptr = try readPointer(p) { pointers.append((p, ptr)) }
     }
     var checked = Set<String>()

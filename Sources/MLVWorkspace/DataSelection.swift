@@ -65,10 +65,17 @@ extension Workspace {
     do { entries = try selectedEntries(s) } catch let e as StoreError {
       throw WorkspaceError.missingData(path: s.dataPath, underlying: e)
     }
+    // Validate first, then write (CheckoutValidation.swift).
+    for e in entries { try RepoPath.checkLength(cacheKey(s.dataPath, e.path), root: root, context: s.dataPath + Pointer.suffix) }
+    let gitOwned = try gitTrackedFiles(in: s.dataPath)
     var work: [(String, Manifest.Entry, (stat: FileStat, id: ObjectID)?)] = []
     var lost: [String] = []
     for e in entries {
       let rel = cacheKey(s.dataPath, e.path)
+      if gitOwned.contains(e.path) {
+        warnGitOwned(s.dataPath, e.path, alsoInManifest: true)
+        continue
+      }
       try RepoPath.checkNoSymlinks(rel, root: root, includingLeaf: true)
       guard let st = FileStat.of(absolute(rel)) else {
         work.append((rel, e, nil))

@@ -118,6 +118,20 @@ import Testing
     #expect(repo.read("data/a.txt") == Array("honest\n".utf8), "nothing half written")
   }
 
+  /// Validating before writing must not block the checkout that repairs a damaged local
+  /// pointer: a forced checkout writes the commit's pointer over it.
+  @Test func aForcedCheckoutStillRepairsADamagedLocalPointer() throws {
+    let repo = try honestRepo()
+    let committed = repo.read("data.mlv")
+    try repo.write("data.mlv", "mlv-pointer: 1\nkind: dir\ngarbage\n")
+    let r = try repo.mlv("checkout")
+    #expect(r.code == 1 && r.stderr.contains("data.mlv"), "\(r.stderr)")
+    try repo.mlvOK("checkout", "--force", "master")
+    #expect(repo.read("data.mlv") == committed)
+    #expect(repo.read("data/a.txt") == Array("honest\n".utf8))
+    #expect(try repo.gitOut("status", "--porcelain") == "")
+  }
+
   /// Item 10: deep nesting was refused only after thousands of directories were made.
   @Test(arguments: [3000, 2030])
   func deepNestingIsRefusedBeforeAnyDirectoryIsMade(depth: Int) throws {
