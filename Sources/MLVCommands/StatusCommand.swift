@@ -8,8 +8,8 @@ extension MLVMain {
       discussion: """
         Compares each tracked file or directory with its pointer (unchanged files are
         recognised from a stat cache without reading them) and lists modified, added
-        and deleted files, pointers not committed yet, and data missing from the
-        workspace.
+        and deleted files, pointers not committed yet or deleted, and data missing
+        from the workspace.
 
         Examples:
           mlv status
@@ -27,6 +27,13 @@ extension MLVMain {
         let statuses = try ws.status(filter: filter)
         var clean = true
         for s in statuses {
+          if s.pointerDeleted {
+            clean = false
+            let pointer = s.path + ".mlv"
+            ctx.out.line(
+              "\(pointer): pointer deleted (run `git checkout -- \(pointer)` to restore it, or `git rm \(pointer)` to stop tracking \(s.path))")
+            continue
+          }
           if s.missing {
             clean = false
             ctx.out.line("\(s.path): not in the workspace (run `mlv checkout` or `mlv pull`)")

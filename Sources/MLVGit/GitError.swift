@@ -26,8 +26,9 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
   case referenceExists(String)
   /// No linked worktree of this repository lives at the path.
   case worktreeNotFound(String)
-  /// Another process holds git's index lock file (the path), or left it when killed.
-  case indexLocked(String)
+  /// A git lock file (the path: `index.lock`, a ref's `.lock`) exists: another process
+  /// holds it, or left it when killed.
+  case lockFileExists(String)
 
   public var description: String {
     switch self {
@@ -54,9 +55,9 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
       return "git reference already exists: \(name)"
     case .worktreeNotFound(let path):
       return "no git worktree at \(path)"
-    case .indexLocked(let path):
-      return "git's index is locked: \(path) exists. Another git command is running, or one was "
-        + "killed while writing the index; if no git command is running, remove that file and retry"
+    case .lockFileExists(let path):
+      return "git's lock file \(path) exists: another git command is running, or a git or mlv "
+        + "command was killed while writing; if no git command is running, remove it (`rm \(path)`) and retry"
     }
   }
 

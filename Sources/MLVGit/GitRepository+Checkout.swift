@@ -58,7 +58,7 @@ extension GitRepository {
       opts.notify_payload = Unmanaged.passUnretained(conflicts).toOpaque()
       try withCommit(commit) { commitObject in
         let rc = try markingWrite { git_checkout_tree(handle, commitObject, &opts) }
-        if let locked = indexLocked(rc) { throw locked }
+        if let locked = lockError(rc) { throw locked }
         if rc == GIT_ECONFLICT.rawValue || (rc < 0 && !conflicts.paths.isEmpty) {
           throw GitError.checkoutConflict(paths: Array(Set(conflicts.paths)).sorted())
         }

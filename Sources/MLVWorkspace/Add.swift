@@ -21,7 +21,7 @@ extension Workspace {
     let tracked = try trackedPaths()
     for p in dataPaths { try checkAddable(p, tracked: tracked) }
     let writer = store.makeWriter()
-    var prepared: [(String, Pointer, [String])] = []
+    var prepared: [(String, Pointer, [String], [Manifest.Entry])] = []
     for p in dataPaths {
       guard let scanned = try scan(p, storeObjects: true, writer: writer, label: "adding \(p)") else {
         throw WorkspaceError.noSuchPath(p)
@@ -30,15 +30,16 @@ extension Workspace {
         progress.warn("skipping symbolic link \(p)/\(link) (mlv does not follow links)")
       }
       for name in scanned.skippedOther {
-        progress.warn("skipping \(p)/\(name) (not a regular file, or a name that is not UTF-8 or holds control characters)")
+        progress.warn("skipping \(p)/\(name) (not a regular file, or a name mlv cannot track: not UTF-8, control characters, or a name such as .GIT that some filesystems read as .git or .mlv)")
       }
       let pointer: Pointer
+      let entries = scanned.manifestEntries
       switch scanned.kind {
       case .file:
         let (st, id) = scanned.files[""]!
         pointer = Pointer(kind: .file, oid: id, size: st.size, files: 1)
       case .dir:
-        let manifest = Manifest(entries: scanned.manifestEntries)
+        let manifest = Manifest(entries: entries)
         let bytes = manifest.encode()
         let id = ObjectID.hash(bytes)
         try writer.put(id, type: .manifest, bytes: bytes, compress: true)
@@ -46,12 +47,13 @@ extension Workspace {
         statCache.recordManifestID(id, for: p, files: scanned.files)
         pointer = Pointer(kind: .dir, oid: id, size: manifest.totalSize, files: manifest.entries.count)
       }
-      prepared.append((p, pointer, scanned.skippedLinks))
+      prepared.append((p, pointer, scanned.skippedLinks, entries))
     }
     try writer.flush()
+    for (p, _, _, entries) in prepared { try verifySizes(p, entries) }
     var results: [AddResult] = []
     var toStage: [String] = []
-    for (p, pointer, links) in prepared {
+    for (p, pointer, links, _) in prepared {
       let previous = try? readPointer(p)
       let pointerPath = Pointer.pointerPath(forData: p)
       if previous != pointer { try FS.atomicWrite(pointer.encode(), to: absolute(pointerPath)) }
@@ -63,6 +65,34 @@ extension Workspace {
     statCache.save()
     let stats = writer.newBytes
     return (results, stats.raw, stats.stored)
+  }
+
+  /// The last line of defence against a lying stat cache (docs/design.md, "Stat cache"):
+  /// every size about to be recorded must be the size of the object recorded with it.
+  /// Costs an index lookup per file, plus a read of the file list of each file of more
+  /// than one chunk. On a mismatch the file's cache entry is dropped, so running the
+  /// command again hashes it afresh.
+  func verifySizes(_ dataPath: String, _ entries: [Manifest.Entry]) throws {
+    for e in entries where e.size > 0 {
+      let rel = cacheKey(dataPath, e.path)
+      var actual: Int64? = nil
+      let matches: Bool
+      switch store.info(e.oid)?.type {
+      case .chunk?:
+        actual = store.info(e.oid).map { Int64($0.rawLength) }
+        matches = actual == e.size
+      case .fileList?:
+        matches = (try? store.chunks(ofFile: e.oid, size: e.size)) != nil
+      case .manifest?, nil:
+        matches = false
+      }
+      if !matches {
+        statCache.forget(prefix: rel)
+        statCache.forgetSummary(for: dataPath)
+        statCache.save()
+        throw WorkspaceError.sizeMismatch(path: rel, recorded: e.size, object: e.oid, actual: actual)
+      }
+    }
   }
 
   func checkAddable(_ p: String, tracked: [String]) throws {

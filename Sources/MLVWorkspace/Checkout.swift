@@ -37,6 +37,7 @@ extension Workspace {
         if let ptr = try readPointer(p, at: commit) { targets[p] = ptr }
       }
       guard !targets.isEmpty else { throw WorkspaceError.notTracked(paths.joined(separator: ", ")) }
+      for (p, ptr) in targets { try validateTarget(p, ptr) }
       if !force { try ensureRecoverable(Array(targets.keys)) }
       for (p, ptr) in targets {
         try FS.atomicWrite(ptr.encode(), to: absolute(Pointer.pointerPath(forData: p)))
@@ -45,7 +46,9 @@ extension Workspace {
       summary.commit = commit
     } else {
       // Data at paths tracked before *or* by the target may be overwritten or removed.
-      let target = try revision.map { try trackedPaths(at: git.resolveCommit($0)) } ?? []
+      let commit = try revision.map { try git.resolveCommit($0) }
+      let target = try commit.map { try trackedPaths(at: $0) } ?? []
+      try validateCheckout(at: commit, paths: paths, force: force)
       let affected = Set(before + target).filter { matches($0, paths) }.sorted()
       if !force { try ensureRecoverable(affected) }
       if let rev = revision { summary.commit = try git.checkout(rev, force: force) }
@@ -69,7 +72,8 @@ extension Workspace {
     var lost: [String] = []
     for p in paths {
       guard let scanned = try scan(p, storeObjects: false, label: "checking \(p)") else { continue }
-      for (inner, (_, id)) in scanned.files where id != .empty && !store.contains(id) {
+      let gitOwned = try gitTrackedFiles(in: p)
+      for (inner, (_, id)) in scanned.files where id != .empty && !store.contains(id) && !gitOwned.contains(inner) {
         lost.append(cacheKey(p, inner))
       }
     }
@@ -93,9 +97,13 @@ extension Workspace {
       throw IOError(path: absolute(dataPath), operation: .createDirectory, errno: errno)
     }
     let have = current?.files ?? [:]
+    // Files git tracks here (a teammate's `git add -f`) belong to git: never touched.
+    let gitOwned = try gitTrackedFiles(in: dataPath)
     var work: [Manifest.Entry] = []
     for e in entries {
-      if let (st, id) = have[e.path], id == e.oid, st.executable == e.executable || pointer.kind == .file {
+      if gitOwned.contains(e.path) {
+        warnGitOwned(dataPath, e.path, alsoInManifest: true)
+      } else if let (st, id) = have[e.path], id == e.oid, st.executable == e.executable || pointer.kind == .file {
         summary.filesUnchanged += 1
       } else {
         work.append(e)
@@ -103,11 +111,15 @@ extension Workspace {
     }
     let wanted = Set(entries.map(\.path))
     for extra in have.keys where !wanted.contains(extra) {
+      if gitOwned.contains(extra) {
+        warnGitOwned(dataPath, extra, alsoInManifest: false)
+        continue
+      }
       unlink(absolute(cacheKey(dataPath, extra)))
       summary.filesRemoved += 1
     }
     if pointer.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: true) }
-    let total = work.reduce(Int64(0)) { $0 + $1.size }
+    let total = try Sizes.sum(work.lazy.map(\.size), Pointer.pointerPath(forData: dataPath))
     guard !work.isEmpty else { return }
     progress.begin("restoring \(dataPath)", totalBytes: total)
     defer { progress.end() }
@@ -132,7 +144,7 @@ extension Workspace {
     }
     if let e = errors.error { throw e }
     summary.filesWritten += work.count
-    summary.bytesWritten += bytes.value
+    summary.bytesWritten = Sizes.saturating(summary.bytesWritten, bytes.value)
   }
 
   /// Writes one file; large files whose chunks mostly line up with the current content are
@@ -172,10 +184,19 @@ extension Workspace {
   func removeData(_ dataPath: String) throws -> Int {
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     guard let scanned = try scan(dataPath, storeObjects: false) else { return 0 }
-    for inner in scanned.files.keys { unlink(absolute(cacheKey(dataPath, inner))) }
+    let gitOwned = try gitTrackedFiles(in: dataPath)
+    var removed = 0
+    for inner in scanned.files.keys {
+      if gitOwned.contains(inner) {
+        warnGitOwned(dataPath, inner, alsoInManifest: false)
+      } else {
+        unlink(absolute(cacheKey(dataPath, inner)))
+        removed += 1
+      }
+    }
     if scanned.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: false) }
     statCache.forget(prefix: dataPath)
-    return scanned.files.count
+    return removed
   }
 
   /// Removes empty directories below `dir` (and `dir` itself unless `keepRoot`).
@@ -193,6 +214,6 @@ extension Workspace {
 final class ByteCounter: @unchecked Sendable {
   private var total: Int64 = 0
   private let lock = NSLock()
-  func add(_ n: Int64) { lock.withLock { total += n } }
+  func add(_ n: Int64) { lock.withLock { total = Sizes.saturating(total, n) } }
   var value: Int64 { lock.withLock { total } }
 }

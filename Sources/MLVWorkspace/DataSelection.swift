@@ -65,10 +65,17 @@ extension Workspace {
     do { entries = try selectedEntries(s) } catch let e as StoreError {
       throw WorkspaceError.missingData(path: s.dataPath, underlying: e)
     }
+    // Validate first, then write (CheckoutValidation.swift).
+    for e in entries { try RepoPath.checkLength(cacheKey(s.dataPath, e.path), root: root, context: s.dataPath + Pointer.suffix) }
+    let gitOwned = try gitTrackedFiles(in: s.dataPath)
     var work: [(String, Manifest.Entry, (stat: FileStat, id: ObjectID)?)] = []
     var lost: [String] = []
     for e in entries {
       let rel = cacheKey(s.dataPath, e.path)
+      if gitOwned.contains(e.path) {
+        warnGitOwned(s.dataPath, e.path, alsoInManifest: true)
+        continue
+      }
       try RepoPath.checkNoSymlinks(rel, root: root, includingLeaf: true)
       guard let st = FileStat.of(absolute(rel)) else {
         work.append((rel, e, nil))
@@ -84,12 +91,15 @@ extension Workspace {
       work.append((rel, e, (st, id)))
     }
     if !force && !lost.isEmpty { throw WorkspaceError.uncommittedChanges(lost.sorted()) }
-    let total = work.reduce(Int64(0)) { $0 + $1.1.size }
+    let total = try Sizes.sum(work.lazy.map(\.1.size), Pointer.pointerPath(forData: s.dataPath))
     if !work.isEmpty { progress.begin("restoring \(s.dataPath)/\(s.inner ?? "")", totalBytes: total) }
     defer { if !work.isEmpty { progress.end() } }
     let restorer = Restorer(store: store, tmpDir: tmpDir)
     for (rel, e, previous) in work {
-      do { summary.bytesWritten += try restoreFile(rel, e, previous: previous, restorer: restorer, sink: progress) } catch let err as StoreError {
+      do {
+        let n = try restoreFile(rel, e, previous: previous, restorer: restorer, sink: progress)
+        summary.bytesWritten = Sizes.saturating(summary.bytesWritten, n)
+      } catch let err as StoreError {
         throw WorkspaceError.missingData(path: rel, underlying: err)
       }
       summary.filesWritten += 1

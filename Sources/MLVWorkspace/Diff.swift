@@ -123,9 +123,15 @@ extension Workspace {
       result.totals.removed += d.removed
       result.totals.modified += d.modified
       result.totals.renamed += d.renamed
-      result.totals.oldSize += d.oldSize
-      result.totals.newSize += d.newSize
-      if let n = d.newBytes, let t = result.totals.newBytes { result.totals.newBytes = t + n } else { result.totals.newBytes = nil }
+      // Pointer sizes are untrusted: two of them can each fit and still overflow a sum.
+      let pointers = "diff \(old.label)..\(new.label) at \(Pointer.pointerPath(forData: path))"
+      result.totals.oldSize = try Sizes.add(result.totals.oldSize, d.oldSize, pointers)
+      result.totals.newSize = try Sizes.add(result.totals.newSize, d.newSize, pointers)
+      if let n = d.newBytes, let t = result.totals.newBytes {
+        result.totals.newBytes = try Sizes.add(t, n, pointers)
+      } else {
+        result.totals.newBytes = nil
+      }
       result.paths.append(d)
     }
     statCache.save()
@@ -227,8 +233,9 @@ extension Workspace {
     let inner = c.path == dataPath ? "" : String(c.path.dropFirst(dataPath.count + 1))
     guard let o = a[inner], let n = b[inner] else { return 0 }
     let old = Set(try chunks(o, path: c.path, inWorkspace: false, cache: cache).map(\.id))
-    return try chunks(n, path: c.path, inWorkspace: newIsWorkspace, cache: cache)
-      .reduce(0) { $0 + (old.contains($1.id) ? Int64($1.length) : 0) }
+    let shared = try chunks(n, path: c.path, inWorkspace: newIsWorkspace, cache: cache).lazy
+      .filter { old.contains($0.id) }.map { Int64($0.length) }
+    return try Sizes.sum(shared, c.path)
   }
 
   /// Puts one file version where a reader can open it: the workspace file itself, or a
@@ -272,7 +279,7 @@ extension Workspace {
       guard let v = b[inner] else { continue }
       for c in try chunks(v, path: change.path, inWorkspace: newIsWorkspace, cache: cache)
       where !old.contains(c.id) && seen.insert(c.id).inserted {
-        total += Int64(c.length)
+        total = try Sizes.add(total, Int64(c.length), dataPath)
       }
     }
     return total

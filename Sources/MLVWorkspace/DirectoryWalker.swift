@@ -93,9 +93,16 @@ public struct DirectoryWalker: Sendable {
         listing.skippedOther.append(inDir)
         continue
       }
+      // A nested repository's own directory is left out quietly; any other name that some
+      // filesystem reads as .git or .mlv (".GIT", "git~1") could never be checked out.
+      if name == ".git" || name == ".mlv" { continue }
+      if RepoPath.reservedName(name) != nil {
+        listing.skippedOther.append(inDir)
+        continue
+      }
       switch st.st_mode & S_IFMT {
       case S_IFDIR:
-        if name == ".git" || name == ".mlv" || ignore.isIgnored(parent: repoRelative, name: name, isDirectory: true) { continue }
+        if ignore.isIgnored(parent: repoRelative, name: name, isDirectory: true) { continue }
         subdirectories.append((repoRelative + "/" + name, inDir))
       case S_IFREG:
         if ignore.isIgnored(parent: repoRelative, name: name, isDirectory: false) { continue }

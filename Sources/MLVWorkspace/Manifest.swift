@@ -53,7 +53,11 @@ public struct Manifest: Equatable, Sendable {
     }
   }
 
-  public var totalSize: Int64 { entries.reduce(0) { $0 + $1.size } }
+  /// Bytes of all files. `decode` refuses a manifest whose sizes do not add up within
+  /// Int64 (each may fit while their sum does not), and files on disk cannot exceed it, so
+  /// this never saturates for a manifest mlv reads or builds; it saturates rather than
+  /// trap for one built by hand.
+  public var totalSize: Int64 { (try? Sizes.sum(entries.lazy.map(\.size), "manifest")) ?? .max }
 
   public func encode() -> [UInt8] {
     var out = Array((Self.header + "\n").utf8)
@@ -84,6 +88,7 @@ public struct Manifest: Equatable, Sendable {
     }
     var entries: [Entry] = []
     var paths = Set<String>()
+    var total: Int64 = 0
     try bytes.withUnsafeBufferPointer { b in
       var pos = head.count
       var line = 1
@@ -120,6 +125,9 @@ public struct Manifest: Equatable, Sendable {
         }
         try RepoPath.validateBytes(path, context: "manifest \(id) line \(line)")
         if size == 0 && oid != .empty { throw bad(line, "an empty file must have the empty oid") }
+        let (sum, overflow) = total.addingReportingOverflow(size)
+        guard !overflow else { throw bad(line, "sizes add up to more than \(Int64.max) bytes") }
+        total = sum
         paths.insert(path)
         entries.append(Entry(path: path, size: size, oid: oid, executable: b[pos] == UInt8(ascii: "x")))
         pos = end + 1

@@ -14,8 +14,11 @@ public struct DataStatus: Sendable {
   public var deleted: [String] = []
   /// The pointer differs from the one in HEAD (added but not committed).
   public var uncommitted: Bool
+  /// The pointer file was deleted from the workspace while git's index still has it
+  /// (`pointer` is then the staged one, and the data is not compared).
+  public var pointerDeleted = false
 
-  public var isClean: Bool { !missing && added.isEmpty && modified.isEmpty && deleted.isEmpty }
+  public var isClean: Bool { !pointerDeleted && !missing && added.isEmpty && modified.isEmpty && deleted.isEmpty }
 }
 
 extension Workspace {
@@ -25,7 +28,14 @@ extension Workspace {
     let head = try git.head()
     var result: [DataStatus] = []
     for path in try trackedPaths() where matches(path, filter) {
-      guard let pointer = try readPointer(path) else { continue }
+      guard let pointer = try readPointer(path) else {
+        if let staged = try stagedPointer(path) {
+          var s = DataStatus(path: path, pointer: staged, missing: false, uncommitted: false)
+          s.pointerDeleted = true
+          result.append(s)
+        }
+        continue
+      }
       let committed = try head.flatMap { try readPointer(path, at: $0) }
       var s = DataStatus(path: path, pointer: pointer, missing: false, uncommitted: committed != pointer)
       if let scanned = try scan(path, storeObjects: false, label: "checking \(path)") {
@@ -42,6 +52,13 @@ extension Workspace {
     }
     statCache.save()
     return result
+  }
+
+  /// The pointer of `dataPath` in git's index.
+  func stagedPointer(_ dataPath: String) throws -> Pointer? {
+    let file = Pointer.pointerPath(forData: dataPath)
+    guard let bytes = try git.readIndexFile(file) else { return nil }
+    return try Pointer.decode(bytes, file: "\(file) (staged)")
   }
 
   /// Whether `path` is one of `filter` or inside one of them (or `filter` is empty).

@@ -27,7 +27,10 @@ public final class Workspace: @unchecked Sendable {
   public let storeRoot: String
   public let statCache: StatCache
   public let chunker: Chunker
-  public var progress: ProgressSink = SilentProgress()
+  public var progress: ProgressSink = SilentProgress() {
+    // The stat cache is loaded before the command wires up its output.
+    didSet { if let notice = statCache.takeDiscardNotice() { progress.warn(notice) } }
+  }
 
   public var mlvDir: String { root + "/.mlv" }
   public var configPath: String { mlvDir + "/config" }
@@ -111,8 +114,11 @@ public final class Workspace: @unchecked Sendable {
     let lock = try RepoLock(path: mlvDir + "/lock", command: command)
     try store.refresh()
     for problem in store.loadProblems { progress.warn(problem) }
-    for path in git.removeStaleLocks() {
-      progress.warn("removed \(path), left by an mlv command killed while writing it")
+    if let (pid, locks) = git.interruptedWrite() {
+      progress.warn(
+        "an mlv command (pid \(pid)) was killed while writing to git and may have left "
+          + locks.joined(separator: ", ") + "; mlv cannot tell that from a running git command's lock. "
+          + "If no git command is running, remove it: rm " + locks.joined(separator: " "))
     }
     try recoverInterruptedCheckout()
     // Unsealed packs of a killed command: without this they would hold their space until gc.

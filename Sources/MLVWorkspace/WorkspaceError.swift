@@ -21,6 +21,10 @@ public enum WorkspaceError: Error, CustomStringConvertible {
   case missingData(path: String, underlying: StoreError)
   /// A file kept changing while `mlv add` read it.
   case changedWhileReading(String)
+  /// Sizes from pointers or manifests (named by the string) add up to more than Int64.
+  case sizesOverflow(String)
+  /// `add` was about to record a size its object disagrees with (a damaged stat cache).
+  case sizeMismatch(path: String, recorded: Int64, object: ObjectID, actual: Int64?)
 
   public var description: String {
     switch self {
@@ -50,6 +54,12 @@ public enum WorkspaceError: Error, CustomStringConvertible {
         + " (set MLV_LOCK_TIMEOUT to wait longer)"
     case .nothingToCommit: return "nothing to commit (no staged changes and no changed data)"
     case .missingData(let path, let e): return "cannot restore \(path): \(e)"
+    case .sizesOverflow(let what):
+      return "\(what): sizes add up to more than \(Int64.max) bytes (a pointer or manifest is corrupt or hostile)"
+    case .sizeMismatch(let path, let recorded, let object, let actual):
+      let holds = actual.map { "holds \($0) bytes" } ?? "is missing or does not hold that many bytes"
+      return "refusing to record \(path): it was measured as \(recorded) bytes but its object \(object.hex.prefix(12)) \(holds);"
+        + " its stat cache entry was dropped, run the command again"
     case .changedWhileReading(let path):
       return "\(path) kept changing while it was read (is another process writing it?); nothing was recorded for it"
     }

@@ -16,6 +16,74 @@ import Testing
     #expect(e?.description.contains("ctx.mlv") == true)
   }
 
+  /// Paths git's own tests (t/t1014-read-tree-confusing.sh) require `verify_path` to reject
+  /// with core.protectHFS and core.protectNTFS, at the end of a path and as a directory.
+  static let gitConfusingPaths = [
+    ".", "..", ".git", ".GIT", "\u{200c}.Git", ".gI\u{200c}T", ".GiT\u{200c}", "git~1", ".git. ",
+    ".\\.GIT\\foobar", ".git\\foobar", ".git...:alternate-stream",
+  ]
+
+  /// t/t0060-path-utils.sh's `is_dotgitmodules` vectors, with ".gitmodules" read as ".git"
+  /// and its short name "gitmod~N" as "git~N": names NTFS or HFS+ take for .git.
+  static let gitDotGitAliases = [
+    ".git", ".git\u{200c}", ".Git", ".giT", ".git ", ".git.", ".git  ", ".git. ", ".git .", ".git..",
+    ".git   ", ".git.  ", ".git . ", ".git  .", ".Git ", ".Git.", ".Git  ", ".Git. ", ".Git .", ".Git..",
+    "GIT~1", "git~1", "GIT~1 ", "git~1.", "GIT~1 .", "git~1   ", ".git:$DATA", "git~1 . :$DATA",
+    "\u{feff}.git", ".\u{206a}g\u{202e}i\u{200f}t\u{200c}",
+  ]
+
+  /// The `--not` half of the same vectors: names that only look like .git.
+  static let gitNonAliases = [
+    ".git x", ".git .x", " .git", "..git", "git", ".gi", ".gitx", ".git x ", "git~", "git~0", "git~~1", "git~X",
+    "gxt~1", "git~1x", ".git,:$DATA", ".github", ".gitignore", ".gitattributes", ".gitmodules", ".gi\u{200c}x",
+    ".g\u{00ef}t", "\u{200c}", ".mlvignore", "mlv", "models", "mlv~5", "data.mlv", "gitlab", "m", "g",
+  ]
+
+  @Test(arguments: gitConfusingPaths)
+  func gitsConfusingPathsAreRefused(_ name: String) {
+    for path in [name, "a/" + name, name + "/b", "a/" + name + "/b"] {
+      #expect(throws: WorkspaceError.self, "\(path.debugDescription)") { try RepoPath.validate(path, context: "m") }
+    }
+  }
+
+  @Test(arguments: gitDotGitAliases)
+  func aliasesOfDotGitAndDotMlvAreRefused(_ name: String) {
+    for alias in [name, name.replacingOccurrences(of: "git", with: "mlv").replacingOccurrences(of: "GIT", with: "MLV")
+      .replacingOccurrences(of: "Git", with: "Mlv").replacingOccurrences(of: "giT", with: "mlV")]
+    {
+      for path in [alias, "data/" + alias, alias + "/hooks/post-checkout"] {
+        let e = #expect(throws: WorkspaceError.self, "\(path.debugDescription)") { try RepoPath.validate(path, context: "m") }
+        #expect(e?.description.contains("enters .") == true, "\(String(describing: e))")
+      }
+    }
+  }
+
+  @Test(arguments: gitNonAliases)
+  func namesThatOnlyLookLikeDotGitAreAccepted(_ name: String) throws {
+    try RepoPath.validate(name, context: "m")
+    try RepoPath.validate("data/" + name + "/x", context: "m")
+    try RepoPath.validate(name.replacingOccurrences(of: "git", with: "mlv"), context: "m")
+  }
+
+  @Test func shortNamesOfDotMlvUpToFourAreRefused() {
+    for n in 1...4 { #expect(throws: WorkspaceError.self) { try RepoPath.validate("MLV~\(n)/config", context: "m") } }
+  }
+
+  @Test func lengthLimitsOfTheFilesystem() throws {
+    let longest = String(repeating: "n", count: RepoPath.maxComponentBytes)
+    try RepoPath.validate("a/" + longest, context: "m")
+    let e = #expect(throws: WorkspaceError.self) { try RepoPath.validate("a/" + longest + "n", context: "m") }
+    #expect(e?.description.contains("256 bytes long") == true)
+    // Multi-byte names count bytes, not characters.
+    #expect(throws: WorkspaceError.self) { try RepoPath.validate(String(repeating: "é", count: 128), context: "m") }
+    let deep = Array(repeating: "d", count: RepoPath.maxPathBytes / 2).joined(separator: "/")
+    try RepoPath.validate(deep, context: "m")
+    try RepoPath.validate(deep + "/x", context: "m")  // exactly the limit
+    #expect(throws: WorkspaceError.self) { try RepoPath.validate(deep + "/xy", context: "m") }
+    try RepoPath.checkLength("x", root: "/repo", context: "m")
+    #expect(throws: WorkspaceError.self) { try RepoPath.checkLength(deep, root: "/repo", context: "m") }
+  }
+
   @Test func relativize() throws {
     let root = "/repo"
     #expect(try RepoPath.relativize("data", cwd: "/repo", root: root) == "data")

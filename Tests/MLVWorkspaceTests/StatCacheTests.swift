@@ -59,6 +59,8 @@ import Testing
     defer { removeTree(dir) }
     let file = dir + "/fresh"
     try writeFile(file, "just written")
+    // Racy whatever the load (see racilyCleanEntriesAreRecheckedAgainstTheFile).
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 5)], ofItemAtPath: file)
     let st = try #require(FileStat.of(file))
     let cache = StatCache(path: dir + "/stat-cache")
     cache.record("fresh", st, ObjectID.hash(Array("just written".utf8)))
@@ -73,6 +75,11 @@ import Testing
     defer { removeTree(dir) }
     try writeFile(dir + "/same", "unchanged")
     try writeFile(dir + "/changed", "version 1")
+    // Timestamps a few seconds ahead stay racy however slowly a loaded machine gets to the
+    // save (a fresh mtime is racy for only 20 ms).
+    for name in ["same", "changed"] {
+      try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 5)], ofItemAtPath: dir + "/" + name)
+    }
     let same = try #require(FileStat.of(dir + "/same"))
     let changed = try #require(FileStat.of(dir + "/changed"))
     let cache = StatCache(path: dir + "/stat-cache")
