@@ -44,7 +44,7 @@ let package = Package(
     .target(
       name: "MLVCommands",
       dependencies: [
-        "MLVWorkspace", "MLVRemote", "MLVTable", "MLVExperiments",
+        "MLVSystem", "MLVWorkspace", "MLVRemote", "MLVTable", "MLVExperiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

@@ -27,6 +27,21 @@ struct Context {
     return ws
   }
 
+  /// Command-line paths as repository-relative paths, each of which must be tracked, lie
+  /// inside a tracked directory, or contain tracked paths: a typo (`diff -- dta/`) is an
+  /// error naming it, never an empty result.
+  func trackedFilter(_ paths: [String], _ ws: Workspace, at commit: GitOID? = nil) throws -> [String] {
+    let rel = try paths.map { try ws.relative($0, cwd: cwd) }
+    guard !rel.isEmpty else { return [] }
+    var tracked = Set(try ws.trackedPaths())
+    if let commit { tracked.formUnion(try ws.trackedPaths(at: commit)) }
+    for p in rel where !p.isEmpty {
+      let known = tracked.contains(p) || tracked.contains { p.hasPrefix($0 + "/") || $0.hasPrefix(p + "/") }
+      if !known { throw WorkspaceError.notTracked(p) }
+    }
+    return rel
+  }
+
   /// Runs `body`, mapping failures to exit codes (docs/cli.md, "Exit codes").
   func run(_ body: () throws -> Void) throws {
     do { try body() } catch { throw Self.exit(for: error) }
@@ -75,7 +90,8 @@ struct Context {
     switch error {
     case WorkspaceError.uncommittedChanges, GitError.checkoutConflict: return 2
     case WorkspaceError.locked: return 3
-    case is StoreError, WorkspaceError.missingData: return 4
+    case WorkspaceError.notCheckedOut: return 2
+    case is StoreError, WorkspaceError.missingData, WorkspaceError.dataUnavailable: return 4
     case RemoteError.corruptObject, RemoteError.missingObjects, RemoteError.corruptIndex: return 4
     default: return 1
     }

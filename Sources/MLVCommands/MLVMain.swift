@@ -18,6 +18,8 @@ public struct MLVMain: AsyncParsableCommand {
         mlv commit -m "baseline"
         mlv status | mlv diff HEAD~1 HEAD | mlv log data
         mlv checkout HEAD~1
+        mlv install                       # once per clone: git checkout/pull/merge
+                                          # then keep the data in step
 
       Exit codes: 0 success; 1 error; 2 refused to discard uncommitted data or code;
       3 repository locked by another process; 4 missing or corrupt objects; 5 drift
@@ -25,9 +27,9 @@ public struct MLVMain: AsyncParsableCommand {
       """,
     version: mlvVersion,
     subcommands: [
-      Init.self, Add.self, Status.self, Commit.self, Checkout.self, Diff.self, Log.self,
-      Remote.self, Push.self, Fetch.self, Pull.self, GC.self, Fsck.self,
-      Run.self, Repro.self, Exp.self, Params.self, Metrics.self,
+      Init.self, Add.self, Status.self, Commit.self, Checkout.self, Diff.self, Log.self, Remove.self, Move.self,
+      Install.self, Remote.self, Push.self, Fetch.self, Pull.self, GC.self, Fsck.self,
+      Run.self, Repro.self, Exp.self, Params.self, Metrics.self, Hook.self, MergeDriver.self,
     ])
 
   public init() {}

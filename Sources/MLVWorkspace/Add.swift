@@ -17,9 +17,39 @@ extension Workspace {
   /// Order matters for crash safety: all objects (chunks, file lists, manifests) are made
   /// durable by one `flush` before any pointer is written, so a pointer never refers to an
   /// object that is not in the store (docs/design.md, "Write ordering").
-  public func add(_ dataPaths: [String]) throws -> (results: [AddResult], newBytes: Int64, storedBytes: Int64) {
+  ///
+  /// Only data the user changed is recorded: a path whose pointer git changed under data
+  /// that was not checked out again (`notCheckedOut`, `diverged`) is refused by name unless
+  /// `force`, and so is an unresolved merge of a pointer. A directory restored only in
+  /// part keeps the entries of the files that were never checked out.
+  public func add(_ dataPaths: [String], force: Bool = false) throws -> (results: [AddResult], newBytes: Int64, storedBytes: Int64) {
     let tracked = try trackedPaths()
     for p in dataPaths { try checkAddable(p, tracked: tracked) }
+    let checkedOut = loadCheckedOut()
+    var stale: [String] = []
+    var keep: [String: (parts: Set<String>, entries: [Manifest.Entry])] = [:]
+    for p in dataPaths where tracked.contains(p) {
+      var learned: [String: CheckedOutState.Entry?] = [:]
+      let s: DataStatus
+      do { s = try status(of: p, checkedOut: checkedOut.entries[p], learned: &learned) } catch let e as WorkspaceError {
+        if case .mergeConflict = e, force { continue }
+        throw e
+      }
+      switch s.state {
+      case .conflict where !force:
+        throw WorkspaceError.mergeConflict(pointer: Pointer.pointerPath(forData: p), conflicts: s.conflicts)
+      case .notCheckedOut where !force, .diverged where !force: stale.append(p)
+      default: break
+      }
+      // Files of a partly restored directory that were never checked out stay as they are.
+      if let record = checkedOut.entries[p], let parts = record.parts, record.pointer == s.pointer, let ptr = s.pointer,
+        ptr.kind == .dir
+      {
+        let never = try entries(of: ptr).filter { !Self.covers(parts, $0.path) }
+        keep[p] = (parts, never)
+      }
+    }
+    if !stale.isEmpty { throw WorkspaceError.notCheckedOut(stale) }
     let writer = store.makeWriter()
     var prepared: [(String, Pointer, [String], [Manifest.Entry])] = []
     for p in dataPaths {
@@ -33,7 +63,11 @@ extension Workspace {
         progress.warn("skipping \(p)/\(name) (not a regular file, or a name mlv cannot track: not UTF-8, control characters, or a name such as .GIT that some filesystems read as .git or .mlv)")
       }
       let pointer: Pointer
-      let entries = scanned.manifestEntries
+      var entries = scanned.manifestEntries
+      if let kept = keep[p], scanned.kind == .dir {
+        let present = Set(entries.map(\.path))
+        entries += kept.entries.filter { !present.contains($0.path) }
+      }
       switch scanned.kind {
       case .file:
         let (st, id) = scanned.files[""]!
@@ -53,15 +87,22 @@ extension Workspace {
     for (p, _, _, entries) in prepared { try verifySizes(p, entries) }
     var results: [AddResult] = []
     var toStage: [String] = []
-    for (p, pointer, links, _) in prepared {
+    var records: [String: CheckedOutState.Entry?] = [:]
+    for (p, pointer, links, entries) in prepared {
       let previous = try? readPointer(p)
       let pointerPath = Pointer.pointerPath(forData: p)
       if previous != pointer { try FS.atomicWrite(pointer.encode(), to: absolute(pointerPath)) }
       toStage.append(pointerPath)
       if let ignoreFile = try GitIgnoreFile.ensureIgnored(p, root: root) { toStage.append(ignoreFile) }
       results.append(AddResult(path: p, pointer: pointer, changed: previous != pointer, skippedLinks: links))
+      // The data is now this pointer's; a partial directory stays partial.
+      let parts = keep[p].map { kept in
+        kept.parts.union(Set(entries.map(\.path)).subtracting(kept.entries.map(\.path)))
+      }
+      records[p] = CheckedOutState.Entry(pointer: pointer, parts: parts)
     }
     try git.stage(Array(Set(toStage)).sorted())
+    try recordCheckedOut(records)
     statCache.save()
     let stats = writer.newBytes
     return (results, stats.raw, stats.stored)
@@ -136,6 +177,27 @@ enum GitIgnoreFile {
     if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
     text += rule + "\n"
     try FS.atomicWrite(Array(text.utf8), to: abs)
+    return rel
+  }
+
+  /// Removes the rule `ensureIgnored` wrote (and the .gitignore when nothing else is left in
+  /// it); returns the `.gitignore` path when it was changed.
+  static func removeIgnore(_ dataPath: String, root: String) throws -> String? {
+    let parts = dataPath.split(separator: "/")
+    let dir = parts.dropLast().joined(separator: "/")
+    let rel = dir.isEmpty ? ".gitignore" : dir + "/.gitignore"
+    let abs = root + "/" + rel
+    let rule = "/" + escape(String(parts.last ?? ""))
+    guard let bytes = try? FS.readAll(abs) else { return nil }
+    let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    let kept = lines.filter { $0 != Substring(rule) }
+    guard kept.count != lines.count else { return nil }
+    let text = kept.joined(separator: "\n")
+    if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+      FS.remove(abs)
+    } else {
+      try FS.atomicWrite(Array(text.utf8), to: abs)
+    }
     return rel
   }
 

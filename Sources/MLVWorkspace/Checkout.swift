@@ -14,6 +14,8 @@ public struct CheckoutSummary: Sendable {
   public var bytesWritten: Int64 = 0
   public var filesRemoved = 0
   public var filesUnchanged = 0
+  /// Tracked paths whose data was removed because no pointer names them any more.
+  public var pathsRemoved: [String] = []
 }
 
 extension Workspace {
@@ -29,55 +31,170 @@ extension Workspace {
   /// files, unless `force`. Only files whose content differs are written.
   public func checkout(revision: String?, paths: [String], force: Bool) throws -> CheckoutSummary {
     var summary = CheckoutSummary()
+    let commit = try revision.map { try git.resolveCommit($0) }
+    // A path inside a tracked directory restores only that file or sub-directory, from
+    // the revision's pointer or the current one; no pointer is written and HEAD stays.
+    let (whole, inner) = try splitSelections(paths, at: commit)
+    for sel in inner {
+      let s = try restoreSelection(sel, force: force, recordParts: commit == nil)
+      summary.filesWritten += s.filesWritten
+      summary.bytesWritten = Sizes.saturating(summary.bytesWritten, s.bytesWritten)
+      summary.filesUnchanged += s.filesUnchanged
+    }
+    if !paths.isEmpty && whole.isEmpty { return summary }
     let before = try trackedPaths()
+    let checkedOut = loadCheckedOut()
+    var records: [String: CheckedOutState.Entry?] = [:]
     var targets: [String: Pointer] = [:]
-    if let rev = revision, !paths.isEmpty {
-      let commit = try git.resolveCommit(rev)
-      for p in try trackedPaths(at: commit) where matches(p, paths) {
+    if let commit, !whole.isEmpty {
+      for p in try trackedPaths(at: commit) where matches(p, whole) {
         if let ptr = try readPointer(p, at: commit) { targets[p] = ptr }
       }
-      guard !targets.isEmpty else { throw WorkspaceError.notTracked(paths.joined(separator: ", ")) }
+      guard !targets.isEmpty else { throw WorkspaceError.notTracked(whole.joined(separator: ", ")) }
       for (p, ptr) in targets { try validateTarget(p, ptr) }
       if !force { try ensureRecoverable(Array(targets.keys)) }
       for (p, ptr) in targets {
         try FS.atomicWrite(ptr.encode(), to: absolute(Pointer.pointerPath(forData: p)))
       }
       try git.stage(targets.keys.map { Pointer.pointerPath(forData: $0) }.sorted())
-      summary.commit = commit
     } else {
-      // Data at paths tracked before *or* by the target may be overwritten or removed.
-      let commit = try revision.map { try git.resolveCommit($0) }
+      // Data at paths tracked before *or* by the target may be overwritten or removed, and
+      // so may data still checked out for a path no pointer names any more (after a plain
+      // `git checkout` of a revision that does not track it).
       let target = try commit.map { try trackedPaths(at: $0) } ?? []
-      try validateCheckout(at: commit, paths: paths, force: force)
-      let affected = Set(before + target).filter { matches($0, paths) }.sorted()
+      try validateCheckout(at: commit, paths: whole, force: force)
+      let affected = Set(before + target).filter { matches($0, whole) }.sorted()
       if !force { try ensureRecoverable(affected) }
       if let rev = revision { summary.commit = try git.checkout(rev, force: force) }
-      for p in try trackedPaths() where matches(p, paths) {
+      let now = try trackedPaths()
+      for p in now where matches(p, whole) {
         if let ptr = try readPointer(p) { targets[p] = ptr }
       }
-      if revision != nil {
-        for p in before where targets[p] == nil && matches(p, paths) {
-          summary.filesRemoved += try removeData(p)
+      // Data of a path no pointer names any more goes only when its content is in the
+      // store; otherwise it stays (and is no longer mlv's), with a warning.
+      for p in Set(before + checkedOut.entries.keys).sorted() where targets[p] == nil && !now.contains(p) && matches(p, whole) {
+        records[p] = .some(nil)
+        if !force, let lost = try? unrecoverableFiles(p), !lost.isEmpty {
+          progress.warn("left \(p) in place: no pointer names it any more, and \(Wording.files(lost)) not in the store")
+          continue
         }
+        summary.filesRemoved += try removeData(p)
+        summary.pathsRemoved.append(p)
       }
     }
-    for (p, ptr) in targets.sorted(by: { $0.key < $1.key }) { try restore(p, ptr, into: &summary) }
+    for (p, ptr) in targets.sorted(by: { $0.key < $1.key }) {
+      try restore(p, ptr, into: &summary)
+      records[p] = CheckedOutState.Entry(pointer: ptr, parts: nil)
+    }
     statCache.save()
+    try recordCheckedOut(records)
     return summary
+  }
+
+  /// Restores the data of every pointer that changed since its data was last checked out
+  /// (the git hooks' restore, docs/git.md): cheap when nothing changed — one comparison
+  /// per tracked path, no scan of the data. Never throws for one path: a path that cannot
+  /// be restored (changed data that is not in the store, a missing object, an unresolved
+  /// merge) is returned with the reason, and the others are restored.
+  public func restoreOutOfDate() throws -> (summary: CheckoutSummary, skipped: [(path: String, reason: String)]) {
+    var summary = CheckoutSummary()
+    var skipped: [(String, String)] = []
+    let checkedOut = loadCheckedOut()
+    var records: [String: CheckedOutState.Entry?] = [:]
+    let tracked = try trackedPaths()
+    for p in tracked {
+      do {
+        guard let content = try readPointerFile(p) else { continue }
+        guard case .pointer(let ptr) = content else {
+          skipped.append((p, "its pointer has an unresolved merge"))
+          continue
+        }
+        if checkedOut.entries[p]?.pointer == ptr { continue }
+        try validateTarget(p, ptr)
+        try ensureRecoverable([p])
+        try restore(p, ptr, into: &summary)
+        records[p] = CheckedOutState.Entry(pointer: ptr, parts: nil)
+      } catch {
+        skipped.append((p, "\(error)"))
+      }
+    }
+    let now = Set(tracked)
+    for p in checkedOut.entries.keys where !now.contains(p) {
+      records[p] = .some(nil)
+      do {
+        let lost = try unrecoverableFiles(p)
+        guard lost.isEmpty else {
+          skipped.append((p, "no pointer names it any more, and \(Wording.files(lost)) not in the store; left in place"))
+          continue
+        }
+        summary.filesRemoved += try removeData(p)
+        summary.pathsRemoved.append(p)
+      } catch {
+        skipped.append((p, "\(error)"))
+      }
+    }
+    statCache.save()
+    try recordCheckedOut(records)
+    return (summary, skipped)
+  }
+
+  /// Whether any tracked pointer differs from what its data was last checked out as (or
+  /// data is still checked out for a path no pointer names): the git hooks' fast path, one
+  /// read of each pointer file and no scan of the data.
+  public func hasOutOfDatePointers() throws -> Bool {
+    let checkedOut = loadCheckedOut()
+    let tracked = try trackedPaths()
+    if Set(checkedOut.entries.keys).subtracting(tracked).isEmpty == false { return true }
+    for p in tracked {
+      guard case .pointer(let ptr)? = try? readPointerFile(p) else { continue }
+      if checkedOut.entries[p]?.pointer != ptr { return true }
+    }
+    return false
+  }
+
+  /// The pointers `restoreOutOfDate` would restore (for fetching their objects first).
+  public func outOfDateSelections() throws -> [DataSelection] {
+    let checkedOut = loadCheckedOut()
+    return try trackedPaths().compactMap { p in
+      guard case .pointer(let ptr)? = try? readPointerFile(p), checkedOut.entries[p]?.pointer != ptr else { return nil }
+      return DataSelection(dataPath: p, pointer: ptr)
+    }
+  }
+
+  /// Splits checkout paths into whole tracked paths (or directories holding them) and
+  /// selections inside a tracked directory.
+  func splitSelections(_ paths: [String], at commit: GitOID?) throws -> (whole: [String], inner: [DataSelection]) {
+    guard !paths.isEmpty else { return ([], []) }
+    let tracked = try commit.map { try trackedPaths(at: $0) } ?? trackedPaths()
+    var whole: [String] = []
+    var inner: [DataSelection] = []
+    for f in paths {
+      if let owner = tracked.first(where: { f.hasPrefix($0 + "/") }) {
+        guard let ptr = try commit.map({ try readPointer(owner, at: $0) }) ?? readPointer(owner), ptr.kind == .dir else {
+          throw WorkspaceError.notTracked(f)
+        }
+        inner.append(DataSelection(dataPath: owner, pointer: ptr, inner: String(f.dropFirst(owner.count + 1))))
+      } else {
+        whole.append(f)
+      }
+    }
+    return (whole, inner)
   }
 
   /// Throws `uncommittedChanges` naming every file under `paths` whose content is not in
   /// the store.
   func ensureRecoverable(_ paths: [String]) throws {
-    var lost: [String] = []
-    for p in paths {
-      guard let scanned = try scan(p, storeObjects: false, label: "checking \(p)") else { continue }
-      let gitOwned = try gitTrackedFiles(in: p)
-      for (inner, (_, id)) in scanned.files where id != .empty && !store.contains(id) && !gitOwned.contains(inner) {
-        lost.append(cacheKey(p, inner))
-      }
-    }
+    let lost = try paths.flatMap { try unrecoverableFiles($0) }
     if !lost.isEmpty { throw WorkspaceError.uncommittedChanges(lost.sorted()) }
+  }
+
+  /// Files of the data at `path` whose content is not in the store (and not git's).
+  func unrecoverableFiles(_ path: String) throws -> [String] {
+    guard let scanned = try scan(path, storeObjects: false, label: "checking \(path)") else { return [] }
+    let gitOwned = try gitTrackedFiles(in: path)
+    return scanned.files.compactMap { inner, value in
+      value.id != .empty && !store.contains(value.id) && !gitOwned.contains(inner) ? cacheKey(path, inner) : nil
+    }
   }
 
   /// Makes the workspace data of `dataPath` equal to `pointer`.

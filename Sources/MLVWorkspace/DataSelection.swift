@@ -59,7 +59,9 @@ extension Workspace {
 
   /// Restores only the files of a partial selection (`inner` set). Like `checkout`, a file
   /// whose current content is not in the store is not overwritten unless `force`.
-  public func restoreSelection(_ s: DataSelection, force: Bool) throws -> CheckoutSummary {
+  /// With `recordParts` (the selection is of the current pointer) the checked-out state
+  /// learns which parts of the directory are now restored.
+  public func restoreSelection(_ s: DataSelection, force: Bool, recordParts: Bool = true) throws -> CheckoutSummary {
     var summary = CheckoutSummary()
     let entries: [Manifest.Entry]
     do { entries = try selectedEntries(s) } catch let e as StoreError {
@@ -105,6 +107,17 @@ extension Workspace {
       summary.filesWritten += 1
     }
     statCache.save()
+    if recordParts, let inner = s.inner {
+      let record = loadCheckedOut().entries[s.dataPath]
+      // Restored in part: `inner` joins the parts already checked out. A directory still
+      // holding another pointer's data keeps that record, so the rest of it stays "not
+      // checked out" instead of looking modified.
+      if let record, record.pointer == s.pointer, let parts = record.parts {
+        try recordCheckedOut([s.dataPath: CheckedOutState.Entry(pointer: s.pointer, parts: parts.union([inner]))])
+      } else if record == nil {
+        try recordCheckedOut([s.dataPath: CheckedOutState.Entry(pointer: s.pointer, parts: [inner])])
+      }
+    }
     return summary
   }
 }

@@ -29,3 +29,12 @@ enum Sizes {
     return overflow ? .max : sum
   }
 }
+
+/// Small wording helpers for warnings the workspace prints through its progress sink.
+enum Wording {
+  /// "a.bin is" / "3 files (a.bin, b.bin, ...) are".
+  static func files(_ paths: [String]) -> String {
+    if paths.count == 1 { return "\(paths[0]) is" }
+    return "\(paths.count) files (" + paths.sorted().prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", ..." : "") + ") are"
+  }
+}

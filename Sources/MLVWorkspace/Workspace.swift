@@ -144,21 +144,38 @@ public final class Workspace: @unchecked Sendable {
 
   /// Data paths of every pointer staged in git's index, sorted.
   public func trackedPaths() throws -> [String] {
-    try git.indexFiles(withSuffix: Pointer.suffix).compactMap { Pointer.dataPath(forPointer: $0) }.sorted()
+    // A conflicted pointer has up to three index entries (stages 1-3): one path.
+    Set(try git.indexFiles(withSuffix: Pointer.suffix).compactMap { Pointer.dataPath(forPointer: $0) }).sorted()
   }
 
   /// Reads and validates the workspace pointer of `dataPath`; nil when there is none.
   public func readPointer(_ dataPath: String) throws -> Pointer? {
+    switch try readPointerFile(dataPath) {
+    case nil: return nil
+    case .pointer(let p): return p
+    case .conflict(let c): throw WorkspaceError.mergeConflict(pointer: Pointer.pointerPath(forData: dataPath), conflicts: c.conflicts)
+    case .gitConflictMarkers: throw WorkspaceError.mergeConflict(pointer: Pointer.pointerPath(forData: dataPath), conflicts: [])
+    }
+  }
+
+  /// What the workspace pointer file of `dataPath` holds: a pointer, or an unresolved
+  /// merge of one; nil when there is no such file.
+  public func readPointerFile(_ dataPath: String) throws -> PointerFileContent? {
     let pointerPath = Pointer.pointerPath(forData: dataPath)
     try RepoPath.validate(dataPath, context: pointerPath)
     try RepoPath.checkNoSymlinks(pointerPath, root: root, includingLeaf: true)
     let abs = absolute(pointerPath)
     guard FS.exists(abs) else { return nil }
     let file = try POSIXFile.openForReading(abs)
-    guard try file.size() <= Int64(Pointer.maxBytes) else {
+    let size = try file.size()
+    guard size <= Int64(ConflictPointer.maxBytes) else {
       throw WorkspaceError.invalidPointer(file: pointerPath, reason: "larger than \(Pointer.maxBytes) bytes")
     }
-    return try Pointer.decode(try file.read(count: Pointer.maxBytes, at: 0), file: pointerPath)
+    let bytes = try file.read(count: Int(size), at: 0)
+    if bytes.count > Pointer.maxBytes, !bytes.starts(with: Array("mlv-conflict:".utf8)), GitMarkers.split(bytes) == nil {
+      throw WorkspaceError.invalidPointer(file: pointerPath, reason: "larger than \(Pointer.maxBytes) bytes")
+    }
+    return try PointerFileContent.parse(bytes, file: pointerPath)
   }
 
   /// Reads the pointer of `dataPath` as committed in `commit`.

@@ -21,6 +21,12 @@ public enum WorkspaceError: Error, CustomStringConvertible {
   case missingData(path: String, underlying: StoreError)
   /// A file kept changing while `mlv add` read it.
   case changedWhileReading(String)
+  /// A pointer file holds an unresolved merge: which files both branches changed.
+  case mergeConflict(pointer: String, conflicts: [String])
+  /// Recording these paths would record stale data over newer pointers (`--force` to).
+  case notCheckedOut([String])
+  /// Objects a checkout needs are in no store and no remote tried.
+  case dataUnavailable(paths: [String], remotesTried: [String])
   /// Sizes from pointers or manifests (named by the string) add up to more than Int64.
   case sizesOverflow(String)
   /// `add` was about to record a size its object disagrees with (a damaged stat cache).
@@ -60,6 +66,24 @@ public enum WorkspaceError: Error, CustomStringConvertible {
       let holds = actual.map { "holds \($0) bytes" } ?? "is missing or does not hold that many bytes"
       return "refusing to record \(path): it was measured as \(recorded) bytes but its object \(object.hex.prefix(12)) \(holds);"
         + " its stat cache entry was dropped, run the command again"
+    case .mergeConflict(let pointer, let conflicts):
+      let data = String(pointer.dropLast(Pointer.suffix.count))
+      let what = conflicts.isEmpty
+        ? "both branches changed \(data)"
+        : "both branches changed " + conflicts.prefix(5).map { "\(data)/\($0)" }.joined(separator: ", ")
+          + (conflicts.count > 5 ? " and \(conflicts.count - 5) more" : "")
+      return "\(pointer) has an unresolved merge (\(what)); resolve it with `mlv checkout --ours \(data)` "
+        + "or `mlv checkout --theirs \(data)`" + (conflicts.isEmpty ? "" : ", or file by file (`mlv checkout --theirs \(data)/\(conflicts[0])`)")
+    case .notCheckedOut(let paths):
+      return "the data of " + paths.prefix(10).joined(separator: ", ") + (paths.count > 10 ? " and \(paths.count - 10) more" : "")
+        + " is not checked out for the current pointers (git changed them, e.g. by checkout, pull or merge); "
+        + "recording it would undo those changes. Run `mlv checkout` to bring the data the pointers name, "
+        + "or add --force to record the workspace's data anyway"
+    case .dataUnavailable(let paths, let remotes):
+      return "the data of " + paths.prefix(10).joined(separator: ", ") + (paths.count > 10 ? " and \(paths.count - 10) more" : "")
+        + " is neither in the local store nor on "
+        + (remotes.isEmpty ? "any remote (none is configured: `mlv remote add`)" : remotes.joined(separator: ", "))
+        + "; nothing was changed"
     case .changedWhileReading(let path):
       return "\(path) kept changing while it was read (is another process writing it?); nothing was recorded for it"
     }

@@ -40,10 +40,11 @@ import Testing
     try repo.write("models/model.bin", model)
     try repo.write("params.yaml", "lr: 0.01\n")
     let status = try repo.mlvOK("status").stdout
-    #expect(status.contains("modified: data/labels.csv"))
-    #expect(status.contains("deleted:  data/class0/img0.bin"))
-    #expect(status.contains("added:    data/class9/new.bin"))
-    #expect(status.contains("models/model.bin: changed"))
+    #expect(status.contains("modified:     data/labels.csv"))
+    #expect(status.contains("deleted:      data/class0/img0.bin"))
+    #expect(status.contains("added:        data/class9/new.bin"))
+    #expect(status.contains("data: 3 files changed"))
+    #expect(status.contains("models/model.bin: modified"))
 
     try repo.git("add", "params.yaml")
     try repo.mlvOK("commit", "-m", "more data")

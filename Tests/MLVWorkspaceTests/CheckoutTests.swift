@@ -81,7 +81,7 @@ import Testing
     try FileManager.default.removeItem(atPath: repo.path("data"))
     try FileManager.default.removeItem(atPath: repo.path("w.bin"))
     let status = try ws.status()
-    #expect(status.count == 2 && status.filter { !$0.missing }.isEmpty)
+    #expect(status.count == 2 && status.allSatisfy { $0.state == .missing })
     summary = try ws.checkout(revision: nil, paths: [], force: false)
     #expect(summary.filesWritten == 3)
     #expect(try repo.read("data/a.txt") == Array("alpha\n".utf8))

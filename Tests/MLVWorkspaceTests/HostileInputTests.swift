@@ -120,7 +120,7 @@ import Testing
     try FileManager.default.removeItem(atPath: repo.path("data.mlv"))
     let s = try repo.ws.status()
     #expect(s.count == 1)
-    #expect(s[0].pointerDeleted && !s[0].isClean)
-    #expect(s[0].pointer.kind == .dir, "the staged pointer")
+    #expect(s[0].state == .pointerDeleted && !s[0].isClean)
+    #expect(s[0].pointer?.kind == .dir, "the staged pointer")
   }
 }

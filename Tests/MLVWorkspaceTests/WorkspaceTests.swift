@@ -64,7 +64,7 @@ import Testing
     #expect(data.modified == ["a.txt"])
     #expect(data.added == ["new.txt"])
     #expect(data.deleted == ["sub/c.txt"])
-    #expect(!data.missing)
+    #expect(data.state == .modified)
     #expect(status.first { $0.path == "model.bin" }?.isClean == true)
     #expect(try ws.status(filter: ["model.bin"]).map(\.path) == ["model.bin"])
 

@@ -45,3 +45,44 @@ enum DataTransfer {
     try await fetchMissing(ws.graph(of: selections), ws: ws, remote: remote, jobs: jobs)
   }
 }
+
+extension DataTransfer {
+  /// What a push of the workspace's data (HEAD, the workspace and staged pointers, or
+  /// `paths`) would upload to the remote: `push --dry-run` and `status --remote`.
+  static func pushPlan(_ ws: Workspace, remoteName: String?, paths: [String]) async throws -> (objects: Int, bytes: Int64, notLocal: Int, remote: String) {
+    let remote = try RemoteAccess.open(ws, name: remoteName)
+    let graph: ObjectGraph
+    if paths.isEmpty {
+      let head = try ws.git.head()
+      graph = try ws.graph(KeepPolicy(revisions: head == nil ? [] : ["HEAD"], history: false, workspace: true)).graph
+    } else {
+      graph = ws.graph(of: try ws.selectData(at: nil, paths: paths))
+    }
+    let index = try await remote.index()
+    let lacking = Set(graph.reached.filter { !index.contains($0) })
+    let layout = ws.store.layout(of: lacking)
+    return (lacking.count - layout.notLocal.count, layout.storedBytes, layout.notLocal.count, remote.name)
+  }
+}
+
+extension DataTransfer {
+  /// Makes everything `graph` reaches local before anything changes: objects the store
+  /// lacks are fetched from the default remote (as `repro` does). When an object is on no
+  /// remote tried, throws `dataUnavailable` naming the paths that need it and the remotes
+  /// tried, so checkout is all or nothing.
+  static func ensureLocal(_ graph: ObjectGraph, ws: Workspace) async throws -> FetchReport? {
+    guard !graph.missing.isEmpty else { return nil }
+    func paths() -> [String] {
+      var seen = Set<String>()
+      return graph.missing.values.flatMap { $0 }.sorted().filter { seen.insert($0).inserted }
+    }
+    guard let remote = try? RemoteAccess.open(ws, name: nil) else {
+      throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [])
+    }
+    do {
+      return try await fetchMissing(graph, ws: ws, remote: remote, jobs: defaultJobs)
+    } catch RemoteError.missingObjects {
+      throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [remote.label])
+    }
+  }
+}
