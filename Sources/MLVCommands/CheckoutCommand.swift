@@ -36,8 +36,8 @@ extension MLVMain {
     @Flag(name: [.short, .long], help: "Discard uncommitted changes to code and data.") var force = false
     @Flag(help: "Resolve a merge conflict in the named pointers with this branch's version.") var ours = false
     @Flag(help: "Resolve a merge conflict in the named pointers with the merged branch's version.") var theirs = false
-    @Argument(help: "A branch, tag or commit.") var revision: String?
-    @Argument(parsing: .postTerminator, help: "Limit to these tracked paths.") var paths: [String] = []
+    @Argument(help: "A branch, tag or commit.", completion: Completions.revisions) var revision: String?
+    @Argument(parsing: .postTerminator, help: "Limit to these tracked paths.", completion: Completions.trackedPaths) var paths: [String] = []
 
     func validate() throws {
       if ours && theirs { throw ValidationError("give --ours or --theirs, not both") }

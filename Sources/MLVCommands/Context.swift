@@ -17,9 +17,14 @@ struct GlobalOptions: ParsableArguments {
 struct Context {
   let options: GlobalOptions
   let cwd = FileManager.default.currentDirectoryPath
-  let out = Output()
+  /// Everything a command prints; with -q nothing but errors (on stderr) is printed, in
+  /// every command: the exit code carries the result.
+  let out: Output
 
-  init(_ options: GlobalOptions) { self.options = options }
+  init(_ options: GlobalOptions) {
+    self.options = options
+    self.out = options.quiet ? Output(sink: { _ in }) : Output()
+  }
 
   func open() throws -> Workspace {
     let ws = try Workspace.open(cwd: cwd)

@@ -45,18 +45,19 @@ extension MLVMain {
     @Option(help: "Write a self-contained HTML report to this file.") var html: String?
     @Flag(help: "Exit with code 5 when any table column drifted beyond its threshold.") var failOnDrift = false
     @Option(help: "Analyse at most this many changed tables (0: file-level diff only).") var tables = 20
-    @Argument(help: "The older revision (default HEAD).") var from: String?
-    @Argument(help: "The newer revision (default: the workspace).") var to: String?
-    @Argument(parsing: .postTerminator, help: "Limit to these tracked paths.") var paths: [String] = []
+    @Argument(help: "The older revision (default HEAD).", completion: Completions.revisions) var from: String?
+    @Argument(help: "The newer revision (default: the workspace).", completion: Completions.revisions) var to: String?
+    @Argument(parsing: .postTerminator, help: "Limit to these tracked paths.", completion: Completions.trackedPaths) var paths: [String] = []
 
     func run() throws {
       let ctx = Context(global)
       try ctx.run {
         let ws = try ctx.open()
-        let filter = try paths.map { try ws.relative($0, cwd: ctx.cwd) }
         func side(_ rev: String) throws -> DiffSide { .commit(try ws.git.resolveCommit(rev), label: rev) }
         let old: DiffSide = try side(from ?? "HEAD")
         let new: DiffSide = try to.map(side) ?? .workspace
+        var filter = try ctx.trackedFilter(paths, ws, at: try ws.git.resolveCommit(from ?? "HEAD"))
+        if let to, !paths.isEmpty { filter = try ctx.trackedFilter(paths, ws, at: try ws.git.resolveCommit(to)) }
         let (d, files) = try ws.diffWithFiles(from: old, to: new, filter: filter)
         let keyColumns = keys.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let explicit = !filter.isEmpty && filter.allSatisfy { TableFormat.hasTableExtension($0) }
@@ -67,7 +68,7 @@ extension MLVMain {
           // The report encoder: a table statistic that overflowed must not fail the document.
           let json = try ReportJSON.encoder().encode(DiffDocument(data: d, reports: reports))
           ctx.out.line(String(decoding: json, as: UTF8.self))
-        } else {
+        } else if !global.quiet {
           render(d, ctx.out)
           let color = isatty(1) != 0
           for (path, balance) in reports.folders.sorted(by: { $0.key < $1.key })

@@ -21,7 +21,7 @@ extension MLVMain {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Parallel downloads.") var jobs = defaultJobs
-    @Argument(help: "[REMOTE] [REVISION] [-- PATH...]: a remote name first, then a revision and tracked paths.") var words: [String] = []
+    @Argument(help: "[REMOTE] [REVISION] [-- PATH...]: a remote name first, then a revision and tracked paths.", completion: Completions.pathsOrRevisions) var words: [String] = []
 
     mutating func run() async throws {
       let ctx = Context(global)
@@ -77,7 +77,7 @@ extension MLVMain {
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.short, .long], help: "Overwrite files whose current content is not in the store.") var force = false
     @Option(help: "Parallel downloads.") var jobs = defaultJobs
-    @Argument(help: "[REMOTE] [REVISION] [-- PATH...]: a remote name first, then a revision and tracked paths.") var words: [String] = []
+    @Argument(help: "[REMOTE] [REVISION] [-- PATH...]: a remote name first, then a revision and tracked paths.", completion: Completions.pathsOrRevisions) var words: [String] = []
 
     mutating func run() async throws {
       let ctx = Context(global)

@@ -36,3 +36,35 @@ public struct MLVMain: AsyncParsableCommand {
 }
 
 public let mlvVersion = "0.1.0"
+
+extension MLVMain {
+  /// When the first word is meant as a subcommand but is none (`mlv stauts`), the closest
+  /// subcommand by edit distance, for a "did you mean" hint; nil when nothing is close.
+  public static func suggestion(for arguments: [String]) -> String? {
+    guard let word = arguments.first, !word.hasPrefix("-") else { return nil }
+    let names = configuration.subcommands.compactMap { sub -> String? in
+      sub.configuration.shouldDisplay ? sub._commandName : nil
+    }
+    guard !names.contains(word) else { return nil }
+    let scored = names.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+    guard let (best, distance) = scored, distance <= max(2, word.count / 3) else { return nil }
+    return best
+  }
+
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    var row = Array(0...y.count)
+    for i in 1...max(x.count, 1) where !x.isEmpty {
+      var previous = row[0]
+      row[0] = i
+      for j in 1...max(y.count, 1) where !y.isEmpty {
+        let substitution = previous + (x[i - 1] == y[j - 1] ? 0 : 1)
+        previous = row[j]
+        row[j] = min(substitution, row[j] + 1, row[j - 1] + 1)
+        // A swap of two neighbours counts as one edit (stauts -> status).
+        if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { row[j] = min(row[j], substitution) }
+      }
+    }
+    return x.isEmpty ? y.count : row[y.count]
+  }
+}

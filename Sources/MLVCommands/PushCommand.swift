@@ -25,7 +25,7 @@ extension MLVMain {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Push the data of every commit of every branch and tag.") var allCommits = false
     @Option(help: "Parallel uploads.") var jobs = defaultJobs
-    @Argument(help: "[REMOTE] [REVISION...] [-- PATH...]: a remote name first, then revisions and tracked paths.") var words: [String] = []
+    @Argument(help: "[REMOTE] [REVISION...] [-- PATH...]: a remote name first, then revisions and tracked paths.", completion: Completions.pathsOrRevisions) var words: [String] = []
 
     mutating func run() async throws {
       let ctx = Context(global)

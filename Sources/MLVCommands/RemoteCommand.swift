@@ -64,7 +64,7 @@ extension MLVMain {
           config.remotes[name] = RepoConfig.Remote(url: url, endpoint: endpoint, region: region, profile: profile)
           if makeDefault || config.remotes.count == 1 { config.defaultRemote = name }
         }
-        if !global.quiet { print("added remote \(name) \(url) (commit .mlv/config to share it)") }
+        Context(global).out.line("added remote \(name) \(url) (commit .mlv/config to share it)")
       }
     }
 

@@ -21,7 +21,7 @@ extension MLVMain {
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Delete the data from the workspace too.") var purge = false
     @Flag(name: [.short, .long], help: "With --purge: delete data whose content is not in the store.") var force = false
-    @Argument(help: "Tracked files or directories.") var paths: [String]
+    @Argument(help: "Tracked files or directories.", completion: Completions.trackedPaths) var paths: [String]
 
     func run() throws {
       let ctx = Context(global)
@@ -53,7 +53,7 @@ extension MLVMain {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The tracked path to move.") var source: String
+    @Argument(help: "The tracked path to move.", completion: Completions.trackedPaths) var source: String
     @Argument(help: "Where to move it (must not exist).") var destination: String
 
     func run() throws {

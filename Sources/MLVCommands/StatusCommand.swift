@@ -29,7 +29,7 @@ extension MLVMain {
     @Flag(help: "List every changed path, not the first ones of each directory.") var all = false
     @Flag(help: "Print a JSON document (docs/cli.md).") var json = false
     @Option(help: "Also show how much of the data the workspace needs this remote lacks.") var remote: String?
-    @Argument(help: "Limit to these tracked paths.") var paths: [String] = []
+    @Argument(help: "Limit to these tracked paths.", completion: Completions.trackedPaths) var paths: [String] = []
 
     static let shown = 10
 

@@ -155,6 +155,7 @@ extension Workspace {
       }
     case .workspace:
       for p in try trackedPaths() where matches(p, filter) {
+        _ = try readPointer(p)  // an unresolved merge of the pointer is explained, not diffed
         guard let scanned = try scan(p, storeObjects: false, label: "checking \(p)") else { continue }
         var files: Files = [:]
         for (k, v) in scanned.files { files[k] = (v.stat.size, v.id) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MLVCommands
 
 // Dispatch by hand: a top-level `await MLVMain.main()` resolves to ParsableCommand's
@@ -17,5 +18,10 @@ do {
     try command.run()
   }
 } catch {
+  let arguments = Array(CommandLine.arguments.dropFirst())
+  if let best = MLVMain.suggestion(for: arguments) {
+    FileHandle.standardError.write(Data("mlv: '\(arguments[0])' is not an mlv command. Did you mean `mlv \(best)`?\n".utf8))
+    MLVMain.exit(withError: ExitCode(64))
+  }
   MLVMain.exit(withError: error)
 }
