@@ -82,27 +82,28 @@ extension MLVMain {
     mutating func run() async throws {
       let ctx = Context(global)
       try await Fetch.locked(ctx, "mlv pull", words: words, jobs: jobs) { ws, w, remote, report, selections in
-        var written = 0, bytes: Int64 = 0, unchanged = 0
+        var total = CheckoutSummary()
+        func add(_ s: CheckoutSummary) {
+          total.filesWritten += s.filesWritten
+          total.bytesWritten += s.bytesWritten
+          total.filesUnchanged += s.filesUnchanged
+          total.filesRemoved += s.filesRemoved
+          total.pathsRemoved += s.pathsRemoved
+        }
         if let rev = w.revisions.first {
-          let s = try ws.checkout(revision: rev, paths: w.paths, force: force)
-          (written, bytes, unchanged) = (s.filesWritten, s.bytesWritten, s.filesUnchanged)
+          add(try ws.checkout(revision: rev, paths: w.paths, force: force))
         } else {
           let whole = selections.filter { $0.inner == nil }.map(\.dataPath)
           if w.paths.isEmpty || !whole.isEmpty {
-            let s = try ws.checkout(revision: nil, paths: w.paths.isEmpty ? [] : whole, force: force)
-            (written, bytes, unchanged) = (s.filesWritten, s.bytesWritten, s.filesUnchanged)
+            add(try ws.checkout(revision: nil, paths: w.paths.isEmpty ? [] : whole, force: force))
           }
-          for sel in selections where sel.inner != nil {
-            let s = try ws.restoreSelection(sel, force: force)
-            written += s.filesWritten
-            bytes += s.bytesWritten
-            unchanged += s.filesUnchanged
-          }
+          for sel in selections where sel.inner != nil { add(try ws.restoreSelection(sel, force: force)) }
         }
-        guard !global.quiet else { return }
         ctx.out.line(Fetch.summary(report, remote: remote))
-        ctx.out.line(
-          "data: \(Format.count(written, "file")) written (\(Format.bytes(bytes))), \(Format.count(unchanged)) unchanged")
+        ctx.out.line(MLVMain.Checkout.summary(total))
+        if !GitIntegration.isInstalled(ws.git) {
+          ctx.out.line("hint: run `mlv install` once in this clone so `git checkout`, `git pull` and `git merge` keep the data in step")
+        }
       }
     }
   }

@@ -20,10 +20,12 @@ extension MLVMain {
           mlv push origin v1.0 experiment
           mlv push --all-commits
           mlv push -- models/
+          mlv push --dry-run          # what origin lacks (also: mlv status --remote origin)
         """)
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Push the data of every commit of every branch and tag.") var allCommits = false
+    @Flag(help: "Show what the remote lacks without uploading anything.") var dryRun = false
     @Option(help: "Parallel uploads.") var jobs = defaultJobs
     @Argument(help: "[REMOTE] [REVISION...] [-- PATH...]: a remote name first, then revisions and tracked paths.", completion: Completions.pathsOrRevisions) var words: [String] = []
 
@@ -48,6 +50,19 @@ extension MLVMain {
         }
         let ids = graph.reached
         var missing = graph.missing
+        if dryRun {
+          let index = try await remote.index()
+          let lacking = Set(ids.filter { !index.contains($0) })
+          let layout = ws.store.layout(of: lacking)
+          let local = lacking.count - layout.notLocal.count
+          ctx.out.line(
+            local == 0
+              ? "\(remote.name) has all \(Format.count(ids.count, "object")) this push would send"
+              : "would push \(Format.count(local, "object")) (\(Format.bytes(layout.storedBytes))) to \(remote.name); "
+                + "\(Format.count(ids.count - lacking.count)) already there")
+          if !layout.notLocal.isEmpty { ctx.out.line("\(Format.count(layout.notLocal.count, "object")) needed are not in the local store") }
+          return
+        }
         let r = try await remote.push(ids, from: ws.store, jobs: max(1, jobs), progress: TransferProgressBridge(ws.progress))
         for id in r.notLocal where missing[id] == nil { missing[id] = [] }
         if !missing.isEmpty {

@@ -16,6 +16,8 @@ public struct CheckoutSummary: Sendable {
   public var filesUnchanged = 0
   /// Tracked paths whose data was removed because no pointer names them any more.
   public var pathsRemoved: [String] = []
+
+  public init() {}
 }
 
 extension Workspace {
