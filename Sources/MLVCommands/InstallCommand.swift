@@ -15,9 +15,9 @@ extension MLVMain {
         a conflict. Hooks you already have keep running: each is kept as
         <hook>.mlv-chained and run before mlv's. Installing twice changes nothing.
 
-        `git config mlv.prePush false` turns the data push on `git push` off. The
-        merge rule is written to .gitattributes (staged; commit it so teammates'
-        clones use the driver once they run `mlv install` too).
+        `git config mlv.prePush false` turns the data push on `git push` off.
+        Everything is local to this clone (.git/hooks, .git/config and
+        .git/info/attributes): nothing to commit.
 
         Examples:
           git clone URL proj && cd proj && mlv install
@@ -54,7 +54,7 @@ extension MLVMain {
           ctx.out.line("your existing \(r.hooksChained.joined(separator: ", ")) hook\(r.hooksChained.count == 1 ? "" : "s") will run first")
         }
         ctx.out.line("configured the merge driver for *.mlv pointer files")
-        if r.attributesChanged { ctx.out.line("added `\(GitIntegration.attributesRule)` to .gitattributes (staged; commit it)") }
+
       }
     }
 

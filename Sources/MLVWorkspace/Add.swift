@@ -84,7 +84,12 @@ extension Workspace {
       prepared.append((p, pointer, scanned.skippedLinks, entries))
     }
     try writer.flush()
-    for (p, _, _, entries) in prepared { try verifySizes(p, entries) }
+    // Entries kept from the pointer for files never checked out are not checked here: their
+    // objects may live only on a remote, and they are the pointer's own, not measured.
+    for (p, _, _, entries) in prepared {
+      let kept = Set(keep[p]?.entries.map(\.path) ?? [])
+      try verifySizes(p, kept.isEmpty ? entries : entries.filter { !kept.contains($0.path) })
+    }
     var results: [AddResult] = []
     var toStage: [String] = []
     var records: [String: CheckedOutState.Entry?] = [:]

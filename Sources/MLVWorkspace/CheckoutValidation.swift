@@ -26,8 +26,13 @@ extension Workspace {
     }
     // Without a revision these are the targets; with one, git keeps a pointer that has
     // local changes (or refuses), so those are targets too.
+    let head = commit == nil ? nil : try git.head()
     for p in try trackedPaths() where matches(p, paths) && !replaced.contains(p) {
-      if let ptr = try readPointer(p) { pointers.append((p, ptr)) }
+      guard let ptr = try readPointer(p) else { continue }
+      // A pointer equal to HEAD's is replaced by the revision's: only a locally changed
+      // one survives a checkout of a revision and must be restorable.
+      if let head, try readPointer(p, at: head) == ptr, try trackedPaths(at: commit!).contains(p) { continue }
+      pointers.append((p, ptr))
     }
     var checked = Set<String>()
     for (p, ptr) in pointers where checked.insert("\(p)\n\(ptr.oid.hex)").inserted {

@@ -1,4 +1,5 @@
 import MLVGit
+import MLVSystem
 
 extension Workspace {
   /// `mlv commit`: re-adds tracked data the user changed, then makes one git commit of
@@ -14,6 +15,12 @@ extension Workspace {
     if !stale.isEmpty && !force { throw WorkspaceError.notCheckedOut(stale) }
     let changed = statuses.filter { $0.isRecordable || (force && !stale.isEmpty && stale.contains($0.path)) }.map(\.path)
     let readded = changed.isEmpty ? [] : try add(changed, force: force).results
+    // Pointers whose data is checked out but that are not staged (after `git stash pop`,
+    // or edited by hand): the commit records the pointers the data is.
+    let unstaged = try statuses.filter { $0.isClean }.map { Pointer.pointerPath(forData: $0.path) }.filter { file in
+      try git.readIndexFile(file) != FS.readAll(absolute(file))
+    }
+    if !unstaged.isEmpty { try git.stage(unstaged) }
     let staged = try git.status().contains { $0.indexStatus != nil }
     let unborn = try git.head() == nil
     guard staged || unborn else { throw WorkspaceError.nothingToCommit }

@@ -16,7 +16,7 @@ public enum GitIntegration {
   /// Marks a hook file as mlv's, so it is recognised on re-install and uninstall.
   static let marker = "# mlv-hook: installed by `mlv install`"
   static let chainedSuffix = ".mlv-chained"
-  /// The .gitattributes rule that sends pointer files to the merge driver.
+  /// The attributes rule that sends pointer files to the merge driver.
   public static let attributesRule = "*.mlv merge=mlv"
 
   public struct Report: Sendable {
@@ -121,6 +121,7 @@ public enum GitIntegration {
       try git.unsetConfig("merge.mlv.name")
       report.driverConfigured = true
     }
+    report.attributesChanged = try removeAttribute(git)
     return report
   }
 
@@ -130,17 +131,35 @@ public enum GitIntegration {
     return hooks.allSatisfy { isOurs(dir + "/" + $0) }
   }
 
-  /// Adds the merge rule to the root .gitattributes (and stages it) when missing.
+  /// The clone's own attributes file (`.git/info/attributes`): the merge rule is local,
+  /// like the driver it names — nothing to commit, and nothing staged that would stop a
+  /// `git merge` (which wants a clean index).
+  static func attributesPath(_ git: GitRepository) -> String { git.commonDirectory + "/info/attributes" }
+
+  /// Adds the merge rule to the clone's attributes when missing.
   static func ensureAttribute(_ git: GitRepository) throws -> Bool {
-    let path = git.workdir + "/.gitattributes"
+    let path = attributesPath(git)
     var text = (try? FS.readAll(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     if text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == attributesRule }) {
       return false
     }
     if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
-    text += "# mlv pointer files merge through `mlv merge-driver` (set up by `mlv install`).\n" + attributesRule + "\n"
+    text += attributesComment + "\n" + attributesRule + "\n"
+    try FS.makeDirectories((path as NSString).deletingLastPathComponent)
     try FS.atomicWrite(Array(text.utf8), to: path)
-    try git.stage([".gitattributes"])
+    return true
+  }
+
+  static let attributesComment = "# mlv pointer files merge through `mlv merge-driver` (set up by `mlv install`)."
+
+  /// Removes the merge rule (and its comment) from the clone's attributes.
+  static func removeAttribute(_ git: GitRepository) throws -> Bool {
+    let path = attributesPath(git)
+    guard let bytes = try? FS.readAll(path) else { return false }
+    let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    let kept = lines.filter { $0 != Substring(attributesRule) && $0 != Substring(attributesComment) }
+    guard kept.count != lines.count else { return false }
+    try FS.atomicWrite(Array(kept.joined(separator: "\n").utf8), to: path)
     return true
   }
 
