@@ -49,11 +49,15 @@ extension Workspace {
       prepared.append((p, pointer, scanned.skippedLinks, entries))
     }
     try writer.flush()
-    for (p, _, _, entries) in prepared { try verifySizes(p, entries) }
+    var previousPointers: [String: Pointer] = [:]
+    for (p, pointer, _, entries) in prepared {
+      previousPointers[p] = try? readPointer(p)
+      try verifySizes(p, entries, previous: previousPointers[p], new: pointer)
+    }
     var results: [AddResult] = []
     var toStage: [String] = []
     for (p, pointer, links, _) in prepared {
-      let previous = try? readPointer(p)
+      let previous = previousPointers[p]
       let pointerPath = Pointer.pointerPath(forData: p)
       if previous != pointer { try FS.atomicWrite(pointer.encode(), to: absolute(pointerPath)) }
       toStage.append(pointerPath)
@@ -68,24 +72,28 @@ extension Workspace {
 
   /// The last line of defence against a lying stat cache (docs/design.md, "Stat cache"):
   /// every size about to be recorded must be the size of the object recorded with it.
-  /// Costs an index lookup per file, plus a read of the file list of each file of more
-  /// than one chunk. On a mismatch the file's cache entry is dropped, so running the
-  /// command again hashes it afresh.
-  func verifySizes(_ dataPath: String, _ entries: [Manifest.Entry]) throws {
+  /// Nothing is new when the pointer is unchanged (the re-add of every `mlv commit`), so
+  /// nothing is checked then. Otherwise each file costs an index lookup, plus a read of
+  /// the file list of each file of more than one chunk (for the 20,000-file bench dataset,
+  /// ~0.06 s of CPU; diffing against the previous manifest instead costs more, its decode).
+  /// On a mismatch the file's cache entry is dropped, so running the command again hashes
+  /// it afresh.
+  func verifySizes(_ dataPath: String, _ entries: [Manifest.Entry], previous: Pointer?, new: Pointer) throws {
+    if previous == new { return }
     for e in entries where e.size > 0 {
-      let rel = cacheKey(dataPath, e.path)
       var actual: Int64? = nil
-      let matches: Bool
-      switch store.info(e.oid)?.type {
-      case .chunk?:
-        actual = store.info(e.oid).map { Int64($0.rawLength) }
-        matches = actual == e.size
-      case .fileList?:
-        matches = (try? store.chunks(ofFile: e.oid, size: e.size)) != nil
-      case .manifest?, nil:
-        matches = false
+      var matches = false
+      if let info = store.info(e.oid) {
+        switch info.type {
+        case .chunk:
+          actual = Int64(info.rawLength)
+          matches = actual == e.size
+        case .fileList: matches = (try? store.chunks(ofFile: e.oid, size: e.size)) != nil
+        case .manifest: break
+        }
       }
       if !matches {
+        let rel = cacheKey(dataPath, e.path)
         statCache.forget(prefix: rel)
         statCache.forgetSummary(for: dataPath)
         statCache.save()

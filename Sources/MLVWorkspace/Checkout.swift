@@ -30,13 +30,14 @@ extension Workspace {
     var summary = CheckoutSummary()
     let before = try trackedPaths()
     var targets: [String: Pointer] = [:]
+    var validated: [Pointer: [Manifest.Entry]] = [:]  // what validation read, for the restore
     if let rev = revision, !paths.isEmpty {
       let commit = try git.resolveCommit(rev)
       for p in try trackedPaths(at: commit) where matches(p, paths) {
         if let ptr = try readPointer(p, at: commit) { targets[p] = ptr }
       }
       guard !targets.isEmpty else { throw WorkspaceError.notTracked(paths.joined(separator: ", ")) }
-      for (p, ptr) in targets { try validateTarget(p, ptr) }
+      for (p, ptr) in targets { validated[ptr] = try validateTarget(p, ptr) }
       if !force { try ensureRecoverable(Array(targets.keys)) }
       for (p, ptr) in targets {
         try FS.atomicWrite(ptr.encode(), to: absolute(Pointer.pointerPath(forData: p)))
@@ -47,7 +48,7 @@ extension Workspace {
       // Data at paths tracked before *or* by the target may be overwritten or removed.
       let commit = try revision.map { try git.resolveCommit($0) }
       let target = try commit.map { try trackedPaths(at: $0) } ?? []
-      try validateCheckout(at: commit, paths: paths, force: force)
+      validated = try validateCheckout(at: commit, paths: paths, force: force)
       let affected = Set(before + target).filter { matches($0, paths) }.sorted()
       if !force { try ensureRecoverable(affected) }
       if let rev = revision { summary.commit = try git.checkout(rev, force: force) }
@@ -60,7 +61,7 @@ extension Workspace {
         }
       }
     }
-    for (p, ptr) in targets.sorted(by: { $0.key < $1.key }) { try restore(p, ptr, into: &summary) }
+    for (p, ptr) in targets.sorted(by: { $0.key < $1.key }) { try restore(p, ptr, into: &summary, validated: validated) }
     statCache.save()
     return summary
   }
@@ -80,15 +81,17 @@ extension Workspace {
   }
 
   /// Makes the workspace data of `dataPath` equal to `pointer`.
-  func restore(_ dataPath: String, _ pointer: Pointer, into summary: inout CheckoutSummary) throws {
+  func restore(
+    _ dataPath: String, _ pointer: Pointer, into summary: inout CheckoutSummary, validated: [Pointer: [Manifest.Entry]] = [:]
+  ) throws {
     let entries: [Manifest.Entry]
-    do { entries = try self.entries(of: pointer) } catch let e as StoreError {
+    do { entries = try validated[pointer] ?? self.entries(of: pointer) } catch let e as StoreError {
       throw WorkspaceError.missingData(path: dataPath, underlying: e)
     }
     let current = try scan(dataPath, storeObjects: false, label: "checking \(dataPath)")
     if let current, current.kind != pointer.kind {
       summary.filesRemoved += try removeData(dataPath)
-      return try restore(dataPath, pointer, into: &summary)
+      return try restore(dataPath, pointer, into: &summary, validated: validated)
     }
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     try RepoPath.prepareParents(of: dataPath, root: root)
