@@ -20,7 +20,7 @@ extension MLVMain {
           mlv push origin v1.0 experiment
           mlv push --all-commits
           mlv push -- models/
-          mlv push --dry-run          # what origin lacks (also: mlv status --remote origin)
+          mlv push --dry-run          # what the remote lacks (or: mlv status --remote)
         """)
 
     @OptionGroup var global: GlobalOptions

@@ -48,12 +48,13 @@ extension Workspace {
     let checkedOut = loadCheckedOut()
     var records: [String: CheckedOutState.Entry?] = [:]
     var targets: [String: Pointer] = [:]
+    var validated: [Pointer: [Manifest.Entry]] = [:]  // what validation read, for the restore
     if let commit, !whole.isEmpty {
       for p in try trackedPaths(at: commit) where matches(p, whole) {
         if let ptr = try readPointer(p, at: commit) { targets[p] = ptr }
       }
       guard !targets.isEmpty else { throw WorkspaceError.notTracked(whole.joined(separator: ", ")) }
-      for (p, ptr) in targets { try validateTarget(p, ptr) }
+      for (p, ptr) in targets { validated[ptr] = try validateTarget(p, ptr) }
       if !force { try ensureRecoverable(Array(targets.keys)) }
       for (p, ptr) in targets {
         try FS.atomicWrite(ptr.encode(), to: absolute(Pointer.pointerPath(forData: p)))
@@ -64,7 +65,7 @@ extension Workspace {
       // so may data still checked out for a path no pointer names any more (after a plain
       // `git checkout` of a revision that does not track it).
       let target = try commit.map { try trackedPaths(at: $0) } ?? []
-      try validateCheckout(at: commit, paths: whole, force: force)
+      validated = try validateCheckout(at: commit, paths: whole, force: force)
       let affected = Set(before + target).filter { matches($0, whole) }.sorted()
       if !force { try ensureRecoverable(affected) }
       if let rev = revision { summary.commit = try git.checkout(rev, force: force) }
@@ -85,7 +86,7 @@ extension Workspace {
       }
     }
     for (p, ptr) in targets.sorted(by: { $0.key < $1.key }) {
-      try restore(p, ptr, into: &summary)
+      try restore(p, ptr, into: &summary, validated: validated)
       records[p] = CheckedOutState.Entry(pointer: ptr, parts: nil)
     }
     statCache.save()
@@ -200,15 +201,17 @@ extension Workspace {
   }
 
   /// Makes the workspace data of `dataPath` equal to `pointer`.
-  func restore(_ dataPath: String, _ pointer: Pointer, into summary: inout CheckoutSummary) throws {
+  func restore(
+    _ dataPath: String, _ pointer: Pointer, into summary: inout CheckoutSummary, validated: [Pointer: [Manifest.Entry]] = [:]
+  ) throws {
     let entries: [Manifest.Entry]
-    do { entries = try self.entries(of: pointer) } catch let e as StoreError {
+    do { entries = try validated[pointer] ?? self.entries(of: pointer) } catch let e as StoreError {
       throw WorkspaceError.missingData(path: dataPath, underlying: e)
     }
     let current = try scan(dataPath, storeObjects: false, label: "checking \(dataPath)")
     if let current, current.kind != pointer.kind {
       summary.filesRemoved += try removeData(dataPath)
-      return try restore(dataPath, pointer, into: &summary)
+      return try restore(dataPath, pointer, into: &summary, validated: validated)
     }
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     try RepoPath.prepareParents(of: dataPath, root: root)

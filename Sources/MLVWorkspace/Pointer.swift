@@ -12,8 +12,8 @@ import MLVStore
 /// One canonical form per content (fixed key order, LF, no spaces to vary), so git diffs
 /// of pointers are one or two lines and the same data always yields the same bytes.
 /// Parsing is strict: anything else is an error naming the file.
-public struct Pointer: Equatable, Sendable {
-  public enum Kind: String, Sendable { case file, dir }
+public struct Pointer: Hashable, Sendable {
+  public enum Kind: String, Hashable, Sendable { case file, dir }
   public static let version = 1
   public static let suffix = ".mlv"
   /// No valid pointer is near this size; larger files are refused unread.

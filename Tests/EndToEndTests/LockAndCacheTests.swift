@@ -8,14 +8,6 @@ import Testing
 
 /// Local state that must never make mlv lie or break git (issue 9, items 7 and 9).
 @Suite struct LockAndCacheTests {
-  func deadPID() throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/true")
-    try p.run()
-    p.waitUntilExit()
-    return p.processIdentifier
-  }
-
   func inode(_ path: String) -> UInt64? {
     var st = stat()
     return lstat(path, &st) == 0 ? UInt64(st.st_ino) : nil
@@ -33,7 +25,7 @@ import Testing
     try repo.mlvOK("add", "data")
     try repo.mlvOK("commit", "-m", "v1")
     // 1. What an mlv killed during a git write leaves.
-    try Data("\(try deadPID())\n".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/mlv-git-write"))
+    try Data("\(try exitedProcessID())\n".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/mlv-git-write"))
     // 2. A teammate's `git commit -a`, which holds index.lock until its editor returns.
     try repo.write("notes.txt", "two\n")
     let commit = Process()

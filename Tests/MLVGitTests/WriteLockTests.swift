@@ -7,15 +7,6 @@ import Testing
 /// lock, so it never removes one: it reports the locks a dead mlv may have left, and a
 /// blocked write names its lock (GitRepository+WriteLocks.swift).
 @Suite struct WriteLockTests {
-  /// The pid of a process that has exited (and been reaped), so `kill(pid, 0)` fails.
-  func deadPID() throws -> pid_t {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/true")
-    try p.run()
-    p.waitUntilExit()
-    return p.processIdentifier
-  }
-
   /// Leaves what a writer killed mid-write leaves: the marker, then the lock file.
   func simulateKilledWrite(_ t: TestRepo, pid: pid_t, lock: String? = nil) throws {
     try Data("\(pid)\n".utf8).write(to: URL(fileURLWithPath: t.repo.writeMarkerPath))
@@ -25,7 +16,7 @@ import Testing
   @Test func aLockLeftByAKilledWriterIsReportedAndKept() throws {
     let t = try TestRepo()
     try t.commit("first", ["a.txt": "one"])
-    let pid = try deadPID()
+    let pid = try exitedProcessID()
     try simulateKilledWrite(t, pid: pid)
     try t.write("b.txt", "b")
     let e = #expect(throws: GitError.self) { try t.repo.stage(["b.txt"]) }
@@ -47,7 +38,7 @@ import Testing
     let t = try TestRepo()
     try t.commit("first", ["a.txt": "one"])
     let branchLock = t.repo.gitDirectory + "/refs/heads/master.lock"
-    try simulateKilledWrite(t, pid: try deadPID(), lock: branchLock)
+    try simulateKilledWrite(t, pid: try exitedProcessID(), lock: branchLock)
     let e = #expect(throws: GitError.self) { try t.commit("second", ["a.txt": "two"]) }
     #expect(e == .lockFileExists(branchLock))
     #expect(t.repo.interruptedWrite()?.lockFiles == [branchLock])
@@ -60,7 +51,7 @@ import Testing
   /// git holds. Nothing may tell them apart, so the lock stays.
   @Test func aLockMadeAfterADeadWritersMarkerIsKept() throws {
     let t = try TestRepo()
-    try Data("\(try deadPID())\n".utf8).write(to: URL(fileURLWithPath: t.repo.writeMarkerPath))
+    try Data("\(try exitedProcessID())\n".utf8).write(to: URL(fileURLWithPath: t.repo.writeMarkerPath))
     usleep(50_000)
     try Data("DIRC".utf8).write(to: URL(fileURLWithPath: t.repo.indexLockPath))
     #expect(t.repo.interruptedWrite()?.lockFiles == [t.repo.indexLockPath])

@@ -122,6 +122,10 @@ import Testing
     defer { removeTree(dir) }
     try writeFile(dir + "/data/a", "alpha")
     try writeFile(dir + "/data/b", "beta")
+    // Racy whatever the load (see racilyCleanEntriesAreRecheckedAgainstTheFile).
+    for name in ["a", "b"] {
+      try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 5)], ofItemAtPath: dir + "/data/" + name)
+    }
     var files: [String: (stat: FileStat, id: ObjectID)] = [:]
     let cache = StatCache(path: dir + "/stat-cache")
     cache.rootForRecheck = dir
