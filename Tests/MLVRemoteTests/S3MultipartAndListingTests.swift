@@ -36,7 +36,10 @@ struct S3MultipartAndListingTests {
 
     let open = try await backend.incompleteUploads(prefix: "")
     #expect(open.map(\.key).sorted() == ["packs/00/p.pack", "packs/01/p.pack", "packs/02/p.pack"])
-    #expect(open.allSatisfy { $0.initiated.map { abs($0.timeIntervalSinceNow) < 3600 } ?? false }, "\(open)")
+    #expect(open.allSatisfy { $0.initiated != nil }, "\(open)")
+    if try currentServer().isRGW {  // moto always answers 2010-11-10T20:48:33Z
+      #expect(open.allSatisfy { $0.initiated.map { abs($0.timeIntervalSinceNow) < 3600 } ?? false }, "\(open)")
+    }
     for upload in open { try await backend.abortUpload(upload) }
     try await backend.abortUpload(open[0])  // already gone: not an error
     #expect(try await backend.incompleteUploads(prefix: "").isEmpty)
