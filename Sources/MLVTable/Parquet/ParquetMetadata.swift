@@ -9,6 +9,8 @@ struct ParquetFileMetadata {
 enum ParquetLogical: Equatable {
   case none, string, date, decimal(scale: Int), timestamp(unitDigits: Int, utc: Bool)
   case time(unitDigits: Int), unsigned, json
+  /// IEEE half precision in a 2-byte FIXED_LEN_BYTE_ARRAY (little endian).
+  case float16
 }
 
 struct ParquetColumn {
@@ -45,6 +47,13 @@ enum ParquetCodec {
     case 7: return "LZ4_RAW"
     default: return "codec \(c)"
     }
+  }
+}
+
+enum ParquetType {
+  static func name(_ t: Int) -> String {
+    let names = ["BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"]
+    return (0..<names.count).contains(t) ? names[t] : "type \(t)"
   }
 }
 
@@ -167,6 +176,7 @@ extension ParquetFileMetadata {
         if let (u, _) = body.structure(2)?.unionMember { digits = u == 1 ? 3 : (u == 2 ? 6 : 9) }
         return kind == 8 ? .timestamp(unitDigits: digits, utc: body.bool(1) ?? false) : .time(unitDigits: digits)
       case 10: return body.bool(2) == false ? .unsigned : .none
+      case 15: return type == 7 ? .float16 : .none
       default: break
       }
     }

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// Streaming reader for flat Parquet tables: decodes one row group at a time (all its
@@ -153,7 +152,7 @@ final class ParquetReader: RecordReader {
       throw fail(e)
     } catch let e as RLEHybridDecoder.Failure {
       throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
-    } catch let e as Snappy.Failure {
+    } catch let e as PageCodec.Failure {
       throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
     } catch let e as ThriftError {
       throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
@@ -209,7 +208,7 @@ final class ParquetReader: RecordReader {
 
   private func unsupportedEncoding(_ e: Int, _ column: ParquetColumn) -> ParquetFailure {
     return ParquetFailure(
-      reason: "column '\(column.name)' uses the \(ParquetEncoding.name(e)) encoding, which mlv cannot read (supported: PLAIN, dictionary)",
+      reason: "column '\(column.name)' uses the \(ParquetEncoding.name(e)) encoding, which mlv cannot read (supported: PLAIN, dictionary, RLE booleans, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT)",
       unsupported: true)
   }
 
@@ -220,7 +219,8 @@ final class ParquetReader: RecordReader {
     let dictEncoded = h.encoding == 2 || h.encoding == 8
     // Booleans may be RLE-encoded (pyarrow does so in v2 pages).
     let rleBooleans = h.encoding == 3 && column.type == 0
-    guard h.encoding == 0 || dictEncoded || rleBooleans else { throw unsupportedEncoding(h.encoding, column) }
+    let otherEncoding = [5, 6, 7, 9].contains(h.encoding)
+    guard h.encoding == 0 || dictEncoded || rleBooleans || otherEncoding else { throw unsupportedEncoding(h.encoding, column) }
     var defs: [UInt32] = []
     let page: [UInt8]
     var start = 0
@@ -249,7 +249,18 @@ final class ParquetReader: RecordReader {
     let present = column.optional ? defs.reduce(0) { $0 + Int($1) } : h.numValues
     try page.withUnsafeBufferPointer { all in
       let p = UnsafeBufferPointer(rebasing: all[start...])
-      if rleBooleans {
+      if otherEncoding {
+        let values = try EncodedValues.decode(p, encoding: h.encoding, column: column, count: present)
+        var j = 0
+        for i in 0..<h.numValues {
+          if column.optional && defs[i] == 0 {
+            out.appendNull()
+          } else {
+            try out.appendRow(from: values, j)
+            j += 1
+          }
+        }
+      } else if rleBooleans {
         // A 4-byte length, then the hybrid runs at bit width 1.
         guard p.count >= 4 else { throw ParquetFailure(reason: "column '\(column.name)': page values end early") }
         let len = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16 | Int(p[3]) << 24
@@ -311,42 +322,13 @@ final class ParquetReader: RecordReader {
   private func decompress(_ input: UnsafeBufferPointer<UInt8>, codec: Int, size: Int, _ column: ParquetColumn) throws
     -> [UInt8]
   {
-    switch codec {
-    case 0:
-      return Array(input)
-    case 1:
-      do { return try Snappy.decompress(input, expected: size) } catch let e as Snappy.Failure {
-        throw ParquetFailure(reason: "column '\(column.name)': \(e.reason)")
-      }
-    case 2:
-      return try gunzip(input, size: size, column)
-    default:
+    guard PageCodec.supports(codec) else {
       throw ParquetFailure(
-        reason: "column '\(column.name)' is compressed with \(ParquetCodec.name(codec)), which mlv cannot read; write the file with snappy or gzip compression (e.g. pyarrow compression='snappy')",
+        reason: "column '\(column.name)' is compressed with \(ParquetCodec.name(codec)), which mlv cannot read; rewrite the file with another codec (e.g. pyarrow compression='zstd')",
         unsupported: true)
     }
-  }
-
-  private func gunzip(_ input: UnsafeBufferPointer<UInt8>, size: Int, _ column: ParquetColumn) throws -> [UInt8] {
-    // Deflate expands at most ~1032x: a larger claim is not a real page.
-    guard size <= input.count * 1100 + 1024 else {
-      throw ParquetFailure(reason: "column '\(column.name)': page claims \(size) bytes from \(input.count) compressed")
+    do { return try PageCodec.decompress(input, codec: codec, size: size) } catch let e as PageCodec.Failure {
+      throw ParquetFailure(reason: "column '\(column.name)': \(e.reason)")
     }
-    var stream = z_stream()
-    guard mlv_inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK else {
-      throw ParquetFailure(reason: "zlib could not start")
-    }
-    defer { inflateEnd(&stream) }
-    var out = [UInt8](repeating: 0, count: size)
-    let ok: Bool = out.withUnsafeMutableBufferPointer { o in
-      stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-      stream.avail_in = uInt(input.count)
-      stream.next_out = o.baseAddress
-      stream.avail_out = uInt(size)
-      let rc = inflate(&stream, Z_FINISH)
-      return rc == Z_STREAM_END && Int(stream.total_out) == size
-    }
-    guard ok else { throw ParquetFailure(reason: "column '\(column.name)': damaged gzip page") }
-    return out
   }
 }
