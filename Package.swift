@@ -3,7 +3,7 @@
 //
 // Dependencies point one way (see docs/architecture.md):
 //   mlv -> MLVCommands -> MLVExperiments, MLVWorkspace, MLVRemote, MLVTable
-//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking;  MLVTable -> CZlib (Parquet GZIP)
+//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking, CZlib + CZstd (pack codecs);  MLVTable -> CZlib (Parquet GZIP)
 // Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
 import PackageDescription
 
@@ -31,7 +31,7 @@ let package = Package(
     .target(name: "MLVChunking"),
     .target(
       name: "MLVStore",
-      dependencies: ["MLVSystem", "MLVChunking", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["MLVSystem", "MLVChunking", "CZlib", "CZstd", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "MLVGit", dependencies: ["CLibGit2"]),
     .target(name: "MLVWorkspace", dependencies: ["MLVSystem", "MLVStore", "MLVGit"]),
     .target(
