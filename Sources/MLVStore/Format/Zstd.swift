@@ -1,15 +1,23 @@
 import CZstd
 import Foundation
 
-/// zstd for chunks and manifests that are worth it: the store's codec since pack format 2
-/// (docs/design.md, "Compression"). Level 1 compresses the bench CSV 4x faster than zlib
-/// level 1 and smaller; negative levels gain speed but give back most of the ratio.
+/// zstd for chunks and manifests that are worth it: the store's codec since pack version 2
+/// (docs/design.md, "Compression", for the measurements behind these choices).
+///
+/// Level -5 with Huffman-coded literals: negative levels alone leave literals raw, which on
+/// CSV costs half the saving (ratio 0.53 instead of 0.31); forcing literal compression
+/// keeps the ratio of level 1 (0.316 vs 0.306) at ~1.3x its speed, 3x zlib level 1.
+/// Literal mode is an experimental zstd parameter, so it is used only with the libzstd
+/// minor version it was measured on and after a self-test of each new context; otherwise
+/// level 1 (ratio 0.306), the best of the stable levels.
 ///
 /// Frames are written with their content size and without zstd's own checksum (every
-/// object is verified against its SHA-256 id on read), one frame per object.
+/// object is verified against its SHA-256 id on read), one frame per object. Any valid
+/// frame decodes, so the choice of level never affects reading.
 public enum Zstd {
-  /// Chosen by measurement (docs/design.md, "Compression").
-  public static let level: Int32 = 1
+  /// The level used with forced literal compression, and the fallback without it.
+  public static let fastLevel: Int32 = -5
+  public static let fallbackLevel: Int32 = 1
 
   /// The largest raw length a zstd entry may claim. The decoder allocates the raw length
   /// before decompressing, so this bounds what a damaged or hostile entry can make a read
@@ -23,10 +31,10 @@ public enum Zstd {
 
   /// Compresses `input`; nil when it is empty, larger than `maxRawLength`, or the frame
   /// would not save at least 1/8 of the size (not worth decompressing on every read).
-  public static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = level) -> [UInt8]? {
+  public static func compress(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
     guard let src = input.baseAddress, input.count > 0, input.count <= maxRawLength else { return nil }
     let limit = input.count - input.count / 8
-    return Contexts.compressors.with(level: level) { cctx in
+    return Contexts.compressors.with { cctx in
       var out = [UInt8](repeating: 0, count: limit)
       let n = out.withUnsafeMutableBytes { o in ZSTD_compress2(cctx, o.baseAddress, limit, src, input.count) }
       // dstSize_tooSmall (no saving) or any other error: store the bytes raw.
@@ -61,34 +69,74 @@ public enum Zstd {
   }
 
   /// zstd contexts are reused: creating one costs about as much as compressing a 64 KiB
-  /// chunk at level 1. A context is used by one thread at a time; idle ones wait here
-  /// (one per lane that ever compressed, so a handful), and live for the process.
+  /// chunk. A context is used by one thread at a time; idle ones wait here (one per lane
+  /// that ever compressed, so a handful), and live for the process.
   final class Contexts: @unchecked Sendable {  // `idle` under `lock`; a context has one user at a time
-    static let compressors = Contexts(create: { ZSTD_createCCtx() })
+    static let compressors = Contexts(create: Zstd.makeCompressor)
     static let decompressors = Contexts(create: { ZSTD_createDCtx() })
 
     private let lock = NSLock()
-    private var idle: [(context: OpaquePointer, level: Int32)] = []
+    private var idle: [OpaquePointer] = []
     private let create: () -> OpaquePointer?
 
     private init(create: @escaping () -> OpaquePointer?) { self.create = create }
 
-    /// Runs `body` with a context set to `level` (compressors) or any context.
-    func with<T>(level: Int32? = nil, _ body: (OpaquePointer) -> T?) -> T? {
-      var taken = lock.withLock { idle.popLast() }
-      if taken == nil {
-        guard let fresh = create() else { return nil }
-        taken = (fresh, Int32.min)
-      }
-      guard var (ctx, current) = taken else { return nil }
-      if let level, level != current {
-        _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level)
-        _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_contentSizeFlag, 1)
-        _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 0)
-        current = level
-      }
-      defer { lock.withLock { idle.append((ctx, current)) } }
+    func with<T>(_ body: (OpaquePointer) -> T?) -> T? {
+      guard let ctx = lock.withLock({ idle.popLast() }) ?? create() else { return nil }
+      defer { lock.withLock { idle.append(ctx) } }
       return body(ctx)
     }
+  }
+
+  /// The level new contexts compress at (`fastLevel` unless the fallback was taken), for
+  /// tests and reports.
+  static var activeLevel: Int32? {
+    guard let ctx = makeCompressor() else { return nil }
+    defer { ZSTD_freeCCtx(ctx) }
+    var level: Int32 = 0
+    guard ZSTD_isError(ZSTD_CCtx_getParameter(ctx, ZSTD_c_compressionLevel, &level)) == 0 else { return nil }
+    return level
+  }
+
+  /// The libzstd minor version whose experimental parameter numbering was measured.
+  static let measuredMinorVersion: UInt32 = 10500
+
+  /// A compression context with mlv's parameters: the fast setting when this libzstd is the
+  /// measured 1.5.x and a test frame comes out standard and round-trips, else level 1.
+  static func makeCompressor() -> OpaquePointer? {
+    guard let ctx = ZSTD_createCCtx() else { return nil }
+    func set(_ p: ZSTD_cParameter, _ v: Int32) -> Bool { ZSTD_isError(ZSTD_CCtx_setParameter(ctx, p, v)) == 0 }
+    guard set(ZSTD_c_contentSizeFlag, 1), set(ZSTD_c_checksumFlag, 0) else {
+      ZSTD_freeCCtx(ctx)
+      return nil
+    }
+    // ZSTD_c_literalCompressionMode (experimental) = ZSTD_ps_enable (1).
+    let version = ZSTD_versionNumber() / 100 * 100
+    if version == measuredMinorVersion, set(ZSTD_c_compressionLevel, fastLevel), set(ZSTD_c_experimentalParam5, 1),
+      selfTest(ctx)
+    {
+      return ctx
+    }
+    _ = ZSTD_CCtx_reset(ctx, ZSTD_reset_parameters)
+    guard set(ZSTD_c_compressionLevel, fallbackLevel), set(ZSTD_c_contentSizeFlag, 1), set(ZSTD_c_checksumFlag, 0)
+    else {
+      ZSTD_freeCCtx(ctx)
+      return nil
+    }
+    return ctx
+  }
+
+  /// Whether `ctx` writes a standard frame (magic, content size) that decodes to its input.
+  static func selfTest(_ ctx: OpaquePointer) -> Bool {
+    let sample = Array((0..<200).map { "\($0),row-\($0 % 7),\($0 * 3)\n" }.joined().utf8)
+    var frame = [UInt8](repeating: 0, count: ZSTD_compressBound(sample.count))
+    let n = sample.withUnsafeBytes { s in
+      frame.withUnsafeMutableBytes { f in ZSTD_compress2(ctx, f.baseAddress, f.count, s.baseAddress, s.count) }
+    }
+    guard ZSTD_isError(n) == 0, n < sample.count else { return false }
+    let back = frame.withUnsafeBytes { f in
+      try? decompress(UnsafeRawBufferPointer(rebasing: f[..<n]), rawLength: sample.count).get()
+    }
+    return back == sample
   }
 }
