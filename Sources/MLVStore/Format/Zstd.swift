@@ -91,10 +91,8 @@ public enum Zstd {
   /// The level new contexts compress at (`fastLevel` unless the fallback was taken), for
   /// tests and reports.
   static var activeLevel: Int32? {
-    guard let ctx = makeCompressor() else { return nil }
-    defer { ZSTD_freeCCtx(ctx) }
-    var level: Int32 = 0
-    guard ZSTD_isError(ZSTD_CCtx_getParameter(ctx, ZSTD_c_compressionLevel, &level)) == 0 else { return nil }
+    guard let (ctx, level) = makeConfiguredCompressor() else { return nil }
+    ZSTD_freeCCtx(ctx)
     return level
   }
 
@@ -103,7 +101,9 @@ public enum Zstd {
 
   /// A compression context with mlv's parameters: the fast setting when this libzstd is the
   /// measured 1.5.x and a test frame comes out standard and round-trips, else level 1.
-  static func makeCompressor() -> OpaquePointer? {
+  static func makeCompressor() -> OpaquePointer? { makeConfiguredCompressor()?.context }
+
+  static func makeConfiguredCompressor() -> (context: OpaquePointer, level: Int32)? {
     guard let ctx = ZSTD_createCCtx() else { return nil }
     func set(_ p: ZSTD_cParameter, _ v: Int32) -> Bool { ZSTD_isError(ZSTD_CCtx_setParameter(ctx, p, v)) == 0 }
     guard set(ZSTD_c_contentSizeFlag, 1), set(ZSTD_c_checksumFlag, 0) else {
@@ -115,7 +115,7 @@ public enum Zstd {
     if version == measuredMinorVersion, set(ZSTD_c_compressionLevel, fastLevel), set(ZSTD_c_experimentalParam5, 1),
       selfTest(ctx)
     {
-      return ctx
+      return (ctx, fastLevel)
     }
     _ = ZSTD_CCtx_reset(ctx, ZSTD_reset_parameters)
     guard set(ZSTD_c_compressionLevel, fallbackLevel), set(ZSTD_c_contentSizeFlag, 1), set(ZSTD_c_checksumFlag, 0)
@@ -123,7 +123,7 @@ public enum Zstd {
       ZSTD_freeCCtx(ctx)
       return nil
     }
-    return ctx
+    return (ctx, fallbackLevel)
   }
 
   /// Whether `ctx` writes a standard frame (magic, content size) that decodes to its input.
