@@ -111,8 +111,10 @@ public enum ObjectType: UInt8, Sendable, CustomStringConvertible {
   }
 }
 
-/// How an object's bytes are stored inside a pack.
+/// How an object's bytes are stored inside a pack (docs/design.md, "Packs"). zlib is what
+/// pack format 1 wrote and is still read; new objects are compressed with zstd (format 2).
 public enum Codec: UInt8, Sendable {
   case raw = 0
   case zlib = 1
+  case zstd = 2
 }
