@@ -72,9 +72,10 @@ extension MLVMain {
       let ctx = Context(global)
       try ctx.run(locking: "mlv run") { ws in
         try RunStore.validate(name: name)
-        let sweep = SweepGrid.isSweep(set)
-        let overrides = sweep ? [] : try set.map(ParamOverride.parse)
-        let points = sweep ? try SweepGrid.points(set) : []
+        // one grid point is a plain run; `\,` is unescaped either way
+        let points = try SweepGrid.points(set)
+        let sweep = points.count > 1
+        let overrides = sweep ? [] : points.first ?? []
         let file = try StageFile.load(path: ws.absolute(StageFile.fileName))
         let cwd = (try? ws.relative(ctx.cwd, cwd: ctx.cwd)) ?? ""
         var flags = StageFlags(params: params, deps: deps, outs: outs, metrics: metrics, wdir: wdir)

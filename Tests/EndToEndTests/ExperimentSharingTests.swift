@@ -244,4 +244,117 @@ import Testing
     let again = try exec(Binary.mlv, ["exp", "pull", "origin"], cwd: copy)
     #expect(again.stdout.contains("pulled 0 runs from origin, 2 already here"), "\(again.stdout)")
   }
+
+  /// Everything of the workspace a sweep must not touch: git's view and the files' bytes.
+  func workspaceState(_ repo: Repo) throws -> [String] {
+    var files = try repo.snapshot("models").map { "\($0.key) \($0.value.count) \($0.value.hashValue)" }.sorted()
+    for f in ["params.yaml", "metrics.json", "mlv.stages.yaml", "models.mlv"] { files.append("\(f): \(text(repo, f))") }
+    return [try repo.gitOut("status", "--porcelain", "--ignored"), try repo.gitOut("diff", "--cached"), try repo.gitOut("rev-parse", "HEAD")] + files
+  }
+
+  @Test func aTwoByTwoSweepOnTwoJobsLeavesTheWorkspaceAlone() throws {
+    let repo = try T.trainingRepo()
+    try T.runBaseline(repo)
+    let before = try workspaceState(repo)
+    let r = try repo.mlv("run", "-n", "sweep", "-S", "train.lr=0.1,0.05", "-S", "train.epochs=10,20", "--jobs", "2", "--", "python3", "train.py")
+    #expect(r.code == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("sweep sweep: 4 of 4 points recorded"), "\(r.stdout)")
+    #expect(r.stderr.contains("sweep sweep: 4/4 done, 0 running, 0 failed"), "\(r.stderr)")
+    #expect(try workspaceState(repo) == before)
+    #expect(try repo.gitOut("worktree", "list").split(separator: "\n").count == 1)
+    let head = try repo.gitOut("rev-parse", "HEAD")
+    for i in 1...4 { #expect(try repo.gitOut("rev-parse", "refs/mlv/runs/sweep-\(i)^") == head) }
+    // each point is its own run, with its params, in exp show; the grid's first flag varies slowest
+    let shown = try JSONSerialization.jsonObject(with: Data(try repo.mlvOK("exp", "show", "--json").stdout.utf8)) as? [[String: Any]] ?? []
+    var grid: [String: [Double]] = [:]
+    for row in shown {
+      guard let run = row["run"] as? String, run.hasPrefix("sweep-"), let p = row["params"] as? [String: Any] else { continue }
+      grid[run] = [(p["train.lr"] as? Double) ?? -1, Double((p["train.epochs"] as? Int) ?? -1)]
+      #expect((row["metrics"] as? [String: Any])?["loss"] != nil)
+    }
+    #expect(grid == ["sweep-1": [0.1, 10], "sweep-2": [0.1, 20], "sweep-3": [0.05, 10], "sweep-4": [0.05, 20]])
+    // a point reproduces like any run
+    #expect(try repo.mlvOK("repro", "sweep-4").stdout.contains("reproduced: identical"))
+  }
+
+  @Test func aFailedSweepPointIsReportedAndTheOthersRecorded() throws {
+    let repo = try T.trainingRepo()
+    try T.runBaseline(repo)
+    let r = try repo.mlv("run", "-n", "bad", "-S", "train.seed=abc,7", "--jobs", "2", "--", "python3", "train.py")
+    #expect(r.code == 1)
+    #expect(r.stderr.contains("sweep point bad-1 (train.seed=abc) failed"), "\(r.stderr)")
+    #expect(r.stdout.contains("1 of 2 points recorded, 1 failed"), "\(r.stdout)")
+    #expect(try repo.gitOut("for-each-ref", "--format=%(refname)", "refs/mlv/runs/bad-*") == "refs/mlv/runs/bad-2")
+    // names are checked before anything runs: the same sweep again is refused at once
+    let again = try repo.mlv("run", "-n", "bad", "-S", "train.seed=3,7", "--", "python3", "train.py")
+    #expect(again.code == 1 && again.stderr.contains("a run named 'bad-2' exists"), "\(again.stderr)")
+    // a literal comma is escaped
+    let esc = try repo.mlv("run", "-n", "one", "-S", "note=a\\,b", "--", "python3", "train.py")
+    #expect(esc.code == 0, "\(esc.stderr)")
+    #expect(try repo.gitOut("show", "refs/mlv/runs/one:params.yaml").contains("a,b"))
+  }
+
+  /// The plots page: rendered by headless Chromium, the screenshot must show the curves.
+  @Test func thePlotsPageShowsRunsAndCurves() throws {
+    let repo = try T.trainingRepo()
+    try repo.write(
+      "curve.py",
+      """
+      import re
+      lr = float(re.search(r"lr:\\s*([0-9.]+)", open("params.yaml").read()).group(1))
+      with open("steps.csv", "w") as f:
+          f.write("step,loss\\n")
+          for s in range(30): f.write(f"{s},{1.0 / (1 + lr * 10 * s):.6f}\\n")
+      open("metrics.json", "w").write('{"final": %f}' % (1.0 / (1 + lr * 290)))
+      """)
+    try repo.mlvOK("run", "-n", "c1", "-p", "params.yaml", "-d", "curve.py", "-m", "metrics.json", "--plots", "steps.csv", "--", "python3", "curve.py")
+    try repo.mlvOK("run", "-n", "c2", "-S", "train.lr=0.5", "--", "python3", "curve.py")
+    let out = try repo.mlvOK("plots", "--html", "runs.html")
+    #expect(out.stdout.contains("2 runs, 2 runs with per-step curves"), "\(out.stdout)")
+    let html = text(repo, "runs.html")
+    #expect(html.contains("<polyline") && html.contains("steps.csv: loss") && html.contains("final vs train.lr"))
+    #expect(!html.contains("http://") || html.components(separatedBy: "http://").count == html.components(separatedBy: "http://www.w3.org/2000/svg").count)
+    #expect(!html.contains("<script") && !html.contains("src="))
+
+    let shot = repo.path + "/shot.png"
+    let chrome = try exec(
+      "chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--screenshot=" + shot, "--window-size=1000,1400", "file://" + repo.path + "/runs.html"],
+      cwd: repo.path)
+    #expect(chrome.code == 0, "\(chrome.stderr)")
+    // the two line colours must be on the screenshot (a curve each), with many pixels
+    let counts = try exec("python3", ["-c", Self.colourCounter, shot], cwd: repo.path).stdout
+    let parts = counts.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    #expect(parts.count == 2 && parts.allSatisfy { $0 > 300 }, "pixels of the two run colours: \(counts)")
+  }
+
+  /// Counts pixels of the first two palette colours (#1f77b4, #ff7f0e) in a PNG (zlib only).
+  static let colourCounter = """
+    import sys, zlib, struct
+    d = open(sys.argv[1], 'rb').read(); pos = 8; idat = b''; w = h = 0
+    while pos < len(d):
+        n, t = struct.unpack('>I4s', d[pos:pos+8]); c = d[pos+8:pos+8+n]; pos += 12 + n
+        if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', c[:10])
+        if t == b'IDAT': idat += c
+    raw = zlib.decompress(idat); bpp = 4 if ct == 6 else 3; stride = w * bpp
+    rows = []; prev = bytearray(stride); i = 0
+    for y in range(h):
+        f = raw[i]; line = bytearray(raw[i+1:i+1+stride]); i += 1 + stride
+        for x in range(stride):
+            a = line[x-bpp] if x >= bpp else 0; b = prev[x]; cc = prev[x-bpp] if x >= bpp else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + b) & 255
+            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - cc; pa, pb, pc = abs(p-a), abs(p-b), abs(p-cc)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else cc)) & 255
+        rows.append(line); prev = line
+    def near(px, c): return all(abs(px[k] - c[k]) < 40 for k in range(3))
+    cols = [(0x1f, 0x77, 0xb4), (0xff, 0x7f, 0x0e)]; n = [0, 0]
+    for line in rows:
+        for x in range(0, stride, bpp):
+            px = line[x:x+3]
+            for j, c in enumerate(cols):
+                if near(px, c): n[j] += 1
+    print(n[0], n[1])
+    """
 }
