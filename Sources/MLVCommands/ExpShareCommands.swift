@@ -75,9 +75,10 @@ extension MLVMain.Exp {
       commandName: "push",
       abstract: "Send runs to a teammate: refs to the git remote, outputs to the mlv remote.",
       discussion: """
-        Pushes refs/mlv/runs/RUN for each run (every run when none is named) to the git
-        remote GIT_REMOTE (a remote name, a path or a URL), and uploads the data the run
-        commits need to the mlv remote of the same name, or the default one. A run that
+        Pushes refs/mlv/runs/RUN for each run (every run when none is named) to the
+        git remote GIT_REMOTE (a remote name, a path or a URL), and uploads the data
+        the run commits need to the mlv remote of the same name, or the default one.
+        A run that
         exists on the git remote with another commit is refused and reported (exit 1).
         The git remote is reached through libgit2: local paths and file:// URLs need no
         credentials; ssh and https remotes that ask for some are not supported yet.
@@ -117,10 +118,11 @@ extension MLVMain.Exp {
       commandName: "pull",
       abstract: "Get a teammate's runs: refs from the git remote, outputs from the mlv remote.",
       discussion: """
-        Fetches refs/mlv/runs/* (or the named runs) from the git remote and creates each
-        run that is missing here; a run of the same name with another commit is kept
-        and reported. Then downloads the data of the new runs from the mlv remote of
-        the same name, or the default one, so `mlv repro RUN` works offline.
+        Fetches refs/mlv/runs/* (or the named runs) from the git remote and creates
+        each run that is missing here; a run of the same name with another commit
+        is kept and reported. Then downloads the data of the new runs from the mlv
+        remote of the same name, or the default one, so `mlv repro RUN` works
+        offline.
 
         Example:
           git clone URL copy && cd copy && mlv exp pull origin && mlv repro base

@@ -9,9 +9,9 @@ extension MLVMain {
     static let configuration = CommandConfiguration(
       abstract: "Write one self-contained HTML page of the runs: table, params vs metrics, per-step curves.",
       discussion: """
-        The page needs no network and no script: the runs table, a scatter chart of each
-        numeric param that varies between runs against each numeric metric, and line
-        charts of the per-step metrics of runs whose stage declared a plots file
+        The page needs no network and no script: the runs table, a scatter chart of
+        each numeric param that varies between runs against each numeric metric, and
+        line charts of the per-step metrics of runs whose stage declared a plots file
         (`mlv run --plots FILE`: CSV with a header, or JSON Lines, with a `step` or
         `epoch` column), read from each run's commit.
 

@@ -38,7 +38,8 @@ extension MLVMain {
           mlv run -n baseline -p params.yaml -d data/train.csv -d train.py \\
               -o models/ -m metrics.json -- python3 train.py
           mlv run -n lr-small -S train.lr=0.001 -- python3 train.py
-          mlv run -n sweep -S train.lr=0.1,0.01 -S train.epochs=10,20 --jobs 2 -- python3 train.py
+          mlv run -n sweep -S train.lr=0.1,0.01 -S train.epochs=10,20 --jobs 2 \\
+              -- python3 train.py
           mlv run -n baseline
         """)
 
