@@ -17,6 +17,7 @@ git init -q -b master .
 git config user.name bench; git config user.email bench@localhost
 "$MLV" init -q
 printf 'train:\n  lr: 0.1\n  epochs: 10\n' > params.yaml
+git add params.yaml && "$MLV" commit -q -m params  # runs start from a commit
 "$MLV" run -q -n seed -p params.yaml -m metrics.json -- sh -c 'echo "{\"loss\": 0.5, \"acc\": 0.75}" > metrics.json'
 python3 - "$N" <<'PY' | git fast-import --quiet
 import json, sys, subprocess
