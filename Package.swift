@@ -3,7 +3,8 @@
 //
 // Dependencies point one way (see docs/architecture.md):
 //   mlv -> MLVCommands -> MLVExperiments, MLVWorkspace, MLVRemote, MLVTable
-//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking, CZlib + CZstd (pack codecs);  MLVTable -> CZlib (Parquet GZIP)
+//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking, CZlib + CZstd (pack codecs);
+//   MLVTable -> CZlib, CZstd, CLZ4, CBrotli (Parquet codecs)
 // Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
 import PackageDescription
 
@@ -37,7 +38,7 @@ let package = Package(
     .target(
       name: "MLVRemote",
       dependencies: ["MLVSystem", "MLVStore", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "MLVTable", dependencies: ["CZlib"]),
+    .target(name: "MLVTable", dependencies: ["CZlib", "CZstd", "CLZ4", "CBrotli"]),
     .target(
       name: "MLVExperiments",
       dependencies: ["MLVWorkspace", .product(name: "Yams", package: "Yams")]),
@@ -58,7 +59,7 @@ let package = Package(
     .testTarget(name: "MLVGitTests", dependencies: ["MLVGit", "MLVTestSupport"]),
     .testTarget(name: "MLVWorkspaceTests", dependencies: ["MLVWorkspace", "MLVTestSupport"]),
     .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote", "MLVTestSupport"]),
-    .testTarget(name: "MLVTableTests", dependencies: ["MLVTable"]),
+    .testTarget(name: "MLVTableTests", dependencies: ["MLVTable", "CLZ4"]),
     .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"]),
     .testTarget(
       name: "EndToEndTests",

@@ -22,8 +22,8 @@ enum ColumnAnalysis {
       mean: numeric ? a.mean : nil,
       std: numeric ? (a.n > 1 ? (a.m2 / Double(a.n - 1)).squareRoot() : 0) : nil,
       quantiles: quantiles,
-      minText: a.minText.map { String(decoding: $0, as: UTF8.self) },
-      maxText: a.maxText.map { String(decoding: $0, as: UTF8.self) },
+      minText: a.minText.map { ByteText.render($0) },
+      maxText: a.maxText.map { ByteText.render($0) },
       top: a.top.top(topLimit).map { CategoryCount(value: $0.0, count: $0.1) },
       topExact: a.top.exact)
   }

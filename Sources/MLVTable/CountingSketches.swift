@@ -128,7 +128,7 @@ struct TopCounter {
 
 /// Values kept for display are cut to 64 bytes (on a character boundary).
 func shortText(_ f: UnsafeBufferPointer<UInt8>) -> String {
-  let s = String(decoding: f, as: UTF8.self)
+  let s = ByteText.render(f)
   if f.count <= 64 { return s }
   return String(s.prefix(60)) + "…"
 }

@@ -4,10 +4,13 @@ private let quote = UInt8(ascii: "\"")
 private let lf = UInt8(ascii: "\n")
 private let cr = UInt8(ascii: "\r")
 
-/// RFC 4180-style reader for CSV/TSV with any single-byte delimiter: quoted fields may
-/// hold delimiters, newlines and doubled quotes. Strict about malformed input (ragged
-/// rows, quotes inside unquoted fields, unterminated quotes) because a silently
-/// misaligned row would make every later statistic wrong. Blank lines are skipped.
+/// Reader for CSV/TSV with any single-byte delimiter, reading records as Python's csv
+/// module (excel dialect, not strict) and pandas do: quoted fields may hold delimiters,
+/// newlines and doubled quotes; quotes inside unquoted fields and text after a closing
+/// quote are kept literally; LF, CRLF and lone CR end records; a UTF-8 byte order mark
+/// is dropped (ByteWindow). Strict where a silently misaligned row would make every later
+/// statistic wrong: ragged rows and unterminated quotes are errors. Blank lines are
+/// skipped (as pandas does).
 final class DelimitedReader: RecordReader {
   private let window: ByteWindow
   let delimiter: UInt8
@@ -86,18 +89,34 @@ final class DelimitedReader: RecordReader {
     }
   }
 
-  /// Removes doubled quotes in place; done only once the whole record is known, so a
-  /// record re-scanned after a refill always sees the original bytes.
+  /// Rewrites quoted fields in place, once the whole record is known (a record
+  /// re-scanned after a refill always sees the original bytes). The range of such a
+  /// field starts at its opening quote; as in Python's csv module, `""` inside the quotes
+  /// is one quote, and anything after the closing quote up to the delimiter is kept
+  /// literally (`"ab"c` reads `abc`).
   private func unescape() {
     let buf = window.buf
     for i in escaped {
-      var r = ranges.starts[i]
+      var r = ranges.starts[i] + 1
       var w = ranges.starts[i]
-      while r < ranges.ends[i] {
-        buf[w] = buf[r]
-        if buf[r] == quote { r += 1 }
-        r += 1
+      let end = ranges.ends[i]
+      var quoted = true
+      while r < end {
+        let c = buf[r]
+        if quoted && c == quote {
+          if r + 1 < end && buf[r + 1] == quote {
+            buf[w] = quote
+            w += 1
+            r += 2
+          } else {
+            quoted = false
+            r += 1
+          }
+          continue
+        }
+        buf[w] = c
         w += 1
+        r += 1
       }
       ranges.setEnd(i, w)
     }
@@ -105,6 +124,26 @@ final class DelimitedReader: RecordReader {
 
   private func malformed(_ reason: String) -> TableError {
     return TableError.malformed(path: path, line: line, reason: reason)
+  }
+
+  /// Where a field that ended at `i` leaves the record: nil to read the next field
+  /// (after a delimiter), or the record's end. `i` is at a delimiter, LF, CR or the end.
+  @inline(__always)
+  private func terminate(_ i: inout Int, _ nl: Int, len: Int, eof: Bool) -> Scan? {
+    let buf = window.buf
+    if i >= len { return .done(end: i, newlines: nl) }
+    let c = buf[i]
+    if c == delimiter {
+      i += 1
+      return nil
+    }
+    if c == lf { return .done(end: i + 1, newlines: nl + 1) }
+    // CR: a CRLF pair or a lone CR (old Mac line ends) both end the record.
+    if i + 1 >= len {
+      if !eof { return .needMore }
+      return .done(end: i + 1, newlines: nl + 1)
+    }
+    return .done(end: buf[i + 1] == lf ? i + 2 : i + 1, newlines: nl + 1)
   }
 
   private func scan() throws -> Scan {
@@ -130,68 +169,50 @@ final class DelimitedReader: RecordReader {
         var esc = false
         while true {
           if i >= len {
+            // pandas refuses this too; Python's csv would swallow the rest of the file.
             if eof { throw malformed("unterminated quoted field") }
             return .needMore
           }
           let c = buf[i]
           if c == quote {
-            if i + 1 >= len {
-              if !eof { return .needMore }
-              out.append(fieldStart + 1, i)
-              if esc { escaped.append(out.count - 1) }
-              return .done(end: i + 1, newlines: nl)
-            }
-            let d = buf[i + 1]
-            if d == quote {
+            if i + 1 >= len && !eof { return .needMore }
+            if i + 1 < len && buf[i + 1] == quote {
               esc = true
               i += 2
               continue
             }
-            out.append(fieldStart + 1, i)
-            if esc { escaped.append(out.count - 1) }
-            i += 1
-            if d == delim {
-              i += 1
-              break
-            }
-            if d == lf { return .done(end: i + 1, newlines: nl + 1) }
-            if d == cr {
-              if i + 1 >= len {
-                if !eof { return .needMore }
-                return .done(end: i + 1, newlines: nl + 1)
-              }
-              return .done(end: buf[i + 1] == lf ? i + 2 : i + 1, newlines: nl + 1)
-            }
-            throw malformed("unexpected character after closing quote")
+            break
           }
-          if c == lf { nl += 1 }
+          if c == lf || (c == cr && !(i + 1 < len && buf[i + 1] == lf)) { nl += 1 }
           i += 1
         }
+        // `i` is at the closing quote.
+        var j = i + 1
+        if j < len && buf[j] != delim && buf[j] != lf && buf[j] != cr {
+          // Text after the closing quote: kept, as Python's csv does when not strict.
+          while j < len && buf[j] != delim && buf[j] != lf && buf[j] != cr { j += 1 }
+          if j >= len && !eof { return .needMore }
+          out.append(fieldStart, j)
+          escaped.append(out.count - 1)
+        } else if esc {
+          out.append(fieldStart, i)
+          escaped.append(out.count - 1)
+        } else {
+          out.append(fieldStart + 1, i)
+        }
+        i = j
+        if let s = terminate(&i, nl, len: len, eof: eof) { return s }
         continue
       }
+      // An unquoted field; quotes inside it are ordinary characters (Python, pandas).
       while i < len {
         let c = buf[i]
         if c == delim || c == lf || c == cr { break }
-        if c == quote { throw malformed("quote inside unquoted field") }
         i += 1
       }
-      if i >= len {
-        if !eof { return .needMore }
-        out.append(fieldStart, i)
-        return .done(end: i, newlines: nl)
-      }
+      if i >= len && !eof { return .needMore }
       out.append(fieldStart, i)
-      let c = buf[i]
-      if c == delim {
-        i += 1
-        continue
-      }
-      if c == lf { return .done(end: i + 1, newlines: nl + 1) }
-      if i + 1 >= len {
-        if !eof { return .needMore }
-        return .done(end: i + 1, newlines: nl + 1)
-      }
-      return .done(end: buf[i + 1] == lf ? i + 2 : i + 1, newlines: nl + 1)
+      if let s = terminate(&i, nl, len: len, eof: eof) { return s }
     }
   }
 }

@@ -22,16 +22,17 @@ protocol RecordReader: AnyObject {
 
 extension RecordReader {
   func string(_ i: Int) -> String {
-    return String(decoding: field(i), as: UTF8.self)
+    return ByteText.render(field(i))
   }
 
-  /// Values of the current record as strings, nil for an empty (null) field.
+  /// Values of the current record as display strings (bytes that are not UTF-8 escaped,
+  /// see ByteText), nil for an empty (null) field.
   func currentValues() -> [String?] {
     var out: [String?] = []
     for i in 0..<columns.count {
       if i < fieldCount {
         let f = field(i)
-        out.append(f.count == 0 ? nil : String(decoding: f, as: UTF8.self))
+        out.append(f.count == 0 ? nil : ByteText.render(f))
       } else {
         out.append(nil)
       }

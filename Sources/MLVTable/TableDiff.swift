@@ -33,9 +33,15 @@ public enum TableDiff {
     let hasOld = fm.fileExists(atPath: old)
     let hasNew = fm.fileExists(atPath: new)
     if !hasOld && !hasNew { throw TableError.unreadable(path: new, reason: "neither version exists") }
-    guard let fo = try TableFormat.detect(path: hasOld ? old : new),
-      let fn = try TableFormat.detect(path: hasNew ? new : old)
-    else { return nil }
+    let detectedOld = try TableFormat.detect(path: hasOld ? old : new)
+    let detectedNew = try TableFormat.detect(path: hasNew ? new : old)
+    // Neither is a table: a file-level diff. Only one is: reported, never silently
+    // file-diffed (a CSV that stopped parsing as one is exactly what a user must see).
+    guard let fo = detectedOld, let fn = detectedNew else {
+      if detectedOld == nil && detectedNew == nil { return nil }
+      throw TableError.formatMismatch(
+        old: detectedOld?.name ?? TableFormat.notATable, new: detectedNew?.name ?? TableFormat.notATable)
+    }
     let old = hasOld ? old : "/dev/null"
     let new = hasNew ? new : "/dev/null"
     // Delimited files may differ in delimiter; otherwise the formats must agree.

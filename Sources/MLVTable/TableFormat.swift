@@ -24,6 +24,9 @@ public enum TableFormat: Equatable, Sendable {
     }
   }
 
+  /// What a format mismatch calls a version that is not a table (binary or free text).
+  public static let notATable = "not a table (binary or free text)"
+
   /// Extensions recognised without looking at the content.
   public static let tableExtensions: Set<String> = ["csv", "txt", "psv", "tsv", "tab", "jsonl", "ndjson", "parquet"]
 
@@ -39,7 +42,8 @@ public enum TableFormat: Equatable, Sendable {
   /// Returns nil for anything that does not look like a table (binary, prose, empty
   /// extensionless files), so the caller can fall back to a file-level diff.
   public static func detect(path: String) throws -> TableFormat? {
-    let head = try readHead(path: path, limit: 64 * 1024)
+    let limit = 64 * 1024
+    let head = try readHead(path: path, limit: limit)
     let ext = (path as NSString).pathExtension.lowercased()
     switch ext {
     case "parquet":
@@ -51,19 +55,26 @@ public enum TableFormat: Equatable, Sendable {
       return .delimited(delimiter: UInt8(ascii: "\t"))
     case "csv", "txt", "psv":
       if head.contains(0) { return nil }
-      return .delimited(delimiter: sniffDelimiter(header: firstLine(head)) ?? UInt8(ascii: ","))
+      let complete = head.count < limit
+      let d = DelimiterSniffer.sniff(stripBOM(head), complete: complete) ?? sniffDelimiter(header: firstLine(stripBOM(head)))
+      return .delimited(delimiter: d ?? UInt8(ascii: ","))
     default:
       if head.starts(with: Array("PAR1".utf8)) { return .parquet }
-      return sniff(head)
+      return sniff(head, complete: head.count < limit)
     }
   }
 
-  static func sniff(_ bytes: [UInt8]) -> TableFormat? {
-    let head = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+  static func stripBOM(_ bytes: [UInt8]) -> [UInt8] {
+    return bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+  }
+
+  static func sniff(_ bytes: [UInt8], complete: Bool = false) -> TableFormat? {
+    let head = stripBOM(bytes)
     if head.isEmpty || head.contains(0) { return nil }
-    if String(validating: head.prefix(head.count - trailingPartialUTF8(head)), as: UTF8.self) == nil {
-      return nil
-    }
+    // Binary data has control bytes; text in a legacy encoding (Latin-1 exports) does
+    // not, and is still a table (its odd bytes are shown escaped).
+    let controls = head.lazy.filter { $0 < 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d }.count
+    if controls > 0 { return nil }
     let first = firstLine(head)
     if let c = first.first(where: { $0 != 0x20 && $0 != 0x09 }), c == UInt8(ascii: "{") {
       let ok = first.withUnsafeBufferPointer { buf -> Bool in
@@ -73,15 +84,9 @@ public enum TableFormat: Equatable, Sendable {
       }
       return ok ? .jsonLines : nil
     }
-    // A delimited file needs a delimiter in the header and the same count on the next
-    // lines (up to 20 complete lines), so prose with commas is not mistaken for a table.
-    guard let d = sniffDelimiter(header: first) else { return nil }
-    var lines = head.split(separator: 0x0a, omittingEmptySubsequences: true)
-    if head.last != 0x0a && lines.count > 1 { lines.removeLast() }
-    let expected = countOutsideQuotes(Array(lines[0]), d)
-    for line in lines.prefix(20).dropFirst() where countOutsideQuotes(Array(line), d) != expected {
-      return nil
-    }
+    // A delimited file needs a delimiter splitting every sampled record (quoted newlines
+    // included) into the same number of fields, so prose with commas is not a table.
+    guard let d = DelimiterSniffer.sniff(head, complete: complete) else { return nil }
     return .delimited(delimiter: d)
   }
 

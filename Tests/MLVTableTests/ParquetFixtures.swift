@@ -113,16 +113,63 @@ enum ParquetFixtures {
   with open(out + "/expected_int96.json", "w") as f:
       json.dump({"columns": names, "rows": [[expected_cols[c][i] for c in names] for i in ids]}, f)
 
+  import numpy as np
   written = []
-  for codec in ["none", "snappy", "gzip"]:
+  def write(name, t, **kw):
+      pq.write_table(t, out + "/" + name, **kw)
+      written.append(name)
+
+  for codec in ["none", "snappy", "gzip", "zstd", "lz4", "brotli"]:
       for dictionary in [True, False]:
           for version in ["1.0", "2.0"]:
               name = "t_%s_%s_v%s.parquet" % (codec, "dict" if dictionary else "plain", version[0])
-              pq.write_table(table, out + "/" + name, compression=codec, use_dictionary=dictionary,
-                             data_page_version=version, row_group_size=max(1, n // 3), data_page_size=4096)
-              written.append(name)
-  pq.write_table(table, out + "/zstd.parquet", compression="zstd")
-  pq.write_table(table, out + "/int96.parquet", use_deprecated_int96_timestamps=True)
+              write(name, table, compression=codec, use_dictionary=dictionary,
+                    data_page_version=version, row_group_size=max(1, n // 3), data_page_size=4096,
+                    write_page_index=(codec == "zstd"))
+
+  # Every non-dictionary encoding pyarrow writes, on every type that allows it.
+  enc = {
+      "id": "DELTA_BINARY_PACKED", "i32": "DELTA_BINARY_PACKED", "u32": "BYTE_STREAM_SPLIT",
+      "f64": "BYTE_STREAM_SPLIT", "f32": "BYTE_STREAM_SPLIT", "name": "DELTA_BYTE_ARRAY",
+      "text": "DELTA_LENGTH_BYTE_ARRAY", "day": "DELTA_BINARY_PACKED", "ts_ms": "BYTE_STREAM_SPLIT",
+      "ts_us": "DELTA_BINARY_PACKED", "ts_ns": "DELTA_BINARY_PACKED", "dec": "BYTE_STREAM_SPLIT",
+      "bin": "DELTA_BYTE_ARRAY",
+  }
+  extra = table.append_column("f16", pa.array(np.array([(i - 500) / 7 for i in ids], dtype=np.float16)))
+  extra = extra.append_column("fixed", pa.array([bytes([i % 7, i % 5, 1]) for i in ids], pa.binary(3)))
+  extra = extra.append_column("d32", pa.array([opt(i, decimal.Decimal(i * 7 - 3000).scaleb(-3)) for i in ids], pa.decimal128(9, 3)))
+  for version in ["1.0", "2.0"]:
+      for codec in ["none", "zstd"]:
+          write("enc_%s_v%s.parquet" % (codec, version[0]), extra, use_dictionary=False, compression=codec,
+                column_encoding=enc, data_page_version=version, data_page_size=2048, row_group_size=max(1, n // 2))
+          write("bss_%s_v%s.parquet" % (codec, version[0]), extra, use_dictionary=False, compression=codec,
+                data_page_version=version, column_encoding={"f16": "BYTE_STREAM_SPLIT", "fixed": "BYTE_STREAM_SPLIT",
+                "d32": "BYTE_STREAM_SPLIT", "i32": "BYTE_STREAM_SPLIT", "id": "BYTE_STREAM_SPLIT", "bin": "DELTA_LENGTH_BYTE_ARRAY"})
+          write("dba_fixed_%s_v%s.parquet" % (codec, version[0]), extra.select(["id", "fixed", "f16"]), use_dictionary=False,
+                compression=codec, data_page_version=version, column_encoding={"fixed": "DELTA_BYTE_ARRAY", "f16": "DELTA_BYTE_ARRAY"})
+  write("int96.parquet", table, use_deprecated_int96_timestamps=True)
+
+  # The oracle: each file as pyarrow itself reads it back, rendered by type.
+  def render(col):
+      t = col.type
+      if pa.types.is_timestamp(t):
+          digits = {"s": 0, "ms": 3, "us": 6, "ns": 9}[t.unit]
+          return [ts(v, digits, t.tz is not None) for v in col.cast(pa.int64()).to_pylist()]
+      vals = col.to_pylist()
+      def one(v):
+          if v is None: return ""
+          if pa.types.is_boolean(t): return "true" if v else "false"
+          if pa.types.is_floating(t): return repr(v)
+          if pa.types.is_decimal(t): return dec(v, t.scale)
+          if pa.types.is_date(t): return v.isoformat()
+          if pa.types.is_binary(t) or pa.types.is_fixed_size_binary(t): return v.hex()
+          return str(v)
+      return [one(v) for v in vals]
+  for name in written:
+      back = pq.read_table(out + "/" + name)
+      cols = [render(back.column(i)) for i in range(back.num_columns)]
+      with open(out + "/" + name + ".json", "w") as f:
+          json.dump({"columns": back.column_names, "rows": [list(r) for r in zip(*cols)]}, f)
   with open(out + "/names.txt", "w") as f:
       f.write("\n".join(written))
   """#

@@ -94,14 +94,19 @@ public enum ObjectType: UInt8, Sendable, CustomStringConvertible {
   case chunk = 0
   /// The ordered chunk list of a file with more than one chunk (docs/design.md).
   case fileList = 1
-  /// A directory manifest: path, mode, size and content id of every file.
+  /// A directory manifest: path, mode, size and content id of every file (format 1
+  /// pointers; still read).
   case manifest = 2
+  /// A node of a directory's tree (format 2 pointers): a run of the sorted file listing,
+  /// or a list of child nodes (docs/design.md, "Directory trees").
+  case tree = 3
 
   public var description: String {
     switch self {
     case .chunk: return "chunk"
     case .fileList: return "file list"
     case .manifest: return "manifest"
+    case .tree: return "tree node"
     }
   }
 }

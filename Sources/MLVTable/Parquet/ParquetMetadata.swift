@@ -1,14 +1,19 @@
 /// The parts of Parquet's FileMetaData (parquet.thrift) that reading a flat table needs.
 struct ParquetFileMetadata {
   var numRows: Int64
+  /// The leaf columns, one chunk each per row group.
   var columns: [ParquetColumn]
   var rowGroups: [ParquetRowGroup]
+  /// The columns the table shows (see SchemaTree).
+  var outputs: [(name: String, output: ParquetOutput)] = []
 }
 
 /// How one leaf column's values become text.
 enum ParquetLogical: Equatable {
   case none, string, date, decimal(scale: Int), timestamp(unitDigits: Int, utc: Bool)
   case time(unitDigits: Int), unsigned, json
+  /// IEEE half precision in a 2-byte FIXED_LEN_BYTE_ARRAY (little endian).
+  case float16
 }
 
 struct ParquetColumn {
@@ -18,6 +23,10 @@ struct ParquetColumn {
   var typeLength: Int
   var optional: Bool
   var logical: ParquetLogical
+  /// Highest definition and repetition levels (Dremel): an entry is a value only at
+  /// `maxDef`; `maxRep` > 0 for leaves inside lists and maps.
+  var maxDef = 0
+  var maxRep = 0
 }
 
 struct ParquetChunk {
@@ -45,6 +54,13 @@ enum ParquetCodec {
     case 7: return "LZ4_RAW"
     default: return "codec \(c)"
     }
+  }
+}
+
+enum ParquetType {
+  static func name(_ t: Int) -> String {
+    let names = ["BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"]
+    return (0..<names.count).contains(t) ? names[t] : "type \(t)"
   }
 }
 
@@ -82,7 +98,12 @@ extension ParquetFileMetadata {
     }
     guard let numRows = meta.int(3), numRows >= 0 else { throw ParquetFailure(reason: "bad row count in file metadata") }
     guard let schema = meta.list(2), !schema.isEmpty else { throw ParquetFailure(reason: "file metadata has no schema") }
-    let columns = try parseSchema(schema)
+    var elements: [ThriftStruct] = []
+    for v in schema {
+      guard case .structure(let s) = v else { throw ParquetFailure(reason: "bad schema element") }
+      elements.append(s)
+    }
+    let (root, columns) = try SchemaTree.parse(elements)
     var groups: [ParquetRowGroup] = []
     for g in meta.list(4) ?? [] {
       guard case .structure(let rg) = g else { throw ParquetFailure(reason: "bad row group") }
@@ -104,53 +125,14 @@ extension ParquetFileMetadata {
         }
         var start = dataOff
         if let d = md.int(11), d > 0, d < dataOff { start = d }
-        guard nv >= 0, nv <= n, start >= 4, size >= 0, start <= fileSize, size <= fileSize - start else {
+        guard nv >= 0, columns[i].maxRep > 0 ? nv <= Int64(Int32.max) : nv <= n, start >= 4, size >= 0, start <= fileSize, size <= fileSize - start else {
           throw ParquetFailure(reason: "column '\(columns[i].name)': chunk offsets or sizes outside the file")
         }
         chunks.append(ParquetChunk(codec: Int(truncatingIfNeeded: codec), numValues: nv, start: start, size: size))
       }
       groups.append(ParquetRowGroup(numRows: n, chunks: chunks))
     }
-    return ParquetFileMetadata(numRows: numRows, columns: columns, rowGroups: groups)
-  }
-
-  /// The root element's children must all be leaves: mlv diffs flat tables.
-  static func parseSchema(_ list: [ThriftValue]) throws -> [ParquetColumn] {
-    var elements: [ThriftStruct] = []
-    for v in list {
-      guard case .structure(let s) = v else { throw ParquetFailure(reason: "bad schema element") }
-      elements.append(s)
-    }
-    let rootChildren = Int(elements[0].int(5) ?? 0)
-    var columns: [ParquetColumn] = []
-    var i = 1
-    while i < elements.count {
-      let e = elements[i]
-      let name = e.string(4) ?? "column\(i)"
-      if let kids = e.int(5), kids > 0 {
-        throw ParquetFailure(reason: "nested column '\(name)' is not supported", unsupported: true)
-      }
-      let repetition = e.int(3) ?? 0
-      if repetition == 2 {
-        throw ParquetFailure(reason: "repeated column '\(name)' is not supported", unsupported: true)
-      }
-      guard let type = e.int(1), (0...7).contains(type) else {
-        throw ParquetFailure(reason: "column '\(name)' has no valid physical type")
-      }
-      let length = Int(truncatingIfNeeded: e.int(2) ?? 0)
-      if type == 7 && !(1...(1 << 20)).contains(length) {
-        throw ParquetFailure(reason: "column '\(name)': bad fixed length \(length)")
-      }
-      columns.append(
-        ParquetColumn(
-          name: name, type: Int(type), typeLength: length, optional: repetition == 1,
-          logical: logical(e, type: Int(type))))
-      i += 1
-    }
-    guard columns.count == rootChildren else {
-      throw ParquetFailure(reason: "schema lists \(columns.count) columns, root declares \(rootChildren)")
-    }
-    return columns
+    return ParquetFileMetadata(numRows: numRows, columns: columns, rowGroups: groups, outputs: SchemaTree.outputs(root))
   }
 
   /// The logical type (newer field 10) or else the converted type (field 6).
@@ -167,6 +149,7 @@ extension ParquetFileMetadata {
         if let (u, _) = body.structure(2)?.unionMember { digits = u == 1 ? 3 : (u == 2 ? 6 : 9) }
         return kind == 8 ? .timestamp(unitDigits: digits, utc: body.bool(1) ?? false) : .time(unitDigits: digits)
       case 10: return body.bool(2) == false ? .unsigned : .none
+      case 15: return type == 7 ? .float16 : .none
       default: break
       }
     }

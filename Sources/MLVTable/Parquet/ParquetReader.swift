@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// Streaming reader for flat Parquet tables: decodes one row group at a time (all its
@@ -89,7 +88,7 @@ final class ParquetReader: RecordReader {
     } catch let e as ParquetFailure {
       throw fail(e)
     }
-    columns = meta.columns.map { $0.name }
+    columns = meta.outputs.map { $0.name }
     var r: Int64 = 0
     for g in meta.rowGroups {
       firstRow.append(r)
@@ -142,18 +141,35 @@ final class ParquetReader: RecordReader {
     }
     var cols: [TextColumn] = []
     do {
+      var leaves: [LeafLevels] = []
       for (i, chunk) in group.chunks.enumerated() {
         let c = try decodeChunk(chunk, meta.columns[i], rows: Int(group.numRows))
-        guard c.rows == Int(group.numRows) else {
-          throw ParquetFailure(reason: "column '\(meta.columns[i].name)' has \(c.rows) values for \(group.numRows) rows in row group \(g)")
+        guard c.column.maxRep > 0 || c.count == Int(group.numRows) else {
+          throw ParquetFailure(reason: "column '\(meta.columns[i].name)' has \(c.count) values for \(group.numRows) rows in row group \(g)")
         }
-        cols.append(c)
+        leaves.append(c)
+      }
+      for (name, output) in meta.outputs {
+        switch output {
+        case .leaf(let i):
+          cols.append(leaves[i].values)
+        case .json(let node):
+          let first = node.firstLeaf
+          var json = NestedJSON(node: node, leaves: Array(leaves[first..<(first + node.leafCount)]))
+          let out = TextColumn(capacity: 1 << 16)
+          out.ends.reserveCapacity(Int(group.numRows))
+          for _ in 0..<Int(group.numRows) { try json.appendRow(to: out) }
+          guard json.exhausted else {
+            throw ParquetFailure(reason: "column '\(name)' holds more rows than its row group (\(group.numRows))")
+          }
+          cols.append(out)
+        }
       }
     } catch let e as ParquetFailure {
       throw fail(e)
     } catch let e as RLEHybridDecoder.Failure {
       throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
-    } catch let e as Snappy.Failure {
+    } catch let e as PageCodec.Failure {
       throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
     } catch let e as ThriftError {
       throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
@@ -163,10 +179,11 @@ final class ParquetReader: RecordReader {
     groupRows = Int(group.numRows)
   }
 
-  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int) throws -> TextColumn {
+  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int) throws -> LeafLevels {
     let bytes = try readBytes(at: chunk.start, count: Int(chunk.size))
     let out = TextColumn(capacity: min(Int(chunk.size) * 2, 1 << 24))
-    out.ends.reserveCapacity(rows)
+    out.ends.reserveCapacity(column.maxRep > 0 ? Int(min(chunk.numValues, 1 << 24)) : rows)
+    var levels = LeafLevels(column: column, values: out)
     var dict: TextColumn? = nil
     var values = 0
     var pos = 0
@@ -176,7 +193,10 @@ final class ParquetReader: RecordReader {
           throw ParquetFailure(reason: "column '\(column.name)': chunk ends after \(values) of \(chunk.numValues) values")
         }
         var r = ThriftReader(UnsafeBufferPointer(rebasing: all[pos...]))
-        let h = try ParquetPageHeader.parse(&r)
+        let h: ParquetPageHeader
+        do { h = try ParquetPageHeader.parse(&r) } catch let e as ParquetFailure {
+          throw ParquetFailure(reason: "column '\(column.name)': \(e.reason)")
+        }
         pos += r.pos
         guard h.compressedSize <= all.count - pos else {
           throw ParquetFailure(reason: "column '\(column.name)': page of \(h.compressedSize) bytes past the end of its chunk")
@@ -197,59 +217,92 @@ final class ParquetReader: RecordReader {
           guard h.numValues <= Int(chunk.numValues) - values else {
             throw ParquetFailure(reason: "column '\(column.name)': pages hold more values than the chunk")
           }
-          try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, into: out)
+          try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, into: &levels)
           values += h.numValues
         default:
           break  // index pages and unknown page types carry no values
         }
       }
     }
-    return out
+    return levels
   }
 
   private func unsupportedEncoding(_ e: Int, _ column: ParquetColumn) -> ParquetFailure {
     return ParquetFailure(
-      reason: "column '\(column.name)' uses the \(ParquetEncoding.name(e)) encoding, which mlv cannot read (supported: PLAIN, dictionary)",
+      reason: "column '\(column.name)' uses the \(ParquetEncoding.name(e)) encoding, which mlv cannot read (supported: PLAIN, dictionary, RLE booleans, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT)",
       unsupported: true)
   }
 
   private func decodeDataPage(
     _ h: ParquetPageHeader, _ body: UnsafeBufferPointer<UInt8>, codec: Int, _ column: ParquetColumn,
-    dict: TextColumn?, into out: TextColumn
+    dict: TextColumn?, into levels: inout LeafLevels
   ) throws {
+    let out = levels.values
+    let defWidth = RLEHybridDecoder.bitWidth(of: column.maxDef)
+    let repWidth = RLEHybridDecoder.bitWidth(of: column.maxRep)
+    var reps: [UInt32] = []
     let dictEncoded = h.encoding == 2 || h.encoding == 8
     // Booleans may be RLE-encoded (pyarrow does so in v2 pages).
     let rleBooleans = h.encoding == 3 && column.type == 0
-    guard h.encoding == 0 || dictEncoded || rleBooleans else { throw unsupportedEncoding(h.encoding, column) }
+    let otherEncoding = [5, 6, 7, 9].contains(h.encoding)
+    guard h.encoding == 0 || dictEncoded || rleBooleans || otherEncoding else { throw unsupportedEncoding(h.encoding, column) }
     var defs: [UInt32] = []
     let page: [UInt8]
     var start = 0
     if h.type == 3 {
       // v2: levels come first and are never compressed; only the values may be.
+      if column.maxRep > 0 {
+        var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: body[0..<h.repLength]), bitWidth: repWidth)
+        try levelRuns { try rle.decode(h.numValues, into: &reps) }
+      }
       if column.optional {
-        var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: body[h.repLength..<(h.repLength + h.defLength)]), bitWidth: 1)
-        try levels { try rle.decode(h.numValues, into: &defs) }
+        var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: body[h.repLength..<(h.repLength + h.defLength)]), bitWidth: defWidth)
+        try levelRuns { try rle.decode(h.numValues, into: &defs) }
       }
       let values = UnsafeBufferPointer(rebasing: body[(h.repLength + h.defLength)...])
       let size = h.uncompressedSize - h.repLength - h.defLength
       page = h.compressed ? try decompress(values, codec: codec, size: size, column) : Array(values)
     } else {
       page = try decompress(body, codec: codec, size: h.uncompressedSize, column)
-      if column.optional {
-        guard page.count >= 4 else { throw ParquetFailure(reason: "column '\(column.name)': page too short for its levels") }
-        let len = Int(page[0]) | Int(page[1]) << 8 | Int(page[2]) << 16 | Int(page[3]) << 24
-        guard len <= page.count - 4 else { throw ParquetFailure(reason: "column '\(column.name)': level length past the page") }
+      // v1: repetition then definition levels, each as a 4-byte length and RLE runs.
+      for (width, isRep) in [(repWidth, true), (defWidth, false)] where (isRep ? column.maxRep : column.maxDef) > 0 {
+        guard page.count - start >= 4 else { throw ParquetFailure(reason: "column '\(column.name)': page too short for its levels") }
+        let len = Int(page[start]) | Int(page[start + 1]) << 8 | Int(page[start + 2]) << 16 | Int(page[start + 3]) << 24
+        guard len <= page.count - start - 4 else { throw ParquetFailure(reason: "column '\(column.name)': level length past the page") }
         try page.withUnsafeBufferPointer { p in
-          var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: p[4..<(4 + len)]), bitWidth: 1)
-          try levels { try rle.decode(h.numValues, into: &defs) }
+          var rle = try RLEHybridDecoder(UnsafeBufferPointer(rebasing: p[(start + 4)..<(start + 4 + len)]), bitWidth: width)
+          var got: [UInt32] = []
+          try levelRuns { try rle.decode(h.numValues, into: &got) }
+          if isRep { reps = got } else { defs = got }
         }
-        start = 4 + len
+        start += 4 + len
       }
     }
-    let present = column.optional ? defs.reduce(0) { $0 + Int($1) } : h.numValues
+    let maxDef = UInt32(column.maxDef)
+    if column.optional {
+      guard defs.allSatisfy({ $0 <= maxDef }) else { throw ParquetFailure(reason: "column '\(column.name)': definition level above \(maxDef)") }
+      levels.defs.append(contentsOf: defs.lazy.map { UInt8($0) })
+    }
+    if column.maxRep > 0 {
+      let maxRep = UInt32(column.maxRep)
+      guard reps.allSatisfy({ $0 <= maxRep }) else { throw ParquetFailure(reason: "column '\(column.name)': repetition level above \(maxRep)") }
+      levels.reps.append(contentsOf: reps.lazy.map { UInt8($0) })
+    }
+    let present = column.optional ? defs.reduce(0) { $0 + ($1 == maxDef ? 1 : 0) } : h.numValues
     try page.withUnsafeBufferPointer { all in
       let p = UnsafeBufferPointer(rebasing: all[start...])
-      if rleBooleans {
+      if otherEncoding {
+        let values = try EncodedValues.decode(p, encoding: h.encoding, column: column, count: present)
+        var j = 0
+        for i in 0..<h.numValues {
+          if column.optional && defs[i] < maxDef {
+            out.appendNull()
+          } else {
+            try out.appendRow(from: values, j)
+            j += 1
+          }
+        }
+      } else if rleBooleans {
         // A 4-byte length, then the hybrid runs at bit width 1.
         guard p.count >= 4 else { throw ParquetFailure(reason: "column '\(column.name)': page values end early") }
         let len = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16 | Int(p[3]) << 24
@@ -259,7 +312,7 @@ final class ParquetReader: RecordReader {
         try rle.decode(present, into: &bits)
         var j = 0
         for i in 0..<h.numValues {
-          if column.optional && defs[i] == 0 {
+          if column.optional && defs[i] < maxDef {
             out.appendNull()
             continue
           }
@@ -278,7 +331,7 @@ final class ParquetReader: RecordReader {
         }
         var j = 0
         for i in 0..<h.numValues {
-          if column.optional && defs[i] == 0 {
+          if column.optional && defs[i] < maxDef {
             out.appendNull()
             continue
           }
@@ -292,7 +345,7 @@ final class ParquetReader: RecordReader {
       } else {
         var plain = PlainDecoder(p, column: column)
         for i in 0..<h.numValues {
-          if column.optional && defs[i] == 0 {
+          if column.optional && defs[i] < maxDef {
             out.appendNull()
           } else {
             try plain.appendNext(to: out)
@@ -302,51 +355,22 @@ final class ParquetReader: RecordReader {
     }
   }
 
-  private func levels(_ body: () throws -> Void) throws {
+  private func levelRuns(_ body: () throws -> Void) throws {
     do { try body() } catch let e as RLEHybridDecoder.Failure {
-      throw ParquetFailure(reason: "definition levels: \(e.reason)")
+      throw ParquetFailure(reason: "levels: \(e.reason)")
     }
   }
 
   private func decompress(_ input: UnsafeBufferPointer<UInt8>, codec: Int, size: Int, _ column: ParquetColumn) throws
     -> [UInt8]
   {
-    switch codec {
-    case 0:
-      return Array(input)
-    case 1:
-      do { return try Snappy.decompress(input, expected: size) } catch let e as Snappy.Failure {
-        throw ParquetFailure(reason: "column '\(column.name)': \(e.reason)")
-      }
-    case 2:
-      return try gunzip(input, size: size, column)
-    default:
+    guard PageCodec.supports(codec) else {
       throw ParquetFailure(
-        reason: "column '\(column.name)' is compressed with \(ParquetCodec.name(codec)), which mlv cannot read; write the file with snappy or gzip compression (e.g. pyarrow compression='snappy')",
+        reason: "column '\(column.name)' is compressed with \(ParquetCodec.name(codec)), which mlv cannot read; rewrite the file with another codec (e.g. pyarrow compression='zstd')",
         unsupported: true)
     }
-  }
-
-  private func gunzip(_ input: UnsafeBufferPointer<UInt8>, size: Int, _ column: ParquetColumn) throws -> [UInt8] {
-    // Deflate expands at most ~1032x: a larger claim is not a real page.
-    guard size <= input.count * 1100 + 1024 else {
-      throw ParquetFailure(reason: "column '\(column.name)': page claims \(size) bytes from \(input.count) compressed")
+    do { return try PageCodec.decompress(input, codec: codec, size: size) } catch let e as PageCodec.Failure {
+      throw ParquetFailure(reason: "column '\(column.name)': \(e.reason)")
     }
-    var stream = z_stream()
-    guard mlv_inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK else {
-      throw ParquetFailure(reason: "zlib could not start")
-    }
-    defer { inflateEnd(&stream) }
-    var out = [UInt8](repeating: 0, count: size)
-    let ok: Bool = out.withUnsafeMutableBufferPointer { o in
-      stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-      stream.avail_in = uInt(input.count)
-      stream.next_out = o.baseAddress
-      stream.avail_out = uInt(size)
-      let rc = inflate(&stream, Z_FINISH)
-      return rc == Z_STREAM_END && Int(stream.total_out) == size
-    }
-    guard ok else { throw ParquetFailure(reason: "column '\(column.name)': damaged gzip page") }
-    return out
   }
 }

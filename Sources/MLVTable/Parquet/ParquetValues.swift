@@ -156,6 +156,9 @@ enum ParquetText {
     switch c.logical {
     case .string, .json:
       try out.appendRow(p, n)
+    case .float16 where n == 2:
+      try out.putText(Float16Text.render(UInt16(p[0]) | UInt16(p[1]) << 8))
+      out.endRow()
     case .decimal(let scale) where n <= 64:
       // Big-endian two's complement of any width.
       let negative = n > 0 && p[0] & 0x80 != 0
