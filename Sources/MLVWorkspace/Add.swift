@@ -11,6 +11,21 @@ public struct AddResult: Sendable {
 }
 
 extension Workspace {
+  /// Before the first objects of the current format are written into a format 1
+  /// repository: `.mlv/config` says format 2 (and is staged, to be committed with the
+  /// pointers), so an older mlv refuses the repository rather than misreading it.
+  func upgradeFormatForWriting() throws {
+    guard config.format < RepoConfig.currentFormat else { return }
+    var upgraded = config
+    upgraded.format = RepoConfig.currentFormat
+    try upgraded.save(configPath)
+    try git.stage([".mlv/config"])
+    config = upgraded
+    progress.warn(
+      "upgraded .mlv/config to format \(RepoConfig.currentFormat) (directory trees, zstd packs); commit it — "
+        + "mlv before this version cannot read the repository any more")
+  }
+
   /// Chunks and stores `dataPaths` (repository-relative), writes their pointer files,
   /// git-ignores the data and stages pointers and `.gitignore` files.
   ///
@@ -25,6 +40,7 @@ extension Workspace {
   public func add(_ dataPaths: [String], force: Bool = false) throws -> (results: [AddResult], newBytes: Int64, storedBytes: Int64) {
     let tracked = try trackedPaths()
     for p in dataPaths { try checkAddable(p, tracked: tracked) }
+    try upgradeFormatForWriting()
     let checkedOut = loadCheckedOut()
     var stale: [String] = []
     var keep: [String: (parts: Set<String>, entries: [Manifest.Entry])] = [:]

@@ -7,7 +7,12 @@ import MLVSystem
 /// knows the same remotes (docs/design.md, "Config"). JSON with sorted keys: stable bytes,
 /// readable, and editable by hand in a pinch. Credentials never go here.
 public struct RepoConfig: Codable, Equatable, Sendable {
-  public static let currentFormat = 1
+  /// 2: directories are trees (`mlv-pointer: 2`) and packs may hold zstd objects (pack
+  /// version 2). An mlv that reads only format 1 refuses such a repository whole, instead
+  /// of taking zstd packs for damage (its `fsck --repair` would drop them). Format 1
+  /// repositories are read as they are and upgraded by the first `mlv add`.
+  public static let currentFormat = 2
+  public static let readableFormats = 1...2
   public var format: Int
   public var chunking: ChunkerParameters
   public var remotes: [String: Remote]
@@ -40,9 +45,10 @@ public struct RepoConfig: Codable, Equatable, Sendable {
     do { config = try JSONDecoder().decode(RepoConfig.self, from: Data(bytes)) } catch {
       throw WorkspaceError.invalidConfig(file: path, reason: "\(error)")
     }
-    guard config.format == currentFormat else {
+    guard readableFormats.contains(config.format) else {
       throw WorkspaceError.invalidConfig(
-        file: path, reason: "format \(config.format) is not supported by this mlv (reads \(currentFormat))")
+        file: path,
+        reason: "format \(config.format) is not supported by this mlv (reads \(readableFormats.lowerBound)–\(readableFormats.upperBound)); upgrade mlv")
     }
     do { try config.chunking.validate() } catch { throw WorkspaceError.invalidConfig(file: path, reason: "\(error)") }
     // Remote names become directory names (.mlv/remotes/<name>/): a teammate's config must

@@ -77,7 +77,7 @@ extension Workspace {
       if gitOwned.contains(e.path) { warnGitOwned(dataPath, e.path, alsoInManifest: true) } else { work.append(e) }
     }
     summary.filesUnchanged += delta.target.files - work.count
-    try writeFiles(dataPath, work, have: have, into: &summary)
+    try writeFiles(dataPath, work, have: have, restoring: delta.target, into: &summary)
     // The summary follows by arithmetic: out go the stats of every file removed or
     // rewritten, in come those of the files written.
     var out = removed

@@ -21,7 +21,7 @@ public typealias LocalStore = ObjectStore & StoreMaintenance & PackTransfer
 public final class Workspace: @unchecked Sendable {
   public let root: String
   public let git: GitRepository
-  public let config: RepoConfig
+  public internal(set) var config: RepoConfig
   public let store: any LocalStore
   /// The directory of the object store (shared with isolated `mlv repro` work trees).
   public let storeRoot: String

@@ -143,8 +143,13 @@ private func flipByte(inFirstFileUnder dir: String, suffix: String, at offset: I
     defer { try? FileManager.default.removeItem(atPath: remote) }
     try repo.mlvOK("push")
     // A pid that no longer runs: a child that has exited and been reaped.
-    let dead = try exec("sh", ["-c", "sh -c 'exit 0' & wait $!; echo $!"], cwd: "/")
-    let deadPID = try #require(Int32(dead.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    // (Not `sh -c '... & wait $!'`: a shell started from the test process can inherit a
+    // blocked SIGCHLD and wait forever for a child that has already exited.)
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/bin/true")
+    try child.run()
+    child.waitUntilExit()
+    let deadPID = child.processIdentifier
     let host = ProcessInfo.processInfo.hostName
     let now = Int(Date().timeIntervalSince1970)
     try FileManager.default.createDirectory(atPath: remote + "/locks", withIntermediateDirectories: true)

@@ -191,7 +191,6 @@ struct S3BackendOfflineTests {
     let backend = S3Backend(
       location: S3Location(bucket: "bucket", prefix: ""), endpoint: URL(string: "http://127.0.0.1:\(port)"),
       region: "us-east-1", credentials: offlineCredentials, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05))
-    let start = Date()
     do {
       _ = try await backend.get("k")
       Issue.record("expected unreachable")
@@ -202,10 +201,10 @@ struct S3BackendOfflineTests {
       }
       #expect(endpoint == "http://127.0.0.1:\(port)")
     }
-    // Three refused connections take milliseconds alone; the bound only guards against
-    // unbounded retries, and is loose because the whole suite can starve this task for
-    // tens of seconds on a two-core machine.
-    #expect(Date().timeIntervalSince(start) < 120)
+    // How many tries a failure takes is checked against a counting server
+    // (RetryTests.retriesServerErrorsButNotClientErrors); here only that a dead endpoint ends
+    // in `unreachable` naming it, and does end. No wall-clock bound: on a loaded two-core
+    // machine the suite can starve this task for minutes.
   }
 
   @Test func virtualHostStyleAddressesTheBucketByHost() {

@@ -22,7 +22,7 @@ import Testing
   }
 
   @Test(arguments: [
-    ("future format", #"{"format": 2, "chunking": {"minSize": 16384, "averageSize": 65536, "maxSize": 262144, "seed": 1, "normalization": 2}, "remotes": {}}"#),
+    ("future format", #"{"format": 3, "chunking": {"minSize": 16384, "averageSize": 65536, "maxSize": 262144, "seed": 1, "normalization": 2}, "remotes": {}}"#),
     ("bad chunker", #"{"format": 1, "chunking": {"minSize": 16384, "averageSize": 65000, "maxSize": 262144, "seed": 1, "normalization": 2}, "remotes": {}}"#),
     ("missing chunking", #"{"format": 1, "remotes": {}}"#),
     ("not JSON", "format = 1\n"),

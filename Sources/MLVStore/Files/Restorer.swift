@@ -36,6 +36,28 @@ public final class Restorer: @unchecked Sendable {
     }
   }
 
+  /// Writes the file `id` straight to `path`, which must not exist (O_EXCL): no temporary
+  /// file, no rename. For restores into empty places, where a rename per file is a third
+  /// of the cost; the caller covers a crash midway (a file cut short) with its journal.
+  /// If `path` exists after all, this falls back on `restore`'s atomic replace.
+  public func restoreInPlace(
+    id: ObjectID, size: Int64, to path: String, executable: Bool, progress: (@Sendable (Int64) -> Void)? = nil
+  ) throws {
+    let chunks = try store.chunks(ofFile: id, size: size)
+    let file: POSIXFile
+    do {
+      file = try POSIXFile(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: executable ? 0o755 : 0o644)
+    } catch let e as IOError where e.code == EEXIST {
+      return try restore(id: id, size: size, to: path, executable: executable, progress: progress)
+    }
+    do {
+      try write(chunks, into: file, only: nil, progress: progress)
+    } catch {
+      FS.remove(path)
+      throw error
+    }
+  }
+
   /// Writes the file `id` to `path` atomically like `restore`, taking every chunk that the
   /// current file at `path` already holds (described by `current`) from that file with
   /// copy_file_range — no inflate, no hashing, no user-space copy — and only the others from
