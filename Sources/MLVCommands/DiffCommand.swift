@@ -45,6 +45,8 @@ extension MLVMain {
     @Option(help: "Write a self-contained HTML report to this file.") var html: String?
     @Flag(help: "Exit with code 5 when any table column drifted beyond its threshold.") var failOnDrift = false
     @Option(help: "Analyse at most this many changed tables (0: file-level diff only).") var tables = 20
+    @Option(help: "MiB the row matching of a table diff may use; larger tables are hash-partitioned to temporary files.")
+    var tableMemory = TableDiffOptions.defaultMemoryBudget >> 20
     @Argument(help: "The older revision (default HEAD).", completion: Completions.revisions) var from: String?
     @Argument(help: "The newer revision (default: the workspace).", completion: Completions.revisions) var to: String?
     @Argument(parsing: .postTerminator, help: "Limit to these tracked paths.", completion: Completions.trackedPaths) var paths: [String] = []
@@ -62,7 +64,8 @@ extension MLVMain {
         let keyColumns = keys.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let explicit = !filter.isEmpty && filter.allSatisfy { TableFormat.hasTableExtension($0) }
         let reports = DataReports.build(
-          d, files: files, ws: ws, from: old, to: new, options: TableDiffOptions(keyColumns: keyColumns),
+          d, files: files, ws: ws, from: old, to: new, options: TableDiffOptions(
+            keyColumns: keyColumns, memoryBudget: max(1, tableMemory) << 20, temporaryDirectory: ws.tmpDir),
           limit: explicit ? Int.max : tables)
         if json {
           // The report encoder: a table statistic that overflowed must not fail the document.

@@ -24,11 +24,23 @@ public struct TableDiffOptions: Sendable {
   /// Sample rows kept per kind (added, removed, modified).
   public var sampleLimit: Int
   public var thresholds: DriftThresholds
+  /// Bytes the two versions' row tables may take together; past it, row identities are
+  /// hash-partitioned to temporary files (see docs/table-diff.md, "Performance and memory").
+  public var memoryBudget: Int
+  /// Where partition files go (default: the system's temporary directory).
+  public var temporaryDirectory: String?
 
-  public init(keyColumns: [String] = [], sampleLimit: Int = 5, thresholds: DriftThresholds = DriftThresholds()) {
+  public static let defaultMemoryBudget = 512 << 20
+
+  public init(
+    keyColumns: [String] = [], sampleLimit: Int = 5, thresholds: DriftThresholds = DriftThresholds(),
+    memoryBudget: Int = TableDiffOptions.defaultMemoryBudget, temporaryDirectory: String? = nil
+  ) {
     self.keyColumns = keyColumns
     self.sampleLimit = sampleLimit
     self.thresholds = thresholds
+    self.memoryBudget = memoryBudget
+    self.temporaryDirectory = temporaryDirectory
   }
 }
 
