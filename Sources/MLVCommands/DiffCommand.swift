@@ -82,12 +82,15 @@ extension MLVMain {
           for t in reports.tables { ctx.out.line("\n" + t.renderText(color: color)) }
         }
         if let html {
-          var sections = reports.tables.map { (heading: $0.path, body: $0.renderHTMLBody()) }
+          var sections: [(heading: String, body: String)] = []
           for (path, balance) in reports.folders.sorted(by: { $0.key < $1.key }) {
             sections.append((heading: "\(path): files per folder", body: balance.renderHTMLBody()))
           }
-          sections.insert((heading: "Files", body: "<pre>" + HTMLReport.escape(renderedText(d)) + "</pre>"), at: 0)
-          let page = HTMLReport.page(title: "mlv diff \(d.from) \(d.to)", sections: sections)
+          for e in reports.errors { sections.append((heading: "Error", body: "<pre>" + HTMLReport.escape(e) + "</pre>")) }
+          let t = d.totals
+          let page = HTMLReport.pullRequestPage(
+            title: "mlv diff \(d.from) \(d.to)", tables: reports.tables, filesText: renderedText(d),
+            filesChanged: t.added + t.removed + t.modified + t.renamed, extra: sections)
           try FS.atomicWrite(Array(page.utf8), to: html.hasPrefix("/") ? html : ctx.cwd + "/" + html, durable: false)
           if !global.quiet && !json { ctx.out.line("wrote \(html)") }
         }

@@ -88,6 +88,11 @@ public struct ColumnDrift: Codable, Equatable, Sendable {
   public var jsDistance: Double?
   /// Informational: with large samples it is tiny for any difference, so it never flags.
   public var chiSquarePValue: Double?
+  /// Categorical, when both versions' categories are known exactly: values only the new
+  /// version has, and values only the old one had. Either makes the column drifted, even
+  /// when the JS distance stays under its threshold (a new label in 1% of rows matters).
+  public var newCategories: [String]? = nil
+  public var vanishedCategories: [String]? = nil
   public var thresholds: DriftThresholds
   public var drifted: Bool
 }
