@@ -3,7 +3,8 @@
 //
 // Dependencies point one way (see docs/architecture.md):
 //   mlv -> MLVCommands -> MLVExperiments, MLVWorkspace, MLVRemote, MLVTable
-//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking;  MLVTable -> CZlib, CZstd, CLZ4, CBrotli (Parquet codecs)
+//   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking, CZlib + CZstd (pack codecs);
+//   MLVTable -> CZlib, CZstd, CLZ4, CBrotli (Parquet codecs)
 // Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
 import PackageDescription
 
@@ -31,7 +32,7 @@ let package = Package(
     .target(name: "MLVChunking"),
     .target(
       name: "MLVStore",
-      dependencies: ["MLVSystem", "MLVChunking", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["MLVSystem", "MLVChunking", "CZlib", "CZstd", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "MLVGit", dependencies: ["CLibGit2"]),
     .target(name: "MLVWorkspace", dependencies: ["MLVSystem", "MLVStore", "MLVGit"]),
     .target(

@@ -29,6 +29,7 @@ struct Context {
   func open() throws -> Workspace {
     let ws = try Workspace.open(cwd: cwd)
     ws.progress = TerminalProgress(enabled: !options.quiet)
+    RunJournalRecovery.recoverUnlocked(ws)
     return ws
   }
 
@@ -64,6 +65,7 @@ struct Context {
       let ws = try open()
       let lock = try ws.lock(command)
       defer { withExtendedLifetime(lock) {} }
+      try RunJournalRecovery.recover(ws)
       try body(ws)
     }
   }
@@ -73,6 +75,7 @@ struct Context {
       let ws = try open()
       let lock = try ws.lock(command)
       defer { withExtendedLifetime(lock) {} }
+      try RunJournalRecovery.recover(ws)
       try await body(ws)
     }
   }

@@ -22,7 +22,8 @@ struct DataReports {
     var r = DataReports()
     var analysed = 0
     for p in diff.paths {
-      if p.oldKind == "dir" || p.newKind == "dir" {
+      // Per-folder counts need every file; a tree diff read only the parts that differ.
+      if (p.oldKind == "dir" || p.newKind == "dir") && !files.partial.contains(p.path) {
         let old = files.old[p.path] ?? [:]
         let new = files.new[p.path] ?? [:]
         if old.keys.contains(where: { $0.contains("/") }) || new.keys.contains(where: { $0.contains("/") }) {

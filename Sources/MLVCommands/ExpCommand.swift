@@ -2,25 +2,37 @@ import ArgumentParser
 import Foundation
 import MLVExperiments
 import MLVGit
+import MLVStore
 import MLVWorkspace
 
 extension MLVMain {
   struct Exp: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "List and compare recorded runs.",
-      discussion: "Examples:\n  mlv exp show --sort accuracy --desc\n  mlv exp diff baseline lr-small",
-      subcommands: [Show.self, DiffRuns.self])
+      abstract: "List, compare, apply and share recorded runs.",
+      discussion: """
+        Examples:
+          mlv exp show --sort accuracy --desc --precision 4
+          mlv exp diff baseline lr-small
+          mlv exp apply fast | mlv exp branch fast tune-fast | mlv exp remove sweep-3
+          mlv exp push origin | mlv exp pull origin
+        """,
+      subcommands: [Show.self, DiffRuns.self, Apply.self, Branch.self, Remove.self, Push.self, Pull.self])
 
     struct Show: ParsableCommand {
       static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Every recorded run as a table: run, commit, time, params, metrics.",
+        abstract: "Every recorded run as a table: run, stage, base commit, time, params, metrics.",
         discussion: """
           Runs are found through refs/mlv/runs/* and in the .mlv/runs records of every
           branch and tag, so runs on other branches are listed too. Failed runs (recorded
-          with --keep-failed) are shown with --all.
+          with --keep-failed) are shown with --all. `base` is the commit the run started
+          from; `data` says whether the run's outputs are in the local store (`remote`:
+          fetch them with `mlv exp pull` or let `mlv repro` fetch them). Params and
+          metrics columns are grouped by the file they come from. --precision rounds
+          numbers in the text table only; --json and --csv keep full precision.
 
           Examples:
+            mlv exp show --precision 4
             mlv exp show --sort acc --desc
             mlv exp show --csv > runs.csv
             mlv exp show --json --params train --metrics loss
@@ -33,11 +45,13 @@ extension MLVMain {
       @Flag(name: .customLong("json"), help: "JSON output.") var json = false
       @Flag(name: .customLong("csv"), help: "CSV output.") var csv = false
       @Flag(name: .customLong("all"), help: "Include failed runs.") var all = false
+      @Option(name: .customLong("precision"), help: "Significant digits of numbers in the text table.") var precision: Int?
       @Option(name: .customLong("params"), help: "Only these params keys (and keys under them).") var params: [String] = []
       @Option(name: .customLong("metrics"), help: "Only these metrics keys (and keys under them).") var metrics: [String] = []
 
       func validate() throws {
         if json && csv { throw ValidationError("choose one of --json and --csv") }
+        if let precision, precision < 1 || precision > 17 { throw ValidationError("--precision must be 1 to 17") }
       }
 
       func run() throws {
@@ -45,8 +59,14 @@ extension MLVMain {
         try ctx.run {
           let ws = try ctx.open()
           let runs = try RunStore.all(in: ws.git).filter { all || $0.record.exitCode == 0 }
+          // a run's data is local when the store has the top object of every output
+          let local = runs.map { run in
+            run.record.outs.values.allSatisfy { hex in ObjectID(hex: hex).map { ws.store.contains($0) } ?? false }
+          }
           var table = ExperimentTable(
-            records: runs.map(\.record), params: params.isEmpty ? nil : params, metrics: metrics.isEmpty ? nil : metrics)
+            records: runs.map(\.record), params: params.isEmpty ? nil : params, metrics: metrics.isEmpty ? nil : metrics,
+            dataLocal: local)
+          table.precision = precision
           if let sort { try table.sort(by: sort, descending: descending) }
           if json {
             ctx.out.line(table.renderJSON())
@@ -86,8 +106,8 @@ extension MLVMain {
 /// Arguments shared by `exp diff`, `params diff` and `metrics diff`.
 struct CompareOptions: ParsableArguments {
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The first run or revision.") var a: String
-  @Argument(help: "The second run or revision.") var b: String
+  @Argument(help: "The first run or revision (default: HEAD).") var a: String?
+  @Argument(help: "The second run or revision (default: the workspace).") var b: String?
   @Flag(name: .customLong("all"), help: "Show unchanged keys too.") var all = false
   @Flag(name: .customLong("json"), help: "JSON output.") var json = false
 
@@ -95,8 +115,11 @@ struct CompareOptions: ParsableArguments {
     let ctx = Context(global)
     try ctx.run {
       let ws = try ctx.open()
+      // as in DVC: no argument compares HEAD with the workspace, one compares it with the workspace
+      let a = self.a ?? "HEAD"
+      let b = self.b ?? "workspace"
       let left = try RevisionSnapshot.record(for: a, in: ws.git)
-      let right = try RevisionSnapshot.record(for: b, in: ws.git)
+      let right = self.b == nil ? try RevisionSnapshot.workspace(in: ws) : try RevisionSnapshot.record(for: b, in: ws.git)
       let report = DiffReport(left, right, includeUnchanged: all)
       let parts: [(String, [ValueChange])] = sections.map { name in
         switch name {

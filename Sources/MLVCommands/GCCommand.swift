@@ -13,6 +13,10 @@ extension MLVMain {
         that became mostly dead are rewritten with only their live objects. Holds the
         repository lock, so a concurrent `mlv add` waits rather than losing objects.
 
+        With --remote, gc takes the remote's exclusive lock (it fails while a push
+        runs; a lock left by a killed push is removed with `mlv remote unlock`) and
+        also aborts multipart uploads killed pushes left unfinished.
+
         Examples:
           mlv gc --dry-run
           mlv gc
@@ -68,6 +72,9 @@ extension MLVMain {
         walks every pointer of the kept revisions (all branches, tags, runs, HEAD and
         the workspace) down to its chunks. Each corrupt or missing object is listed
         with the paths that need it. Exits 4 when anything is wrong.
+
+        --remote reads the remote's indexes from the remote itself (never the local
+        cache of them), verifies each, then re-hashes every object they name.
 
         --repair rebuilds the local indexes from the packs (which describe
         themselves), rewrites damaged packs with their good objects, then fetches

@@ -11,6 +11,9 @@ extension MLVMain {
         commandName: "diff",
         abstract: "Metrics of two runs or revisions: values, change and relative change.",
         discussion: """
+          With no arguments compares HEAD with the workspace; with one, that run or
+          revision with the workspace (as DVC does).
+
           Example:
             mlv metrics diff baseline lr-small --all
           """)

@@ -11,6 +11,9 @@ extension MLVMain {
         commandName: "diff",
         abstract: "Params that differ between two runs or revisions, with numeric deltas.",
         discussion: """
+          With no arguments compares HEAD with the workspace; with one, that run or
+          revision with the workspace (as DVC does).
+
           Example:
             mlv params diff baseline lr-small
           """)

@@ -21,8 +21,9 @@ extension MLVMain {
           mlv remote list
           mlv remote default backup
           mlv remote remove backup
+          mlv remote unlock origin   # remove locks a killed push or gc left
         """,
-      subcommands: [Add.self, List.self, Remove.self, Default.self])
+      subcommands: [Add.self, List.self, Remove.self, Default.self, Unlock.self])
 
     /// Loads, edits, saves and stages `.mlv/config`.
     static func edit(_ global: GlobalOptions, _ change: (inout RepoConfig) throws -> Void) throws {
@@ -113,6 +114,50 @@ extension MLVMain {
         try Remote.edit(global) { config in
           guard config.remotes[name] != nil else { throw RemoteError.unknownRemote(name: name, known: config.remotes.keys.sorted()) }
           config.defaultRemote = name
+        }
+      }
+    }
+
+    struct Unlock: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract: "Remove locks on a remote left by killed pushes or gcs.",
+        discussion: """
+          push and gc --remote take locks on the remote (objects under locks/) so gc
+          never deletes what a push relies on. A killed process leaves its lock behind,
+          and a gc lock blocks every push (a push lock blocks gc) until it is six hours
+          old. unlock removes the locks that are stale (older than six hours) or whose
+          process is gone: it ran on this machine and no longer exists. A lock taken on
+          another machine cannot be checked from here and is kept; --all removes every
+          lock — use it only when you know no push or gc is running on that remote.
+          Every lock removed or kept is printed.
+          """)
+      @OptionGroup var global: GlobalOptions
+      @Argument(help: "The remote (default: the default remote).") var name: String?
+      @Flag(help: "Remove every lock, including those of processes that may still be running.") var all = false
+
+      mutating func run() async throws {
+        let ctx = Context(global)
+        let (name, all) = (name, all)
+        try await ctx.runAsync {
+          let ws = try ctx.open()
+          let remote = try RemoteAccess.open(ws, name: name)
+          let (removed, kept) = try await remote.unlock(all: all)
+          func describe(_ e: RemoteLockEntry) -> String {
+            var text = e.key
+            if let kind = e.kind, let created = e.created {
+              text += " (\(kind) since \(ISO8601DateFormatter().string(from: created))"
+              if let o = e.owner { text += ", process \(o.pid) on \(o.host)" }
+              text += ")"
+            }
+            return text
+          }
+          for e in removed {
+            ctx.out.line("removed \(describe(e)): \(e.removableBecause ?? "--all")")
+          }
+          for e in kept { ctx.out.line("kept \(describe(e)): \(e.keptBecause ?? "")") }
+          var summary = "removed \(Format.count(removed.count, "lock")) on \(remote.name)"
+          if !kept.isEmpty { summary += ", kept \(kept.count) (remove them with --all once nothing runs)" }
+          ctx.out.line(summary)
         }
       }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 // The transport interface of mlv remotes: a flat key/value object space.
 //
 // Everything above this layer (which packs to push, which index files to fetch) speaks only
@@ -39,4 +41,30 @@ public protocol RemoteBackend: Sendable {
   func list(prefix: String) async throws -> [RemoteObjectInfo]
   /// Deleting an absent key is not an error (S3 semantics).
   func delete(_ key: String) async throws
+  /// Multipart uploads under `prefix` begun and never completed or aborted.
+  func incompleteUploads(prefix: String) async throws -> [IncompleteUpload]
+  /// Aborts one, so the server drops its parts. An upload already gone is not an error.
+  func abortUpload(_ upload: IncompleteUpload) async throws
+}
+
+/// A multipart upload that was started and never completed nor aborted (a killed push).
+/// Its parts cost storage until it is aborted; `gc --remote` does that.
+public struct IncompleteUpload: Sendable, Hashable {
+  /// The key relative to the remote's root.
+  public let key: String
+  public let uploadID: String
+  /// When the server says the upload began (nil if it did not say).
+  public let initiated: Date?
+
+  public init(key: String, uploadID: String, initiated: Date?) {
+    self.key = key
+    self.uploadID = uploadID
+    self.initiated = initiated
+  }
+}
+
+/// Backends without multipart uploads (a directory, memory) have none to clean up.
+extension RemoteBackend {
+  public func incompleteUploads(prefix: String) async throws -> [IncompleteUpload] { [] }
+  public func abortUpload(_ upload: IncompleteUpload) async throws {}
 }

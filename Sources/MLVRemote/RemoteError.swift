@@ -28,6 +28,8 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
   case missingObjects(remote: String, count: Int, examples: [String])
   /// A remote name that is not configured (or none configured at all).
   case unknownRemote(name: String, known: [String])
+  /// An environment setting (MLV_S3_PART_SIZE...) that cannot be used.
+  case invalidSetting(name: String, value: String, reason: String)
   /// Another process holds a conflicting lock on the remote (gc against push).
   case locked(remote: String, holders: [String])
 
@@ -68,9 +70,11 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
     case .missingObjects(let remote, let count, let examples):
       return "remote \(remote) lacks \(count) needed objects"
         + (examples.isEmpty ? "" : " (needed by " + examples.prefix(5).joined(separator: ", ") + ")")
+    case .invalidSetting(let name, let value, let reason):
+      return "\(name)=\(value): \(reason)"
     case .locked(let remote, let holders):
       return "\(remote) is locked by \(holders.joined(separator: ", ")); try again when it finishes "
-        + "(locks older than 6 hours are ignored as stale)"
+        + "(locks older than 6 hours are ignored as stale; `mlv remote unlock` removes those of killed processes)"
     case .unknownRemote(let name, let known):
       if name.isEmpty {
         return known.isEmpty

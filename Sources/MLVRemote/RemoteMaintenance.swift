@@ -12,6 +12,8 @@ public struct RemoteGCReport: Sendable {
   /// Mostly dead packs rewritten with only their live objects.
   public var packsRepacked = 0
   public var indexesReplaced = 0
+  /// Multipart uploads a killed push left unfinished, aborted (their parts dropped).
+  public var uploadsAborted = 0
   public init() {}
 }
 
@@ -23,7 +25,11 @@ public struct RemoteFsckReport: Sendable {
   public var corrupt: [(id: ObjectID, key: String, reason: String)] = []
   /// Packs an index names that are absent or unreadable, with the objects they should hold.
   public var damagedPacks: [(key: String, reason: String, objects: [ObjectID])] = []
-  public var isHealthy: Bool { corrupt.isEmpty && damagedPacks.isEmpty }
+  /// Index files on the remote that are unreadable or do not match their name.
+  public var damagedIndexes: [(key: String, reason: String)] = []
+  /// The remote's intact indexes, as read from the remote (not the local cache).
+  public var index: RemoteIndex?
+  public var isHealthy: Bool { corrupt.isEmpty && damagedPacks.isEmpty && damagedIndexes.isEmpty }
   public init() {}
 }
 
@@ -74,6 +80,14 @@ extension RemoteRepository {
         keep += records
       }
     }
+    // Unfinished multipart uploads: under the exclusive lock no push is running, so each
+    // was left by a killed one (a push holding a lock more than six hours old is not
+    // protected; neither are its packs).
+    let unfinished = try await backend.incompleteUploads(prefix: "")
+    report.uploadsAborted = unfinished.count
+    if !dryRun {
+      try await forEachConcurrently(unfinished, jobs: jobs) { try await self.backend.abortUpload($0) }
+    }
     guard !dryRun, !doomed.isEmpty else { return report }
     // New packs first, then the index naming them, then deletions.
     let rewritten = Locked([IndexFormat.Record]())
@@ -98,9 +112,9 @@ extension RemoteRepository {
 
   /// Downloads every pack the remote's indexes name, pack by pack, and re-hashes every
   /// object in it; also checks each pack's header against its name.
+  /// The indexes are read from the remote itself and verified (`indexFromRemote`).
   public func verify(jobs: Int = 4, progress: TransferProgress = SilentTransferProgress()) async throws -> RemoteFsckReport {
-    invalidate()
-    let index = try await self.index()
+    let (index, damagedIndexes) = try await indexFromRemote()
     var byPack: [ObjectID: [IndexFormat.Record]] = [:]
     for r in try index.allRecords() { byPack[r.location.pack, default: []].append(r) }
     let total = byPack.values.reduce(Int64(0)) { $0 + $1.reduce(0) { $0 + Int64($1.location.storedLength) } }
@@ -140,6 +154,8 @@ extension RemoteRepository {
     }
     var report = results.value
     report.corrupt.sort { $0.id < $1.id }
+    report.damagedIndexes = damagedIndexes
+    report.index = index
     return report
   }
 

@@ -67,6 +67,55 @@ public final class RemoteRepository: @unchecked Sendable {
     return RemoteIndex(files: files, keys: keys.keys.sorted())
   }
 
+  /// The remote's indexes as the remote holds them, for `fsck --remote`: every index is
+  /// downloaded (the cache is not trusted: it could hide an index damaged or lost on the
+  /// remote, or be damaged itself) and verified against its checksum and its name.
+  /// Damaged indexes are reported, not thrown, so the check goes on with the others; the
+  /// cache is then rewritten from the verified copies.
+  public func indexFromRemote(jobs: Int = 8) async throws -> (index: RemoteIndex, damaged: [(key: String, reason: String)]) {
+    let listed = try await backend.list(prefix: RemoteLayout.indexPrefix)
+    let found = Locked([(key: String, file: IndexFile, bytes: [UInt8])]())
+    let damaged = Locked([(key: String, reason: String)]())
+    var keys: [(String, ObjectID)] = []
+    for object in listed {
+      guard let checksum = RemoteLayout.indexChecksum(fromKey: object.key) else {
+        damaged.update { $0.append((object.key, "its name is not index/<64 hex digits>.idx")) }
+        continue
+      }
+      keys.append((object.key, checksum))
+    }
+    try await forEachConcurrently(keys, jobs: jobs) { key, checksum in
+      let bytes: [UInt8]
+      do { bytes = try await self.backend.get(key) } catch RemoteError.notFound {
+        damaged.update { $0.append((key, "listed but absent")) }
+        return
+      }
+      let tmp = FS.temporaryPath(in: self.tmpDir, prefix: "remote-index")
+      try FS.atomicWrite(bytes, to: tmp, durable: false)
+      // The file stays mapped after it is removed.
+      defer { FS.remove(tmp) }
+      do {
+        let file = try IndexFile(path: tmp, verifyChecksum: true)
+        guard file.checksum == checksum else {
+          damaged.update { $0.append((key, "its checksum does not match its name")) }
+          return
+        }
+        found.update { $0.append((key, file, bytes)) }
+      } catch {
+        damaged.update { $0.append((key, "\(error)")) }
+      }
+    }
+    let good = found.value.sorted { $0.key < $1.key }
+    // Refresh the cache from what was verified; drop what the remote does not hold intact.
+    let wanted = Set(good.map { "\($0.file.checksum.hex).idx" })
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: cacheDir)) ?? [] where !wanted.contains(name) {
+      FS.remove(cacheDir + "/" + name)
+    }
+    for g in good { try FS.atomicWrite(g.bytes, to: cacheDir + "/\(g.file.checksum.hex).idx", durable: false) }
+    invalidate()
+    return (RemoteIndex(files: good.map(\.file), keys: good.map(\.key)), damaged.value.sorted { $0.key < $1.key })
+  }
+
   private func downloadIndex(key: String, checksum: ObjectID) async throws {
     let bytes = try await backend.get(key)
     let tmp = FS.temporaryPath(in: tmpDir, prefix: "remote-index")

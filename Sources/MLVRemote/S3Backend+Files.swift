@@ -78,10 +78,45 @@ extension S3Backend {
       if let failure = S3ErrorBody(completed.body) {
         throw RemoteError.http(status: completed.status, code: failure.code, message: failure.message, key: key)
       }
+      let etag = S3XMLDocument.parse(completed.body)?.values["ETag"] ?? ""
+      if let problem = Self.completionProblem(etag: etag, partCount: partCount) {
+        // Ceph RGW 16.2 answers a successful completion with an empty ETag (a known RGW
+        // bug). Ask the object itself: it must exist with the file's size and, where its
+        // ETag names a part count, with ours.
+        let head = try await requestOK("HEAD", key: key)
+        let length = head.header("content-length").flatMap(Int64.init)
+        let headETag = head.header("etag") ?? ""
+        guard length == size, !Self.namesOtherPartCount(headETag, partCount: partCount) else {
+          throw RemoteError.invalidResponse(
+            detail: "multipart upload of \(key) completed with \(problem); the object has "
+              + "\(length.map { "\($0) bytes" } ?? "no length") (expected \(size)) and ETag \(headETag.isEmpty ? "none" : headETag)")
+        }
+      }
     } catch {
       _ = try? await request("DELETE", key: key, query: [("uploadId", uploadID)])
       throw error
     }
+  }
+
+  /// Why a completion's ETag does not confirm the upload, or nil when it does: S3 names a
+  /// multipart object `"<hex>-<part count>"`; an empty or differently counted ETag needs a
+  /// second look (`multipartUpload` then checks the object's size with a HEAD).
+  static func completionProblem(etag: String, partCount: Int) -> String? {
+    let bare = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    if bare.isEmpty { return "an empty ETag" }
+    guard let dash = bare.lastIndex(of: "-") else { return "ETag \(etag) without a part count" }
+    guard Int(bare[bare.index(after: dash)...]) == partCount else {
+      return "ETag \(etag), whose part count is not \(partCount)"
+    }
+    return nil
+  }
+
+  /// Whether `etag` has the multipart form `"<hex>-<n>"` with n other than `partCount`
+  /// (the object is not the one just assembled).
+  static func namesOtherPartCount(_ etag: String, partCount: Int) -> Bool {
+    let bare = etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    guard let dash = bare.lastIndex(of: "-"), let n = Int(bare[bare.index(after: dash)...]) else { return false }
+    return n != partCount
   }
 
   static func xmlEscape(_ text: String) -> String {

@@ -53,9 +53,32 @@ public final class S3Backend: RemoteBackend, @unchecked Sendable {
     let settings = try AWSSettings.resolve(
       profile: profile, region: region, endpoint: endpoint, environment: environment,
       homeDirectory: homeDirectory)
+    let threshold = try Self.byteSize(environment, "MLV_S3_MULTIPART_THRESHOLD") ?? (64 << 20)
+    let part = try Self.byteSize(environment, "MLV_S3_PART_SIZE") ?? (16 << 20)
     self.init(
       location: location, endpoint: settings.endpoint, region: settings.region,
-      credentials: settings.credentials)
+      credentials: settings.credentials, multipartThreshold: threshold, partSize: Int(part))
+  }
+
+  /// A byte count from the environment: `8388608`, `64M`/`64MiB`, `1G`/`1GiB`, `512K`/`512KiB`
+  /// (binary units). Nil when unset; an error naming the variable when unreadable.
+  static func byteSize(_ environment: [String: String], _ name: String) throws -> Int64? {
+    guard let raw = environment[name]?.trimmingSpaces(), !raw.isEmpty else { return nil }
+    var text = Substring(raw.uppercased())
+    if text.hasSuffix("IB") { text = text.dropLast(2) } else if text.hasSuffix("B") { text = text.dropLast() }
+    let scale: Int64
+    switch text.last {
+    case "K": scale = 1 << 10
+    case "M": scale = 1 << 20
+    case "G": scale = 1 << 30
+    default: scale = 1
+    }
+    if scale > 1 { text = text.dropLast() }
+    guard let n = Int64(text), n > 0, n <= (Int64(1) << 40) / scale else {
+      throw RemoteError.invalidSetting(
+        name: name, value: raw, reason: "expected a positive byte count such as 8388608, 64M or 1G (at most 1 TiB)")
+    }
+    return n * scale
   }
 
   public var displayName: String { location.description }

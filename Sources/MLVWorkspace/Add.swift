@@ -73,13 +73,10 @@ extension Workspace {
         let (st, id) = scanned.files[""]!
         pointer = Pointer(kind: .file, oid: id, size: st.size, files: 1)
       case .dir:
-        let manifest = Manifest(entries: entries)
-        let bytes = manifest.encode()
-        let id = ObjectID.hash(bytes)
-        try writer.put(id, type: .manifest, bytes: bytes, compress: true)
-        // So the first `status` after `add` + `git commit` need not rebuild the manifest.
-        statCache.recordManifestID(id, for: p, files: scanned.files)
-        pointer = Pointer(kind: .dir, oid: id, size: manifest.totalSize, files: manifest.entries.count)
+        entries = Manifest(entries: entries).entries  // sorted, as the tree needs them
+        pointer = try directoryPointer(entries, writer: writer)
+        // So the first `status` after `add` + `git commit` need not rebuild the tree.
+        if keep[p] == nil { statCache.recordManifestID(pointer.oid, for: p, files: scanned.files) }
       }
       prepared.append((p, pointer, scanned.skippedLinks, entries))
     }
@@ -134,7 +131,7 @@ extension Workspace {
           actual = Int64(info.rawLength)
           matches = actual == e.size
         case .fileList: matches = (try? store.chunks(ofFile: e.oid, size: e.size)) != nil
-        case .manifest: break
+        case .manifest, .tree: break
         }
       }
       if !matches {

@@ -13,7 +13,8 @@ import MLVSystem
 /// out, and are not deletions.
 ///
 ///     mlv-checked-out: 1
-///     <kind> <oid> <size> <files> <data path>          one line per path, sorted
+///     <kind> <oid> <size> <files> <data path>          one line per path, sorted; kind is
+///                                                      file, dir (a tree) or dir1 (a manifest)
 ///     + <inner path>                                   restored parts of a partial directory
 struct CheckedOutState: Equatable {
   struct Entry: Equatable {
@@ -48,12 +49,12 @@ struct CheckedOutState: Equatable {
         continue
       }
       let f = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
-      guard f.count == 5, let kind = Pointer.Kind(rawValue: String(f[0])), let oid = ObjectID(hex: f[1]),
+      guard f.count == 5, let (kind, tree) = Pointer.kind(fromToken: f[0]), let oid = ObjectID(hex: f[1]),
         let size = Int64(f[2]), size >= 0, let files = Int(f[3]), files >= 0,
         (try? RepoPath.validate(String(f[4]), context: "")) != nil
       else { return nil }
       let path = String(f[4])
-      state.entries[path] = Entry(pointer: Pointer(kind: kind, oid: oid, size: size, files: files), parts: nil)
+      state.entries[path] = Entry(pointer: Pointer(kind: kind, oid: oid, size: size, files: files, isTree: tree), parts: nil)
       current = path
     }
     return state
@@ -63,7 +64,7 @@ struct CheckedOutState: Equatable {
     var text = Self.header + "\n"
     for (path, e) in entries.sorted(by: { $0.key < $1.key }) {
       let p = e.pointer
-      text += "\(p.kind.rawValue) \(p.oid.hex) \(p.size) \(p.files) \(path)\n"
+      text += "\(p.kindToken) \(p.oid.hex) \(p.size) \(p.files) \(path)\n"
       for part in (e.parts ?? []).sorted() { text += "+ \(part)\n" }
     }
     return Array(text.utf8)

@@ -49,6 +49,7 @@ extension Workspace {
     var records: [String: CheckedOutState.Entry?] = [:]
     var targets: [String: Pointer] = [:]
     var validated: [Pointer: [Manifest.Entry]] = [:]  // what validation read, for the restore
+    var deltas: [String: TreeDelta] = [:]  // directories restored by their tree's difference
     if let commit, !whole.isEmpty {
       for p in try trackedPaths(at: commit) where matches(p, whole) {
         if let ptr = try readPointer(p, at: commit) { targets[p] = ptr }
@@ -65,9 +66,10 @@ extension Workspace {
       // so may data still checked out for a path no pointer names any more (after a plain
       // `git checkout` of a revision that does not track it).
       let target = try commit.map { try trackedPaths(at: $0) } ?? []
-      validated = try validateCheckout(at: commit, paths: whole, force: force)
+      deltas = try treeDeltas(at: commit, paths: whole, checkedOut: checkedOut)
+      validated = try validateCheckout(at: commit, paths: whole, force: force, deltas: deltas)
       let affected = Set(before + target).filter { matches($0, whole) }.sorted()
-      if !force { try ensureRecoverable(affected) }
+      if !force { try ensureRecoverable(affected, deltas: deltas) }
       if let rev = revision { summary.commit = try git.checkout(rev, force: force) }
       let now = try trackedPaths()
       for p in now where matches(p, whole) {
@@ -86,7 +88,11 @@ extension Workspace {
       }
     }
     for (p, ptr) in targets.sorted(by: { $0.key < $1.key }) {
-      try restore(p, ptr, into: &summary, validated: validated)
+      if let d = deltas[p], d.target == ptr {
+        try restore(p, d, into: &summary)
+      } else {
+        try restore(p, ptr, into: &summary, validated: validated)
+      }
       records[p] = CheckedOutState.Entry(pointer: ptr, parts: nil)
     }
     statCache.save()
@@ -113,9 +119,16 @@ extension Workspace {
           continue
         }
         if checkedOut.entries[p]?.pointer == ptr { continue }
-        try validateTarget(p, ptr)
-        try ensureRecoverable([p])
-        try restore(p, ptr, into: &summary)
+        if let d = try treeDelta(p, to: ptr, checkedOut: checkedOut.entries[p]) {
+          try validateDelta(p, d)
+          let lost = try unrecoverableFiles(p, d)
+          if !lost.isEmpty { throw WorkspaceError.uncommittedChanges(lost.sorted()) }
+          try restore(p, d, into: &summary)
+        } else {
+          try validateTarget(p, ptr)
+          try ensureRecoverable([p])
+          try restore(p, ptr, into: &summary)
+        }
         records[p] = CheckedOutState.Entry(pointer: ptr, parts: nil)
       } catch {
         skipped.append((p, "\(error)"))
@@ -164,6 +177,27 @@ extension Workspace {
     }
   }
 
+  /// The tree deltas (`TreeDelta`) of the directories a checkout of `commit` (or of the
+  /// current pointers) restores: only where git will put the commit's pointer in place,
+  /// that is where the workspace pointer is HEAD's.
+  func treeDeltas(at commit: GitOID?, paths: [String], checkedOut: CheckedOutState) throws -> [String: TreeDelta] {
+    var out: [String: TreeDelta] = [:]
+    let head = commit == nil ? nil : try git.head()
+    for p in try commit.map({ try trackedPaths(at: $0) }) ?? trackedPaths() where matches(p, paths) {
+      guard let record = checkedOut.entries[p] else { continue }
+      let target: Pointer?
+      if let commit {
+        guard let head, let local = try? readPointer(p), try readPointer(p, at: head) == local else { continue }
+        target = try readPointer(p, at: commit)
+      } else {
+        target = try? readPointer(p)
+      }
+      guard let target, let d = try treeDelta(p, to: target, checkedOut: record) else { continue }
+      out[p] = d
+    }
+    return out
+  }
+
   /// Splits checkout paths into whole tracked paths (or directories holding them) and
   /// selections inside a tracked directory.
   func splitSelections(_ paths: [String], at commit: GitOID?) throws -> (whole: [String], inner: [DataSelection]) {
@@ -186,8 +220,8 @@ extension Workspace {
 
   /// Throws `uncommittedChanges` naming every file under `paths` whose content is not in
   /// the store.
-  func ensureRecoverable(_ paths: [String]) throws {
-    let lost = try paths.flatMap { try unrecoverableFiles($0) }
+  func ensureRecoverable(_ paths: [String], deltas: [String: TreeDelta] = [:]) throws {
+    let lost = try paths.flatMap { p in try deltas[p].map { try unrecoverableFiles(p, $0) } ?? unrecoverableFiles(p) }
     if !lost.isEmpty { throw WorkspaceError.uncommittedChanges(lost.sorted()) }
   }
 
@@ -241,6 +275,15 @@ extension Workspace {
       summary.filesRemoved += 1
     }
     if pointer.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: true) }
+    try writeFiles(dataPath, work, have: have, into: &summary)
+  }
+
+  /// Writes `work` (files of `dataPath`) on both cores; `have` is what the workspace holds
+  /// at those paths now, for patching large files in place.
+  func writeFiles(
+    _ dataPath: String, _ work: [Manifest.Entry], have: [String: (stat: FileStat, id: ObjectID)],
+    into summary: inout CheckoutSummary
+  ) throws {
     let total = try Sizes.sum(work.lazy.map(\.size), Pointer.pointerPath(forData: dataPath))
     guard !work.isEmpty else { return }
     progress.begin("restoring \(dataPath)", totalBytes: total)

@@ -33,7 +33,7 @@ public struct ConflictPointer: Equatable, Sendable {
 
   static func side(_ p: Pointer?) -> String {
     guard let p else { return "none" }
-    return "\(p.kind.rawValue) \(p.oid.hex) \(p.size) \(p.files)"
+    return "\(p.kindToken) \(p.oid.hex) \(p.size) \(p.files)"
   }
 
   public func encode() -> [UInt8] {
@@ -56,10 +56,10 @@ public struct ConflictPointer: Equatable, Sendable {
       let value = line.dropFirst(key.count + 2)
       if value == "none" { return nil }
       let f = value.split(separator: " ", omittingEmptySubsequences: false)
-      guard f.count == 4, let kind = Pointer.Kind(rawValue: String(f[0])), let oid = ObjectID(hex: f[1]),
+      guard f.count == 4, let (kind, tree) = Pointer.kind(fromToken: f[0]), let oid = ObjectID(hex: f[1]),
         let size = Int64(f[2]), size >= 0, let files = Int(f[3]), files >= 0, kind == .dir || files == 1
       else { throw bad("bad '\(key):' line") }
-      return Pointer(kind: kind, oid: oid, size: size, files: files)
+      return Pointer(kind: kind, oid: oid, size: size, files: files, isTree: tree)
     }
     let ours = try pointer("ours")
     let theirs = try pointer("theirs")

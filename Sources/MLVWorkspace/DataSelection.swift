@@ -50,9 +50,8 @@ extension Workspace {
 
   /// The manifest entries a selection covers (the manifest must be in the store).
   public func selectedEntries(_ s: DataSelection) throws -> [Manifest.Entry] {
-    let all = try entries(of: s.pointer)
-    guard let inner = s.inner else { return all }
-    let picked = all.filter { $0.path == inner || $0.path.hasPrefix(inner + "/") }
+    guard let inner = s.inner else { return try entries(of: s.pointer) }
+    let picked = try entries(of: s.pointer, under: inner)
     if picked.isEmpty { throw WorkspaceError.notTracked(s.dataPath + "/" + inner) }
     return picked
   }

@@ -73,6 +73,9 @@ public struct DataDiff: Codable, Sendable {
 public struct DiffFiles: Sendable {
   public var old: [String: Workspace.Files] = [:]
   public var new: [String: Workspace.Files] = [:]
+  /// Tracked directories for which `old` and `new` hold only the files of the parts of
+  /// their trees that differ (the rest is equal on both sides, and was not read).
+  public var partial: Set<String> = []
 }
 
 extension Workspace {
@@ -87,17 +90,18 @@ extension Workspace {
   public func diffWithFiles(from old: DiffSide, to new: DiffSide, filter: [String]) throws -> (
     diff: DataDiff, files: DiffFiles
   ) {
-    let oldSide = try snapshot(old, filter)
-    let newSide = try snapshot(new, filter)
-    let files = DiffFiles(old: oldSide.mapValues(\.files), new: newSide.mapValues(\.files))
+    var oldSide = try snapshot(old, filter)
+    var newSide = try snapshot(new, filter)
+    var files = DiffFiles()
     var result = DataDiff(from: old.label, to: new.label, paths: [], totals: .init())
     for path in Set(oldSide.keys).union(newSide.keys).sorted() {
+      if let a = oldSide[path], let b = newSide[path], a.pointer == b.pointer { continue }
+      try loadFiles(path, &oldSide, &newSide, into: &files)
       let a = oldSide[path], b = newSide[path]
-      if let a, let b, a.pointer == b.pointer { continue }
       var d = DataDiff.PathDiff(
         path: path, oldKind: a?.pointer.kind.rawValue, newKind: b?.pointer.kind.rawValue,
         oldSize: a?.pointer.size ?? 0, newSize: b?.pointer.size ?? 0,
-        oldFiles: a?.files.count ?? 0, newFiles: b?.files.count ?? 0)
+        oldFiles: a?.pointer.files ?? 0, newFiles: b?.pointer.files ?? 0)
       compareFiles(path, a?.files ?? [:], b?.files ?? [:], into: &d)
       // Paths inside a tracked directory (`-- data/train.csv`) narrow the file list.
       let inner = filter.filter { $0.hasPrefix(path + "/") }
@@ -140,7 +144,35 @@ extension Workspace {
 
   struct Snapshot {
     var pointer: Pointer
-    var files: Files
+    /// nil until needed: a revision's listing is read only for paths that differ.
+    var files: Files?
+  }
+
+  /// Fills in the files of `path` on both sides. Two directory trees are compared by
+  /// `TreeDiff`, which reads only the subtrees whose ids differ: the files are then those
+  /// of the changed leaves, and `files.partial` says so.
+  func loadFiles(_ path: String, _ a: inout [String: Snapshot], _ b: inout [String: Snapshot], into files: inout DiffFiles) throws {
+    if let pa = a[path]?.pointer, let pb = b[path]?.pointer, a[path]?.files == nil, b[path]?.files == nil,
+      pa.kind == .dir, pb.kind == .dir, pa.isTree, pb.isTree
+    {
+      let (old, new) = try TreeDiff(reader: TreeReader(store: store)).changes(from: pa.oid, to: pb.oid)
+      a[path]?.files = Self.files(old)
+      b[path]?.files = Self.files(new)
+      files.partial.insert(path)
+    }
+    for side in [0, 1] {
+      let snapshot = side == 0 ? a[path] : b[path]
+      guard let snapshot else { continue }
+      let loaded = try snapshot.files ?? Self.files(entries(of: snapshot.pointer))
+      if side == 0 { a[path]?.files = loaded; files.old[path] = loaded } else { b[path]?.files = loaded; files.new[path] = loaded }
+    }
+  }
+
+  static func files(_ entries: [Manifest.Entry]) -> Files {
+    var files: Files = [:]
+    files.reserveCapacity(entries.count)
+    for e in entries { files[e.path] = (e.size, e.oid) }
+    return files
   }
 
   func snapshot(_ side: DiffSide, _ filter: [String]) throws -> [String: Snapshot] {
@@ -149,9 +181,7 @@ extension Workspace {
     case .commit(let commit, _):
       for p in try trackedPaths(at: commit) where matches(p, filter) {
         guard let ptr = try readPointer(p, at: commit) else { continue }
-        var files: Files = [:]
-        for e in try entries(of: ptr) { files[e.path] = (e.size, e.oid) }
-        out[p] = Snapshot(pointer: ptr, files: files)
+        out[p] = Snapshot(pointer: ptr, files: nil)
       }
     case .workspace:
       for p in try trackedPaths() where matches(p, filter) {
@@ -165,7 +195,7 @@ extension Workspace {
           ptr = Pointer(kind: .file, oid: files[""]!.oid, size: files[""]!.size, files: 1)
         } else {
           let m = Manifest(entries: scanned.manifestEntries)
-          ptr = Pointer(kind: .dir, oid: m.id, size: m.totalSize, files: m.entries.count)
+          ptr = Pointer(kind: .dir, oid: try TreeBuilder.rootID(m.entries), size: m.totalSize, files: m.entries.count)
         }
         out[p] = Snapshot(pointer: ptr, files: files)
       }

@@ -37,7 +37,7 @@ extension Workspace {
     }
     func entry(_ v: DataVersion) -> (Manifest.Entry?, missing: Bool) {
       guard let p = v.pointer, p.kind == .dir else { return (nil, false) }
-      guard let entries = try? entries(of: p) else { return (nil, true) }
+      guard let entries = try? entries(of: p, under: inner) else { return (nil, true) }
       return (entries.first { $0.path == inner }, false)
     }
     var out: [DataVersion] = []

@@ -62,11 +62,7 @@ public struct Manifest: Equatable, Sendable {
   public func encode() -> [UInt8] {
     var out = Array((Self.header + "\n").utf8)
     out.reserveCapacity(entries.count * 100)
-    for e in entries {
-      out += Array("\(e.executable ? "x" : "f") \(e.size) \(e.oid.hex) ".utf8)
-      out += e.path.utf8
-      out.append(10)
-    }
+    for e in entries { Self.appendLine(e, to: &out) }
     return out
   }
 
@@ -86,12 +82,33 @@ public struct Manifest: Equatable, Sendable {
       }
       throw bad(1, "missing '\(header)'")
     }
+    let entries = try parseLines(bytes, from: head.count, firstLine: 2, id: id)
+    let paths = Set(entries.map(\.path))
+    // A file and a directory of the same name cannot both exist.
+    for e in entries {
+      var p = Substring(e.path)
+      while let slash = p.lastIndex(of: "/") {
+        p = p[..<slash]
+        if paths.contains(String(p)) {
+          throw WorkspaceError.invalidManifest(id, reason: "\(p) is both a file and a directory")
+        }
+      }
+    }
+    var m = Manifest(entries: [])
+    m.entries = entries
+    return m
+  }
+
+  /// Parses entry lines `<mode> <size> <oid> <path>` from `start` to the end of `bytes`
+  /// (which must end with a newline): sorted, unique, validated paths, canonical sizes whose
+  /// sum fits in Int64. Shared by manifests and the leaves of directory trees.
+  static func parseLines(_ bytes: [UInt8], from start: Int, firstLine: Int, id: String) throws -> [Entry] {
+    func bad(_ line: Int, _ why: String) -> WorkspaceError { .invalidManifest(id, reason: "line \(line): \(why)") }
     var entries: [Entry] = []
-    var paths = Set<String>()
     var total: Int64 = 0
     try bytes.withUnsafeBufferPointer { b in
-      var pos = head.count
-      var line = 1
+      var pos = start
+      var line = firstLine - 1
       var previous: Range<Int>? = nil
       while pos < b.count {
         line += 1
@@ -128,24 +145,18 @@ public struct Manifest: Equatable, Sendable {
         let (sum, overflow) = total.addingReportingOverflow(size)
         guard !overflow else { throw bad(line, "sizes add up to more than \(Int64.max) bytes") }
         total = sum
-        paths.insert(path)
         entries.append(Entry(path: path, size: size, oid: oid, executable: b[pos] == UInt8(ascii: "x")))
         pos = end + 1
       }
     }
-    // A file and a directory of the same name cannot both exist.
-    for e in entries {
-      var p = Substring(e.path)
-      while let slash = p.lastIndex(of: "/") {
-        p = p[..<slash]
-        if paths.contains(String(p)) {
-          throw WorkspaceError.invalidManifest(id, reason: "\(p) is both a file and a directory")
-        }
-      }
-    }
-    var m = Manifest(entries: [])
-    m.entries = entries
-    return m
+    return entries
+  }
+
+  /// The line `encode` writes for `e`.
+  static func appendLine(_ e: Entry, to out: inout [UInt8]) {
+    out += Array("\(e.executable ? "x" : "f") \(e.size) \(e.oid.hex) ".utf8)
+    out += e.path.utf8
+    out.append(10)
   }
 
   static func lexicographicallyLess(_ b: UnsafeBufferPointer<UInt8>, _ x: Range<Int>, _ y: Range<Int>) -> Bool {

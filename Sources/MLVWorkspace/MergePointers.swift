@@ -39,14 +39,10 @@ extension Workspace {
     guard r.conflicts.isEmpty else {
       return .conflict(ConflictPointer(ours: o, theirs: t, base: base, conflicts: r.conflicts.map(\.path), resolved: resolutions))
     }
-    let manifest = Manifest(entries: r.entries)
-    let bytes = manifest.encode()
-    let id = ObjectID.hash(bytes)
     let writer = store.makeWriter()
-    try writer.put(id, type: .manifest, bytes: bytes, compress: true)
+    let merged = try directoryPointer(r.entries, writer: writer)
     try writer.flush()
-    let total = try Sizes.sum(manifest.entries.lazy.map(\.size), "merged manifest \(id.hex.prefix(12))")
-    return .merged(Pointer(kind: .dir, oid: id, size: total, files: manifest.entries.count))
+    return .merged(merged)
   }
 
   /// The three versions of a conflicted pointer, from git's index (stages 1-3).

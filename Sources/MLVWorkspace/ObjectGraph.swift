@@ -47,12 +47,14 @@ public final class ObjectGraph {
   /// What an object is to the walk: how to find its children once it is present.
   enum Node {
     case manifest(label: String, inner: String?)
+    /// A node of a directory tree: its leaves list files, its nodes list subtrees.
+    case tree(label: String, inner: String?)
     case file(size: Int64, label: String)
     case chunk(label: String)
 
     var label: String {
       switch self {
-      case .manifest(let l, _), .file(_, let l), .chunk(let l): return l
+      case .manifest(let l, _), .tree(let l, _), .file(_, let l), .chunk(let l): return l
       }
     }
   }
@@ -70,6 +72,7 @@ public final class ObjectGraph {
       pointers += 1
       switch root.pointer.kind {
       case .file: visit(root.pointer.oid, .file(size: root.pointer.size, label: root.label))
+      case .dir where root.pointer.isTree: visit(root.pointer.oid, .tree(label: root.label, inner: root.inner))
       case .dir: visit(root.pointer.oid, .manifest(label: root.label, inner: root.inner))
       }
     }
@@ -99,8 +102,8 @@ public final class ObjectGraph {
     if !first {
       if missing[id] != nil {
         note(id, node.label, in: &missing)
-        if case .manifest = node { blocked[id, default: []].append(node) }
-      } else if case .manifest = node, !wholeManifests.contains(id) {
+        if node.isDirectory { blocked[id, default: []].append(node) }
+      } else if node.isDirectory, !wholeManifests.contains(id) {
         // A selection expanded only part of this manifest; this visit may need more.
         expand(id, node)
       }
@@ -125,6 +128,25 @@ public final class ObjectGraph {
       } catch {
         damaged[id] = "\(error)"
       }
+    case .tree(let label, let inner):
+      let node: TreeNode
+      do { node = try TreeReader(store: store).node(id) } catch {
+        damaged[id] = "\(error)"
+        return
+      }
+      if inner == nil { wholeManifests.insert(id) }
+      switch node {
+      case .leaf(let entries):
+        for e in entries where inner.map({ e.path == $0 || e.path.hasPrefix($0 + "/") }) ?? true {
+          visit(e.oid, .file(size: e.size, label: label + ": " + e.path))
+        }
+      case .node(_, let children):
+        for (i, c) in children.enumerated() {
+          let next = i + 1 < children.count ? children[i + 1].firstPath : nil
+          if let inner, !TreeReader.mayHold(inner, from: c.firstPath, to: next) { continue }
+          visit(c.id, .tree(label: label, inner: inner))
+        }
+      }
     case .manifest(let label, let inner):
       let manifest: Manifest
       do {
@@ -141,6 +163,15 @@ public final class ObjectGraph {
       for e in manifest.entries where inner.map({ e.path == $0 || e.path.hasPrefix($0 + "/") }) ?? true {
         visit(e.oid, .file(size: e.size, label: label + ": " + e.path))
       }
+    }
+  }
+}
+
+extension ObjectGraph.Node {
+  var isDirectory: Bool {
+    switch self {
+    case .manifest, .tree: return true
+    case .file, .chunk: return false
     }
   }
 }

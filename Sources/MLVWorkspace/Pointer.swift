@@ -3,9 +3,10 @@ import MLVStore
 /// The small text file git tracks in place of data: `data.mlv` for the directory `data`,
 /// `model.bin.mlv` for the file `model.bin` (docs/design.md, "Pointer files"):
 ///
-///     mlv-pointer: 1
+///     mlv-pointer: 2            1 for files and for directories described by a flat
+///                               manifest (still read); 2 for directories described by a tree
 ///     kind: dir                 file | dir
-///     oid: <64 hex>             file content id, or the manifest id for a directory
+///     oid: <64 hex>             file content id, or the root tree (2) / manifest (1) id
 ///     size: 680123456           bytes of data (all files of a directory)
 ///     files: 20000              directories only
 ///
@@ -14,7 +15,10 @@ import MLVStore
 /// Parsing is strict: anything else is an error naming the file.
 public struct Pointer: Hashable, Sendable {
   public enum Kind: String, Hashable, Sendable { case file, dir }
+  /// The version a file pointer is written with; directories are written with
+  /// `treeVersion` (their oid names the root of a tree, docs/design.md "Directory trees").
   public static let version = 1
+  public static let treeVersion = 2
   public static let suffix = ".mlv"
   /// No valid pointer is near this size; larger files are refused unread.
   public static let maxBytes = 512
@@ -24,16 +28,35 @@ public struct Pointer: Hashable, Sendable {
   public var size: Int64
   /// Number of files; 1 for a file pointer.
   public var files: Int
+  /// A directory whose oid names a tree (format 2) rather than a flat manifest (format 1).
+  public var isTree: Bool
 
-  public init(kind: Kind, oid: ObjectID, size: Int64, files: Int) {
+  public init(kind: Kind, oid: ObjectID, size: Int64, files: Int, isTree: Bool? = nil) {
     self.kind = kind
     self.oid = oid
     self.size = size
     self.files = kind == .file ? 1 : files
+    self.isTree = kind == .dir && (isTree ?? true)
+  }
+
+  public var formatVersion: Int { isTree ? Self.treeVersion : Self.version }
+
+  /// One word for kind and format, in mlv's own state files: `file`, `dir` (a tree) or
+  /// `dir1` (a format 1 manifest).
+  public var kindToken: String { kind == .file ? "file" : isTree ? "dir" : "dir1" }
+
+  /// The kind and tree-ness a `kindToken` names.
+  public static func kind(fromToken token: Substring) -> (Kind, isTree: Bool)? {
+    switch token {
+    case "file": return (.file, false)
+    case "dir": return (.dir, true)
+    case "dir1": return (.dir, false)
+    default: return nil
+    }
   }
 
   public func encode() -> [UInt8] {
-    var text = "mlv-pointer: \(Self.version)\nkind: \(kind.rawValue)\noid: \(oid.hex)\nsize: \(size)\n"
+    var text = "mlv-pointer: \(formatVersion)\nkind: \(kind.rawValue)\noid: \(oid.hex)\nsize: \(size)\n"
     if kind == .dir { text += "files: \(files)\n" }
     return Array(text.utf8)
   }
@@ -51,7 +74,7 @@ public struct Pointer: Hashable, Sendable {
       return lines[i].dropFirst(prefix.count)
     }
     let version = try value(0, "mlv-pointer")
-    guard version == "\(Self.version)" else {
+    guard version == "\(Self.version)" || version == "\(Self.treeVersion)" else {
       if version.allSatisfy(\.isNumber) && !version.isEmpty {
         throw WorkspaceError.unsupportedPointerVersion(file: file, version: String(version))
       }
@@ -65,7 +88,9 @@ public struct Pointer: Hashable, Sendable {
     let expected = kind == .dir ? 5 : 4
     guard lines.count == expected else { throw bad("unexpected line \(expected + 1)") }
     if kind == .file && size == 0 && oid != .empty { throw bad("an empty file must have the empty oid") }
-    return Pointer(kind: kind, oid: oid, size: size, files: files)
+    let tree = version == "\(Self.treeVersion)"
+    if tree && kind != .dir { throw bad("line 1: version \(Self.treeVersion) is for directories only") }
+    return Pointer(kind: kind, oid: oid, size: size, files: files, isTree: tree)
   }
 
   /// Canonical decimal: digits only, no leading zero, fits in Int64.

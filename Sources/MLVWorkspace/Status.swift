@@ -87,6 +87,10 @@ extension Workspace {
       return DataStatus(path: path, state: .conflict, pointer: nil, checkedOut: record?.pointer)
     }
     var s = DataStatus(path: path, state: .clean, pointer: pointer, checkedOut: record?.pointer)
+    if try unchangedBySummary(path, pointer) {
+      if record?.pointer != pointer || record?.parts != nil { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
+      return s
+    }
     guard let scanned = try scan(path, storeObjects: false, label: "checking \(path)") else {
       s.state = .missing
       return s
@@ -125,13 +129,32 @@ extension Workspace {
     filter.isEmpty || filter.contains { f in f.isEmpty || path == f || path.hasPrefix(f + "/") || f.hasPrefix(path + "/") }
   }
 
-  /// The manifest id of a scanned directory, from the stat cache's directory summary when
-  /// no file's stat changed, else computed (and remembered).
-  func workspaceManifestID(_ dataPath: String, _ scanned: ScannedData) -> ObjectID {
+  /// The tree root id of a scanned directory, from the stat cache's directory summary
+  /// when no file's stat changed, else computed (and remembered).
+  func workspaceTreeID(_ dataPath: String, _ scanned: ScannedData) -> ObjectID? {
     if let id = statCache.manifestID(for: dataPath, files: scanned.files) { return id }
-    let id = Manifest(entries: scanned.manifestEntries).id
+    guard let id = try? TreeBuilder.rootID(Manifest(entries: scanned.manifestEntries).entries) else { return nil }
     statCache.recordManifestID(id, for: dataPath, files: scanned.files)
     return id
+  }
+
+  /// The tree root id `mlv add` would write for a scanned directory.
+  public func directoryTreeID(_ dataPath: String, _ scanned: ScannedData) throws -> ObjectID {
+    if let id = workspaceTreeID(dataPath, scanned) { return id }
+    return try TreeBuilder.rootID(Manifest(entries: scanned.manifestEntries).entries)  // throws the reason
+  }
+
+  /// Whether the directory `dataPath` is exactly the tree `pointer` names, told from one
+  /// `lstat` per file and the stat cache's summary of the directory: no file entry is
+  /// looked up (or even loaded) and no tree is built. False when unsure.
+  func unchangedBySummary(_ dataPath: String, _ pointer: Pointer) throws -> Bool {
+    try listingIfUnchanged(dataPath, pointer) != nil
+  }
+
+  /// The id the pointer would have for this data: its tree root, or for a format 1 pointer
+  /// the manifest id.
+  func workspaceDirectoryID(_ dataPath: String, _ scanned: ScannedData, like pointer: Pointer) -> ObjectID? {
+    pointer.isTree ? workspaceTreeID(dataPath, scanned) : Manifest(entries: scanned.manifestEntries).id
   }
 
   struct PathComparison {
@@ -157,7 +180,7 @@ extension Workspace {
     // Unchanged data (the common case) has the pointer's manifest id: hashing the
     // workspace's own manifest is cheaper than decoding the stored one and comparing
     // 20,000 entries.
-    if parts == nil, workspaceManifestID(dataPath, scanned) == pointer.oid { return d }
+    if parts == nil, workspaceDirectoryID(dataPath, scanned, like: pointer) == pointer.oid { return d }
     let entries = try entries(of: pointer)
     var expected: [String: ObjectID] = [:]
     expected.reserveCapacity(entries.count)

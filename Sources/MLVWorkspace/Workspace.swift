@@ -29,7 +29,12 @@ public final class Workspace: @unchecked Sendable {
   public let chunker: Chunker
   public var progress: ProgressSink = SilentProgress() {
     // The stat cache is loaded before the command wires up its output.
-    didSet { if let notice = statCache.takeDiscardNotice() { progress.warn(notice) } }
+    // File entries are read later, on first use: damage found then is reported at once.
+    didSet {
+      if let notice = statCache.takeDiscardNotice() { progress.warn(notice) }
+      let sink = progress
+      statCache.onDiscard = { sink.warn($0) }
+    }
   }
 
   public var mlvDir: String { root + "/.mlv" }
@@ -199,17 +204,37 @@ public final class Workspace: @unchecked Sendable {
     return try Manifest.decode(try store.read(id), id: id.hex)
   }
 
-  /// The files a pointer describes: the manifest entries of a directory, or one entry
-  /// with an empty path for a file.
-  public func entries(of pointer: Pointer) throws -> [Manifest.Entry] {
+  /// The files a pointer describes: the entries of a directory (its tree, or for a format
+  /// 1 pointer its manifest), or one entry with an empty path for a file. With `under`,
+  /// only the files at or inside that path of a directory (reading only the leaves that
+  /// may hold them).
+  public func entries(of pointer: Pointer, under prefix: String? = nil) throws -> [Manifest.Entry] {
     switch pointer.kind {
     case .file: return [Manifest.Entry(path: "", size: pointer.size, oid: pointer.oid, executable: false)]
+    case .dir where pointer.isTree:
+      let reader = TreeReader(store: store)
+      if let prefix { return try reader.entries(pointer.oid, under: prefix) }
+      let entries = try reader.entries(pointer.oid)
+      guard entries.count == pointer.files, try Sizes.sum(entries.lazy.map(\.size), "tree") == pointer.size else {
+        throw WorkspaceError.invalidManifest(pointer.oid.hex, reason: "does not match its pointer's size and file count")
+      }
+      return entries
     case .dir:
       let m = try loadManifest(pointer.oid)
       guard m.totalSize == pointer.size, m.entries.count == pointer.files else {
         throw WorkspaceError.invalidManifest(pointer.oid.hex, reason: "does not match its pointer's size and file count")
       }
-      return m.entries
+      guard let prefix else { return m.entries }
+      return m.entries.filter { $0.path == prefix || $0.path.hasPrefix(prefix + "/") }
     }
+  }
+
+  /// The pointer of a directory with these entries (sorted), storing its tree through
+  /// `writer`.
+  func directoryPointer(_ entries: [Manifest.Entry], writer: ObjectWriter) throws -> Pointer {
+    let builder = TreeBuilder(writer: writer)
+    for e in entries { try builder.add(e) }
+    let root = try builder.finish()
+    return Pointer(kind: .dir, oid: root, size: builder.bytes, files: builder.files)
   }
 }

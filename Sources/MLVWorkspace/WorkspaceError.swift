@@ -47,7 +47,7 @@ public enum WorkspaceError: Error, CustomStringConvertible {
       return "\(p) is inside the tracked directory \(dir); run `mlv add \(dir)` instead"
     case .invalidPointer(let file, let reason): return "invalid pointer file \(file): \(reason)"
     case .unsupportedPointerVersion(let file, let v):
-      return "pointer file \(file) has format version \(v); this mlv reads version 1 (upgrade mlv)"
+      return "pointer file \(file) has format version \(v); this mlv reads versions 1 and 2 (upgrade mlv)"
     case .invalidManifest(let id, let reason): return "invalid manifest \(id): \(reason)"
     case .invalidConfig(let file, let reason): return "invalid config \(file): \(reason)"
     case .uncommittedChanges(let paths):

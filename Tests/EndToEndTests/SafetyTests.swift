@@ -30,7 +30,7 @@ import Testing
     try repo.mlvOK("add", "data")
     let good = String(decoding: repo.read("data.mlv")!, as: UTF8.self)
     let cases: [(String, String)] = [
-      (good.replacingOccurrences(of: "mlv-pointer: 1", with: "mlv-pointer: 9"), "version 9"),
+      (good.replacingOccurrences(of: "mlv-pointer: 2", with: "mlv-pointer: 9"), "version 9"),
       (good.replacingOccurrences(of: "kind: dir", with: "kind: symlink"), "unknown kind"),
       (String(good.dropLast()), "truncated"),
       (good.replacingOccurrences(of: "oid: ", with: "oid: ../../"), "oid"),

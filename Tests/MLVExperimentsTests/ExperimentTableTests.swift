@@ -24,16 +24,38 @@ import Testing
 
   @Test func columnsAndAlignedText() throws {
     let t = ExperimentTable(records: records)
-    #expect(t.headers == ["run", "commit", "time", "lr", "opt", "acc"])
+    #expect(t.headers == ["run", "stage", "base", "time", "lr", "opt", "acc"])
+    #expect(t.columns.map(\.group) == [nil, nil, nil, nil, "params.yaml", "params.yaml", "metrics"])
     #expect(t.renderText() == """
-      run     commit   time                    lr  opt         acc
-      ------  -------  -------------------  -----  ---------  ----
-      run-2   abcdef0  2023-11-14 22:13:20   0.01  adam       0.91
-      run-10  -        2023-11-14 22:14:20    0.1  adam       0.85
-      run-1   abcdef0  2023-11-14 22:15:20      -  sgd, fast     -
-      run-3   abcdef0  2023-11-14 22:16:20  0.001  adam       0.95
+                                                   params.yaml       metrics
+      run     stage  base     time                    lr  opt         acc
+      ------  -----  -------  -------------------  -----  ---------  ----
+      run-2   train  abcdef0  2023-11-14 22:13:20   0.01  adam       0.91
+      run-10  train  -        2023-11-14 22:14:20    0.1  adam       0.85
+      run-1   train  abcdef0  2023-11-14 22:15:20      -  sgd, fast     -
+      run-3   train  abcdef0  2023-11-14 22:16:20  0.001  adam       0.95
 
       """)
+  }
+
+  @Test func precisionRoundsTextOnlyAndFilesFormGroups() throws {
+    var r = record("r", lr: 0.123456789, acc: .double(0.987654321), at: 1_700_000_000)
+    r.params["other.yaml:seed"] = .int(7)
+    r.metrics["eval.json:auc"] = .double(2.0 / 3.0)
+    var t = ExperimentTable(records: [r], dataLocal: [false])
+    t.precision = 3
+    #expect(t.headers == ["run", "stage", "base", "time", "data", "lr", "opt", "other.yaml:seed", "acc", "eval.json:auc"])
+    #expect(t.columns.compactMap(\.group) == ["params.yaml", "params.yaml", "other.yaml", "metrics", "eval.json"])
+    let text = t.renderText()
+    #expect(text.contains("0.123") && !text.contains("0.1234") && text.contains("0.988") && text.contains("0.667"))
+    #expect(text.contains("remote"))
+    // the group line names each file once, over its first column; the header drops the file
+    let lines = text.split(separator: "\n")
+    #expect(lines[0].contains("params.yaml") && lines[0].contains("other.yaml") && lines[0].contains("eval.json"))
+    #expect(lines[1].contains(" seed") && !lines[1].contains("other.yaml:"))
+    // CSV and JSON keep every digit
+    #expect(t.renderCSV().contains("0.123456789") && t.renderJSON().contains("0.987654321"))
+    #expect(ExperimentTable.rounded(.int(123456), 2) == "123456")
   }
 
   @Test func sortsNumericallyWithMissingLast() throws {
@@ -49,7 +71,7 @@ import Testing
 
   @Test func csvQuotesPerRfc4180() throws {
     let t = ExperimentTable(records: Array(records[1...2]))
-    #expect(t.renderCSV() == "run,commit,time,lr,opt,acc\r\nrun-10,,2023-11-14 22:14:20,0.1,adam,0.85\r\nrun-1,abcdef0,2023-11-14 22:15:20,,\"sgd, fast\",\r\n")
+    #expect(t.renderCSV() == "run,stage,base,time,lr,opt,acc\r\nrun-10,train,,2023-11-14 22:14:20,0.1,adam,0.85\r\nrun-1,train,abcdef0,2023-11-14 22:15:20,,\"sgd, fast\",\r\n")
   }
 
   @Test func jsonGroupsParamsAndMetrics() throws {
@@ -58,7 +80,8 @@ import Testing
       [
         {
           "run": "run-2",
-          "commit": "abcdef0",
+          "stage": "train",
+          "base": "abcdef0",
           "time": "2023-11-14 22:13:20",
           "params": {
             "lr": 0.01,

@@ -117,27 +117,36 @@ extension SpawningTests {
       return RunRequest(name: name, stage: stage, stages: file, mlvVersion: "test")
     }
 
-    @Test func runsGetIdsRefsAndTagsAndResolveByNameIdOrRevision() throws {
+    @Test func runsAreUniquelyNamedKeptOffTheBranchAndResolveByIdOrRevision() throws {
       let repo = try ScratchRepo()
       defer { repo.dir.cleanup() }
       try repo.write("in.txt", "hello\n")
+      let head = try repo.ws.git.head()
       let stage = Stage(name: "copy", cmd: "cp in.txt out.txt && echo '{\"n\": 1}' > m.json", deps: ["in.txt"], outs: ["out.txt"], metrics: ["m.json"])
       let first = try RunRecorder.run(try request("copy", stage, in: repo), in: repo.ws)
-      let second = try RunRecorder.run(try request("copy", stage, in: repo), in: repo.ws)
+      // a taken name is refused before anything runs; --force replaces; numbered picks the next
+      #expect(throws: RunError.runExists(name: "copy")) { try RunRecorder.run(try request("copy", stage, in: repo), in: repo.ws) }
+      var numbered = try request("copy", stage, in: repo)
+      numbered.numbered = true
+      let second = try RunRecorder.run(numbered, in: repo.ws)
       #expect(first.id == "copy" && second.id == "copy-2")
       #expect(first.record.metrics == ["n": .int(1)] && first.record.outs.keys.sorted() == ["out.txt"])
-      #expect(second.record.commit == first.commit?.hex)
+      // both start from HEAD, which did not move
+      #expect(try repo.ws.git.head() == head)
+      #expect(second.record.commit == head?.hex && first.record.commit == head?.hex)
+      #expect(try repo.ws.git.commitInfo(try #require(second.commit)).parents == [try #require(head)])
       let all = try RunStore.all(in: repo.ws.git)
       #expect(all.map(\.id) == ["copy", "copy-2"])
-      #expect(try RunStore.resolve("copy", in: repo.ws.git).run?.id == "copy-2")  // the tag: latest of that name
+      #expect(try RunStore.resolve("copy", in: repo.ws.git).run?.id == "copy")
       #expect(try RunStore.resolve("copy-2", in: repo.ws.git).run?.id == "copy-2")
       let byHash = try #require(first.commit)
       #expect(try RunStore.resolve(byHash.hex, in: repo.ws.git).run?.id == "copy")
-      #expect(try RunStore.resolve("HEAD~2", in: repo.ws.git).run == nil)
+      #expect(try RunStore.resolve("HEAD", in: repo.ws.git).run == nil)
       #expect(throws: RunError.unknownRun(name: "nope")) { try RunStore.resolve("nope", in: repo.ws.git) }
-      // the ignore rule that lets records into git
-      let ignore = try String(contentsOfFile: repo.ws.mlvDir + "/.gitignore", encoding: .utf8)
+      // the ignore rule that lets records into git is in the run commit, not the workspace
+      let ignore = String(decoding: try #require(try repo.ws.git.readFile(".mlv/.gitignore", at: byHash)), as: UTF8.self)
       #expect(ignore.split(separator: "\n").filter { $0 == "!/runs/" }.count == 1)
+      #expect(!FileManager.default.fileExists(atPath: repo.ws.absolute(RunStore.recordPath("copy"))))
     }
 
     @Test func anUnchangedStageIsDecidedFromTheStatCacheWithoutHashing() throws {

@@ -76,7 +76,7 @@ struct RetryTests {
     defer { server.stop() }
     let backend = S3Backend(
       location: S3Location(bucket: "b", prefix: ""), endpoint: URL(string: "http://127.0.0.1:\(server.port)"),
-      region: "us-east-1", credentials: testCredentials, retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01))
+      region: "us-east-1", credentials: offlineCredentials, retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.01))
 
     #expect(try await backend.get("flaky") == Array("ok".utf8))
     #expect(try await server.count("/b/flaky") == 3)

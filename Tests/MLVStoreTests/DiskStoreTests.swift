@@ -52,7 +52,7 @@ import MLVSystem
 
     // Compression is kept for text and skipped for random bytes.
     let t = try #require(s.location(ObjectID.hash(text))).location
-    #expect(t.codec == .zlib)
+    #expect(t.codec == .zstd)
     #expect(t.storedLength < t.rawLength / 2)
     let r = try #require(s.location(ObjectID.hash(random))).location
     #expect(r.codec == .raw)

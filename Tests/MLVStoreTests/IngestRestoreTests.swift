@@ -103,7 +103,7 @@ import MLVSystem
     let (result, _) = try ingest(try env.file("small.csv", data), env)
     #expect(result.chunks.count == 1)
     #expect(result.id == ObjectID.hash(data))
-    #expect(env.store.location(result.id)?.location.codec == .zlib)
+    #expect(env.store.location(result.id)?.location.codec == .zstd)
     let (empty, w) = try ingest(try env.file("empty", []), env)
     #expect(empty.id == .empty)
     #expect(empty.size == 0)

@@ -46,8 +46,18 @@ import Testing
     var records: [IndexFormat.Record]
   }
 
-  func seeds() throws -> Seeds {
-    let root = corpusDirectory() + "/store"
+  /// The corpus stores: `store` as the current mlv writes it (pack version 2, zstd) and
+  /// `store-zlib`, frozen as written by mlv before zstd (pack version 1, zlib), with the
+  /// codec each must exercise.
+  struct CorpusStore: Sendable, CustomTestStringConvertible {
+    var directory: String
+    var codec: Codec
+    var testDescription: String { directory }
+  }
+  static let stores = [CorpusStore(directory: "store", codec: .zstd), CorpusStore(directory: "store-zlib", codec: .zlib)]
+
+  func seeds(_ directory: String, codec: Codec) throws -> Seeds {
+    let root = corpusDirectory() + "/" + directory
     let packs = try FileManager.default.subpathsOfDirectory(atPath: root + "/packs").filter { $0.hasSuffix(".pack") }
     let indexes = try FileManager.default.contentsOfDirectory(atPath: root + "/index").filter { $0.hasSuffix(".idx") }
     #expect(packs.count == 1 && indexes.count == 1, "the corpus store holds one pack and its index")
@@ -56,6 +66,7 @@ import Testing
     let records = try IndexFile(path: root + "/" + indexPath, verifyChecksum: true).allRecords()
     #expect(records.count >= 10)
     #expect(Set(records.map(\.location.type)) == [.chunk, .fileList, .manifest], "every object type is seeded")
+    #expect(Set(records.map(\.location.codec)) == [.raw, codec], "\(directory) holds raw and \(codec) objects")
     return Seeds(
       packPath: packPath, pack: try readFile(root + "/" + packPath), indexPath: indexPath,
       index: try readFile(root + "/" + indexPath), records: records)
@@ -81,8 +92,8 @@ import Testing
     return good
   }
 
-  @Test func damagedPacksNeverYieldWrongBytes() throws {
-    let s = try seeds()
+  @Test(arguments: Self.stores) func damagedPacksNeverYieldWrongBytes(_ store: CorpusStore) throws {
+    let s = try seeds(store.directory, codec: store.codec)
     let root = makeTempDir("mlv-mutate-pack")
     defer { removeTree(root) }
     let ids = s.records.map(\.id)
@@ -107,8 +118,8 @@ import Testing
     #expect(survivors > ids.count * Self.storeFileMutations / 4)
   }
 
-  @Test func damagedIndexesAreRefusedOrNeverYieldWrongBytes() throws {
-    let s = try seeds()
+  @Test(arguments: Self.stores) func damagedIndexesAreRefusedOrNeverYieldWrongBytes(_ store: CorpusStore) throws {
+    let s = try seeds(store.directory, codec: store.codec)
     let root = makeTempDir("mlv-mutate-index")
     defer { removeTree(root) }
     // Header counts, the fan-out table and each entry's pack number, offset and lengths.

@@ -43,7 +43,7 @@ import Testing
     let dir = makeTempDir()
     defer { removeTree(dir) }
     let (bytes, st) = try savedCache(dir)
-    #expect(Array(bytes.prefix(8)) == Array("MLVSTAT2".utf8))
+    #expect(Array(bytes.prefix(8)) == Array("MLVSTAT3".utf8))
     #expect(ObjectID.hash(Array(bytes.dropLast(32))).bytes == Array(bytes.suffix(32)))
     let loaded = StatCache(path: dir + "/stat-cache")
     #expect(loaded.lookup("f", st) == ObjectID.hash(Array("x".utf8)))

@@ -55,7 +55,7 @@ import Testing
     // The walk knows nothing below the manifest until it is back.
     let before = graph.reached.count
     let w = m.store.makeWriter()
-    try w.put(pointer.oid, type: .manifest, bytes: manifest, compress: false)
+    try w.put(pointer.oid, type: .tree, bytes: manifest, compress: false)
     graph.resume()
     #expect(graph.missing.isEmpty)
     #expect(graph.reached.count > before)

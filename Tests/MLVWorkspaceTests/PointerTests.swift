@@ -17,7 +17,7 @@ import Testing
 
   @Test func goldenDirPointer() throws {
     let p = Pointer(kind: .dir, oid: abc, size: 680_123_456, files: 20000)
-    let text = "mlv-pointer: 1\nkind: dir\noid: \(abcHex)\nsize: 680123456\nfiles: 20000\n"
+    let text = "mlv-pointer: 2\nkind: dir\noid: \(abcHex)\nsize: 680123456\nfiles: 20000\n"
     #expect(String(decoding: p.encode(), as: UTF8.self) == text)
     #expect(try Pointer.decode(p.encode(), file: "d.mlv") == p)
   }
@@ -77,11 +77,11 @@ import Testing
   }
 
   @Test func newerVersionIsReportedAsUnsupported() {
-    let text = Self.good.replacingOccurrences(of: "mlv-pointer: 1", with: "mlv-pointer: 2")
+    let text = Self.good.replacingOccurrences(of: "mlv-pointer: 1", with: "mlv-pointer: 3")
     let e = #expect(throws: WorkspaceError.self) { try Pointer.decode(Array(text.utf8), file: "m.mlv") }
     if case .unsupportedPointerVersion(let file, let version) = e {
       #expect(file == "m.mlv")
-      #expect(version == "2")
+      #expect(version == "3")
     } else {
       Issue.record("expected unsupportedPointerVersion, got \(String(describing: e))")
     }

@@ -34,18 +34,22 @@ enum RemoteMaintenance {
       "\(dryRun ? "would free" : "freed") \(Format.bytes(r.bytesFreed)) on \(remote.name): "
         + "\(Format.count(r.deadObjects, "unused object")), \(Format.count(r.packsDeleted, "pack")) deleted, "
         + "\(r.packsRepacked) repacked, \(Format.count(r.packsPartlyDead, "partly used pack")) kept; "
-        + "\(Format.count(r.liveObjects, "object")) kept")
+        + "\(Format.count(r.liveObjects, "object")) kept"
+        + (r.uploadsAborted == 0
+          ? "" : "; \(dryRun ? "would abort" : "aborted") \(Format.count(r.uploadsAborted, "unfinished upload"))"))
   }
 
   /// Verifies the remote's objects and that it holds everything kept revisions need.
   static func fsck(_ ws: Workspace, remoteName: String, policy: KeepPolicy, out: Output) async throws -> Bool {
     let remote = try RemoteAccess.open(ws, name: remoteName)
     let r = try await remote.verify(progress: TransferProgressBridge(ws.progress))
-    let index = try await remote.index()
+    // What the remote itself holds, verified: never the local cache of its indexes.
+    guard let index = r.index else { throw RemoteError.invalidResponse(detail: "no index read from \(remote.label)") }
     let (live, _) = try ws.graph(policy)
     let absent = Set(live.reached.filter { !index.contains($0) })
     let damaged = Set(r.corrupt.map(\.id)).union(r.damagedPacks.flatMap(\.objects))
     let (users, _) = try ws.graph(policy, labelling: damaged.union(absent))
+    for (key, why) in r.damagedIndexes { out.line("damaged index \(key) on \(remote.name): \(why)") }
     for (key, why, _) in r.damagedPacks { out.line("damaged pack \(key) on \(remote.name): \(why)") }
     for c in r.corrupt {
       out.line("corrupt object \(c.id.hex) in \(c.key) on \(remote.name): \(c.reason)")
@@ -59,7 +63,10 @@ enum RemoteMaintenance {
     out.line(
       "checked \(Format.count(r.objectsChecked, "object")) (\(Format.bytes(r.bytesChecked))) in "
         + "\(Format.count(r.packsChecked, "pack")) on \(remote.name): "
-        + (healthy ? "no problems" : "\(r.corrupt.count) corrupt, \(absent.count) missing"))
+        + (healthy
+          ? "no problems"
+          : "\(r.corrupt.count) corrupt, \(absent.count) missing"
+            + (r.damagedIndexes.isEmpty ? "" : ", \(Format.count(r.damagedIndexes.count, "damaged index", plural: "damaged indexes"))")))
     return healthy
   }
 

@@ -24,6 +24,8 @@ public enum Pipeline {
     public var force = false
     /// Run stages without recording runs or committing.
     public var commit = true
+    /// Record each stage's run on the current branch instead of off it.
+    public var onBranch = false
     public var mlvVersion: String
     public var log: (String) -> Void = { _ in }
     public init(mlvVersion: String) { self.mlvVersion = mlvVersion }
@@ -52,6 +54,8 @@ public enum Pipeline {
       options.log("stage \(stage.name): running")
       var request = RunRequest(name: stage.name, stage: stage, stages: file, mlvVersion: options.mlvVersion)
       request.commit = options.commit
+      request.numbered = true  // `train`, `train-2`...: an earlier run is never replaced
+      request.onBranch = options.onBranch
       request.log = options.log
       let outcome = try RunRecorder.run(request, in: ws)
       if let id = outcome.id { options.log("stage \(stage.name): recorded run \(id)") }

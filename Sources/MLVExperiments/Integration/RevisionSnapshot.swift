@@ -13,13 +13,29 @@ public enum RevisionSnapshot {
     return try snapshot(spec, at: commit, git: git)
   }
 
+  /// The workspace as a record (`params diff` / `metrics diff` with fewer than two
+  /// revisions compare against it, as DVC does): its stage file, params, metrics and
+  /// output pointers as they are on disk now.
+  public static func workspace(in ws: Workspace) throws -> RunRecord {
+    let read: (String) throws -> [UInt8]? = { path in
+      if let problem = StagePath.problem(path) { throw ExperimentError.fileNotFound(path: "\(path): \(problem)") }
+      return FileManager.default.contents(atPath: ws.absolute(path)).map(Array.init)
+    }
+    return try snapshot("workspace", where: "in the workspace", read: read, time: Date(), commit: try ws.git.head()?.hex)
+  }
+
   static func snapshot(_ spec: String, at commit: GitOID, git: GitRepository) throws -> RunRecord {
-    let label = "\(StageFile.fileName) at \(commit.short)"
-    guard let bytes = try git.readFile(StageFile.fileName, at: commit) else { throw RunError.nothingAtRevision(revision: spec) }
+    let info = try git.commitInfo(commit)
+    return try snapshot(spec, where: "at \(commit.short)", read: { try git.readFile($0, at: commit) }, time: info.time, commit: commit.hex)
+  }
+
+  static func snapshot(_ spec: String, where place: String, read: (String) throws -> [UInt8]?, time: Date, commit: String?) throws -> RunRecord {
+    let label = "\(StageFile.fileName) \(place)"
+    guard let bytes = try read(StageFile.fileName) else { throw RunError.nothingAtRevision(revision: spec) }
     let stages = try StageFile.parse(String(decoding: bytes, as: UTF8.self), path: label).stages
     guard !stages.isEmpty else { throw RunError.nothingAtRevision(revision: spec) }
     func text(_ path: String) throws -> String {
-      guard let b = try git.readFile(path, at: commit) else { throw ExperimentError.fileNotFound(path: "\(path) at \(commit.short)") }
+      guard let b = try read(path) else { throw ExperimentError.fileNotFound(path: "\(path) \(place)") }
       return String(decoding: b, as: UTF8.self)
     }
     var files: [ParamsFile] = []
@@ -33,19 +49,18 @@ public enum RevisionSnapshot {
         files.append(try ParamsFile.parse(try text(path), format: format, path: path))
       }
       for (i, m) in stage.metrics.map(stage.resolve).enumerated() where seen.insert(m).inserted {
-        guard let b = try git.readFile(m, at: commit) else { continue }
+        guard let b = try read(m) else { continue }
         let parsed = try Metrics.parse(String(decoding: b, as: UTF8.self), path: m)
         for e in parsed.entries { metrics[i == 0 ? e.key : "\(m):\(e.key)"] = e.value }
       }
       for out in stage.outs.map(stage.resolve) {
         let pointerPath = Pointer.pointerPath(forData: out)
-        guard let b = try git.readFile(pointerPath, at: commit) else { continue }
-        outs[out] = try Pointer.decode(b, file: "\(pointerPath) at \(commit.short)").oid.hex
+        guard let b = try read(pointerPath) else { continue }
+        outs[out] = try Pointer.decode(b, file: "\(pointerPath) \(place)").oid.hex
       }
     }
-    let info = try git.commitInfo(commit)
     return RunRecord(
       name: spec, command: [], params: RunRecord.flatParams(files), outs: outs, metrics: metrics, exitCode: 0,
-      startedAt: info.time, durationSeconds: 0, environment: RunEnvironment(os: "", mlvVersion: ""), commit: commit.hex)
+      startedAt: time, durationSeconds: 0, environment: RunEnvironment(os: "", mlvVersion: ""), commit: commit)
   }
 }

@@ -29,6 +29,10 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
   case conflictingPath(path: String, reason: String)
   /// A stored record cannot be found where its reference says it is.
   case recordMissing(run: String, commit: String)
+  /// A run of this name exists; names are unique.
+  case runExists(name: String)
+  /// A sweep needs a commit to start its worktrees from.
+  case noCommitToSweepFrom
 
   public var description: String {
     switch self {
@@ -50,6 +54,9 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case .invalidRunName(let name, let reason): return "invalid run name '\(name)': \(reason)"
     case .conflictingPath(let path, let reason): return "\(path): \(reason)"
     case .recordMissing(let run, let commit): return "run '\(run)': no record in commit \(commit.prefix(8))"
+    case .noCommitToSweepFrom: return "a sweep starts from HEAD, and this repository has no commit yet; commit first"
+    case .runExists(let name):
+      return "a run named '\(name)' exists; choose a new name, or replace it with --force (see `mlv exp show`)"
     }
   }
 }

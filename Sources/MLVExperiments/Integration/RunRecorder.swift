@@ -18,6 +18,15 @@ public struct RunRequest {
   public var keepFailed = false
   /// false for `--no-commit`: run and add outputs, but record and commit nothing.
   public var commit = true
+  /// `--on-branch`: the run commit moves the current branch (every run in history);
+  /// by default it is kept off the branch under `refs/mlv/runs/`.
+  public var onBranch = false
+  /// `--force`: replace an existing run of this name.
+  public var replace = false
+  /// Stages run by `mlv repro`: record under `name`, `name-2`... (first free), never refusing.
+  public var numbered = false
+  /// Sweeps: the lock the run holds except while its command runs.
+  public var gate: RunGate?
   public var mlvVersion: String
   /// Receives progress lines (`stage train: running`).
   public var log: (String) -> Void = { _ in }
@@ -44,13 +53,21 @@ public struct RunOutcome {
 /// file) are put back and no commit is made.
 public enum RunRecorder {
   public static func run(_ request: RunRequest, in ws: Workspace) throws -> RunOutcome {
-    let stage = request.stage
-    let rollback = FileRollback()
+    // Preconditions, before anything is written or run: the identity the commit needs,
+    // the run name, the stage graph and the paths the stage declares.
+    var id: String?
+    if request.commit {
+      _ = try ws.git.signature()
+      id = try RunStore.claimID(name: request.name, replace: request.replace, numbered: request.numbered, in: ws)
+    }
+    try checkPaths(request.stage)
+    _ = try StageGraph.order(request.stages.stages)  // a cycle or a shared output is refused up front
+    let journal = try RunJournal(in: ws)
     let outcome: RunOutcome
     do {
-      outcome = try perform(request, stage, rollback, in: ws)
+      outcome = try perform(request, id, journal, in: ws)
     } catch {
-      rollback.restore()
+      journal.rollback()
       throw error
     }
     // a failed run kept with --keep-failed is committed, and still fails the command
@@ -58,17 +75,17 @@ public enum RunRecorder {
     return outcome
   }
 
-  private static func perform(_ request: RunRequest, _ stage: Stage, _ rollback: FileRollback, in ws: Workspace) throws
+  private static func perform(_ request: RunRequest, _ id: String?, _ journal: RunJournal, in ws: Workspace) throws
     -> RunOutcome
   {
-    _ = try StageGraph.order(request.stages.stages)  // a cycle or a shared output is refused up front
+    let stage = request.stage
     let stagePath = ws.absolute(StageFile.fileName)
     let current = (try? readText(stagePath)).flatMap { try? StageFile.parse($0, path: StageFile.fileName) }
     if current != request.stages || !FileManager.default.fileExists(atPath: stagePath) {
-      rollback.save(stagePath)
+      try journal.save(stagePath)
       try request.stages.write(to: stagePath)
     }
-    try applyOverrides(request.overrides, stage: stage, rollback: rollback, in: ws)
+    try applyOverrides(request.overrides, stage: stage, journal: journal, in: ws)
     let (key, _, deps) = try WorkspaceInputs.cacheKey(of: stage, in: ws)
     let (params, paramsFiles) = try WorkspaceInputs.relative(ws.root) { try WorkspaceInputs.paramsSnapshot(of: stage, in: ws) }
     let outs = stage.outs.map(stage.resolve)
@@ -79,7 +96,8 @@ public enum RunRecorder {
     let environment = EnvironmentCapture.capture(
       command: [stage.cmd], mlvVersion: request.mlvVersion, extraVariables: request.extraVariables, directory: workdir)
     request.log("$ \(stage.cmd)")
-    let result = try CommandRunner(workingDirectory: workdir).run(argv: argv)
+    let runner = CommandRunner(workingDirectory: workdir)
+    let result = try request.gate.map { gate in try gate.outside { try runner.run(argv: argv) } } ?? runner.run(argv: argv)
     if let signal = result.signal { throw RunError.interrupted(signal: signal) }
     let failed = result.exitCode != 0
     if failed && !request.keepFailed { throw RunError.commandFailed(exitCode: result.exitCode, recorded: false) }
@@ -89,7 +107,6 @@ public enum RunRecorder {
     if !failed {
       try OutputCheck.verify(stage, root: ws.root)
       metrics = try WorkspaceInputs.relative(ws.root) { try StageInputs.metrics(for: stage, root: ws.root) }
-      try checkMetricsNotInOutputs(stage)
       if !outs.isEmpty {
         for r in try ws.add(outs).results { outIDs[r.path] = r.pointer.oid.hex }
       }
@@ -103,29 +120,86 @@ public enum RunRecorder {
       exitCode: result.exitCode, signal: result.signal, startedAt: result.startedAt,
       durationSeconds: result.durationSeconds, environment: environment, commit: try ws.git.head()?.hex,
       cacheKey: key.digest)
-    guard request.commit else {
+    guard let id else {
       if !failed { try StageCache.remember(key, stage: stage, run: nil, in: ws) }
+      journal.finish()
       return RunOutcome(id: nil, commit: nil, record: record)
     }
 
-    let id = try RunStore.allocateID(name: request.name, in: ws)
     record.name = id
     let recordPath = RunStore.recordPath(id)
     try FileManager.default.createDirectory(
       atPath: ws.absolute(RunStore.recordsDirectory), withIntermediateDirectories: true)
+    try journal.save(ws.absolute(recordPath))
+    try journal.save(ws.mlvDir + "/.gitignore")
     try record.canonicalJSON().write(to: URL(fileURLWithPath: ws.absolute(recordPath)), options: .atomic)
     try RunsIgnoreRule.ensure(in: ws)
-    try stageRunFiles(stage, recordPath: recordPath, in: ws)
-    let (commit, _) = try ws.commit(message: "run \(id): \(stage.cmd)\n\nmlv run record: \(recordPath)\n")
-    try ws.git.setReference(RunStore.refPrefix + id, to: commit, message: "mlv run \(id)")
-    try ws.git.createTag(RunStore.tagPrefix + request.name, target: commit, message: nil, force: true)
+    let message = "run \(id): \(stage.cmd)\n\nmlv run record: \(recordPath)\n"
+    let commit: GitOID
+    if request.onBranch {
+      try stageRunFiles(stage, recordPath: recordPath, in: ws)
+      commit = try ws.commit(message: message).commit
+      try ws.git.setReference(RunStore.refPrefix + id, to: commit, message: "mlv run \(id)")
+      journal.finish()
+    } else {
+      commit = try commitOffBranch(stage, recordPath: recordPath, message: message, in: ws)
+      try ws.git.setReference(RunStore.refPrefix + id, to: commit, message: "mlv run \(id)")
+      // The workspace keeps what the command left (and the params it ran with); the
+      // record and the ignore rule live only in the run commit, and the index is as it
+      // was except the outputs' pointers, staged as `mlv add` leaves them.
+      try journal.putBack(except: Set([StageFile.fileName] + stage.paramsRefs.map { stage.resolve($0.file) }))
+      var pointers = Set(outIDs.keys.map { Pointer.pointerPath(forData: $0) })
+      for out in outIDs.keys {
+        // the ignore rule `mlv add` writes beside the output keeps the data out of git
+        let dir = (out as NSString).deletingLastPathComponent
+        let ignore = dir.isEmpty ? ".gitignore" : dir + "/.gitignore"
+        if FileManager.default.fileExists(atPath: ws.absolute(ignore)) { pointers.insert(ignore) }
+      }
+      if !pointers.isEmpty { try ws.git.stage(pointers.sorted()) }
+      journal.finish()
+    }
     if !failed { try StageCache.remember(key, stage: stage, run: id, in: ws) }
     return RunOutcome(id: id, commit: commit, record: record)
   }
 
+  /// Makes the run commit from the index (parent: HEAD) without moving the branch: the
+  /// run files and every changed tracked file are staged, tracked data the user changed
+  /// is re-added first (as `mlv commit` does) and the pointers of data dependencies are
+  /// staged, so the commit holds the code, params and data exactly as the run saw them.
+  static func commitOffBranch(_ stage: Stage, recordPath: String, message: String, in ws: Workspace) throws -> GitOID {
+    let changed = try ws.status().filter(\.isRecordable).map(\.path)
+    if !changed.isEmpty { _ = try ws.add(changed) }
+    try stageRunFiles(stage, recordPath: recordPath, in: ws)
+    var pointers: [String] = []
+    for dep in StageInputs.dependencyPaths(for: stage)
+    where FileManager.default.fileExists(atPath: ws.absolute(Pointer.pointerPath(forData: dep))) {
+      pointers.append(Pointer.pointerPath(forData: dep))
+    }
+    if !pointers.isEmpty { try ws.git.stage(pointers) }
+    return try ws.git.commitIndex(message: message, parents: try ws.git.head().map { [$0] } ?? [])
+  }
+
+  /// Paths checked before the command runs: a metrics file inside an output, and an
+  /// output that is also a dependency or a params file of the same stage.
+  static func checkPaths(_ stage: Stage) throws {
+    try checkMetricsNotInOutputs(stage)
+    for p in stage.plots.map(stage.resolve) {
+      if let out = stage.outs.map(stage.resolve).first(where: { StagePath.overlaps($0, p) }) {
+        throw RunError.conflictingPath(path: p, reason: "is a plots file inside the output '\(out)'; plots are kept in git")
+      }
+    }
+    let outs = stage.outs.map(stage.resolve)
+    let inputs = StageInputs.dependencyPaths(for: stage) + stage.paramsRefs.map { stage.resolve($0.file) }
+    for input in inputs {
+      if let out = outs.first(where: { StagePath.overlaps($0, input) }) {
+        throw RunError.conflictingPath(path: input, reason: "is read by stage '\(stage.name)' and overlaps its output '\(out)'")
+      }
+    }
+  }
+
   /// Applies `-S` overrides: `file:key=value` to that file (relative to the stage's
   /// directory), a bare `key=value` to the stage's first params file.
-  static func applyOverrides(_ overrides: [ParamOverride], stage: Stage, rollback: FileRollback, in ws: Workspace) throws {
+  static func applyOverrides(_ overrides: [ParamOverride], stage: Stage, journal: RunJournal, in ws: Workspace) throws {
     guard !overrides.isEmpty else { return }
     var byFile: [(String, [ParamOverride])] = []
     for o in overrides {
@@ -135,7 +209,7 @@ public enum RunRecorder {
     }
     for (path, list) in byFile {
       guard FileManager.default.fileExists(atPath: ws.absolute(path)) else { throw ExperimentError.fileNotFound(path: path) }
-      rollback.save(ws.absolute(path))
+      try journal.save(ws.absolute(path))
       try WorkspaceInputs.relative(ws.root) { try ParamOverride.apply(list, toFileAt: ws.absolute(path)) }
     }
   }
@@ -164,6 +238,7 @@ public enum RunRecorder {
     var paths = [recordPath, ".mlv/.gitignore", StageFile.fileName]
     paths += stage.paramsRefs.map { stage.resolve($0.file) }
     paths += stage.metrics.map(stage.resolve)
+    paths += stage.plots.map(stage.resolve).filter { FileManager.default.fileExists(atPath: ws.absolute($0)) }
     var data: [String] = []
     let tracked = try ws.trackedPaths()
     for dep in StageInputs.dependencyPaths(for: stage) {

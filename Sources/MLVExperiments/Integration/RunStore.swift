@@ -16,7 +16,10 @@ public struct StoredRun: Sendable {
 ///
 ///     .mlv/runs/<id>.json      the record, committed in the run commit
 ///     refs/mlv/runs/<id>       the run commit, one ref per run
-///     refs/tags/run/<name>     the latest run made with `-n <name>` (lightweight tag)
+///
+/// Run ids are unique names; runs are kept off the branch (the ref is the only way to
+/// reach them) unless recorded with `--on-branch`. Earlier versions also moved a tag
+/// `run/<name>`: such tags are still read by `resolve`, never written.
 ///
 /// Records accumulate on a branch (each run commit adds one file and none is changed), so
 /// a branch tip holds the records of every run in its history: runs whose refs were not
@@ -39,17 +42,28 @@ public enum RunStore {
     }
   }
 
-  /// The first free id for a run named `name`: `name`, then `name-2`, `name-3`...
-  /// An id is taken when its ref exists or its record file is in the workspace.
-  public static func allocateID(name: String, in ws: Workspace) throws -> String {
+  /// The id a new run named `name` is recorded under. A name is unique: when a run of
+  /// that name exists (its ref, a record at HEAD or in the workspace), it is refused unless
+  /// `replace` (`--force`). `numbered` (stages run by `mlv repro`) picks the first free of
+  /// `name`, `name-2`, `name-3`... instead, so no earlier run is ever replaced.
+  public static func claimID(name: String, replace: Bool = false, numbered: Bool = false, in ws: Workspace) throws -> String {
     let refs = Set(try ws.git.references().map(\.name).filter { $0.hasPrefix(refPrefix) })
-    func taken(_ id: String) -> Bool {
-      refs.contains(refPrefix + id) || FileManager.default.fileExists(atPath: ws.absolute(recordPath(id)))
+    let head = try ws.git.head()
+    func taken(_ id: String) throws -> Bool {
+      if refs.contains(refPrefix + id) || FileManager.default.fileExists(atPath: ws.absolute(recordPath(id))) { return true }
+      guard let head else { return false }
+      return try ws.git.blobID(recordPath(id), at: head) != nil
     }
-    if !taken(name) { return name }
+    if try !taken(name) || (replace && !numbered) { return name }
+    guard numbered else { throw RunError.runExists(name: name) }
     var n = 2
-    while taken("\(name)-\(n)") { n += 1 }
+    while try taken("\(name)-\(n)") { n += 1 }
     return "\(name)-\(n)"
+  }
+
+  /// Kept for callers of the numbered scheme.
+  public static func allocateID(name: String, in ws: Workspace) throws -> String {
+    try claimID(name: name, numbered: true, in: ws)
   }
 
   /// Reads the record of run `id` from `commit`.
@@ -117,14 +131,19 @@ public enum RunStore {
   public static func resolve(_ spec: String, in git: GitRepository) throws -> (commit: GitOID, run: StoredRun?) {
     let refs = try git.references()
     let byName = Dictionary(refs.map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })
-    if let target = byName["refs/tags/" + tagPrefix + spec] {
-      return (target, try run(at: target, refs: refs, git: git))
-    }
     if let target = byName[refPrefix + spec] {
       return (target, StoredRun(id: spec, commit: target, record: try read(id: spec, at: target, git: git)))
     }
+    // `run/NAME` tags were made by earlier versions of mlv; they are still read, never written
+    if let target = byName["refs/tags/" + tagPrefix + spec] {
+      return (target, try run(at: target, refs: refs, git: git))
+    }
     let commit: GitOID
-    do { commit = try git.resolveCommit(spec) } catch GitError.revisionNotFound { throw RunError.unknownRun(name: spec) }
+    do { commit = try git.resolveCommit(spec) } catch GitError.revisionNotFound {
+      // a run recorded on a branch whose ref is gone (a clone): found by its record
+      if let run = try all(in: git).first(where: { $0.id == spec }) { return (run.commit, run) }
+      throw RunError.unknownRun(name: spec)
+    }
     return (commit, try run(at: commit, refs: refs, git: git))
   }
 

@@ -12,10 +12,9 @@ enum WorkspaceInputs {
     switch scanned.kind {
     case .file: return scanned.files[""]?.id.hex
     case .dir:
-      // Manifest sorts its entries bytewise, which costs more than the stat calls on a
-      // 20,000-file directory when they come in hash order; String's ordering (a memcmp
-      // for ASCII) gets them there faster, and the manifest's sort then finds one run.
-      return Manifest(entries: scanned.manifestEntries.sorted { $0.path < $1.path }).id.hex
+      // The root of the tree `mlv add` would write (from the stat cache's directory
+      // summary when no file changed).
+      return try ws.directoryTreeID(path, scanned).hex
     }
   }
 

@@ -1,18 +1,26 @@
 import Foundation
 
-/// The `mlv exp show` table: one row per run with columns run, commit (short), time, then
-/// every params key and every metrics key seen in any run (each group sorted by key).
-/// Missing values show as `-` in text, empty in CSV, and are left out of JSON.
+/// The `mlv exp show` table: one row per run with columns run, stage, base (the commit
+/// the run started from, short), time, then every params key and every metrics key seen
+/// in any run, grouped by the file they come from (each group sorted by key). Missing
+/// values show as `-` in text, empty in CSV, and are left out of JSON. Text rounds
+/// numbers to `precision` significant digits; CSV and JSON keep full precision.
 public struct ExperimentTable: Sendable {
   /// A column of the table.
   public struct Column: Equatable, Sendable {
     /// The fixed columns, then params and metrics columns.
-    public enum Kind: String, Sendable { case run, commit, time, param, metric }
+    public enum Kind: String, Sendable { case run, stage, commit, time, data, param, metric }
     /// What the column shows.
     public var kind: Kind
     /// `run`, `commit`, `time`, or the params/metrics key.
     public var key: String
+    /// The params or metrics file the key comes from (`params.yaml`, `metrics` for the
+    /// first metrics file, whose keys are recorded without a file name); nil for the fixed columns.
+    public var group: String? = nil
   }
+
+  /// Significant digits of numbers in text (nil: as recorded).
+  public var precision: Int?
 
   /// Columns in display order.
   public private(set) var columns: [Column]
@@ -21,28 +29,44 @@ public struct ExperimentTable: Sendable {
 
   /// Builds the table from `records` in the order given (callers usually pass them by time).
   /// `params`/`metrics`, when given, keep only those keys (and keys under them).
-  public init(records: [RunRecord], params: [String]? = nil, metrics: [String]? = nil) {
+  public init(records: [RunRecord], params: [String]? = nil, metrics: [String]? = nil, dataLocal: [Bool]? = nil) {
     func keep(_ key: String, _ filter: [String]?) -> Bool {
       guard let filter else { return true }
-      return filter.contains { key == $0 || key.hasPrefix($0 + ".") }
+      let bare = key.split(separator: ":", maxSplits: 1).last.map(String.init) ?? key
+      return filter.contains { k in [key, bare].contains { $0 == k || $0.hasPrefix(k + ".") } }
     }
-    var paramKeys = Set<String>()
-    var metricKeys = Set<String>()
+    var paramKeys: [String: String] = [:]  // key -> group
+    var metricKeys: [String: String] = [:]
     for r in records {
-      for k in r.params.keys where keep(k, params) { paramKeys.insert(k) }
-      for k in r.metrics.keys where keep(k, metrics) { metricKeys.insert(k) }
+      let first = r.paramsFiles.first?.path ?? "params"
+      for k in r.params.keys where keep(k, params) { paramKeys[k] = paramKeys[k] ?? Self.group(of: k, first: first) }
+      for k in r.metrics.keys where keep(k, metrics) { metricKeys[k] = metricKeys[k] ?? Self.group(of: k, first: "metrics") }
     }
-    let p = paramKeys.sorted()
-    let m = metricKeys.sorted()
-    columns = [Column(kind: .run, key: "run"), Column(kind: .commit, key: "commit"), Column(kind: .time, key: "time")]
-      + p.map { Column(kind: .param, key: $0) } + m.map { Column(kind: .metric, key: $0) }
-    rows = records.map { r in
-      var row: [ParamValue?] = [.string(r.name), r.commit.map { .string(String($0.prefix(7))) }, .string(ExperimentTable.time(r.startedAt))]
-      row.reserveCapacity(3 + p.count + m.count)
-      for k in p { row.append(r.params[k]) }
-      for k in m { row.append(r.metrics[k]) }
+    func ordered(_ keys: [String: String]) -> [(String, String)] {
+      keys.map { ($0.key, $0.value) }.sorted { ($0.1 == "metrics" || !$0.0.contains(":") ? 0 : 1, $0.1, $0.0) < ($1.1 == "metrics" || !$1.0.contains(":") ? 0 : 1, $1.1, $1.0) }
+    }
+    let p = ordered(paramKeys)
+    let m = ordered(metricKeys)
+    var fixed = [Column(kind: .run, key: "run"), Column(kind: .stage, key: "stage"), Column(kind: .commit, key: "base"), Column(kind: .time, key: "time")]
+    if dataLocal != nil { fixed.append(Column(kind: .data, key: "data")) }
+    columns = fixed + p.map { Column(kind: .param, key: $0.0, group: $0.1) } + m.map { Column(kind: .metric, key: $0.0, group: $0.1) }
+    rows = records.enumerated().map { i, r in
+      var row: [ParamValue?] = [
+        .string(r.name), r.stage.map { .string($0) }, r.commit.map { .string(String($0.prefix(7))) },
+        .string(ExperimentTable.time(r.startedAt)),
+      ]
+      if let dataLocal { row.append(.string(i < dataLocal.count && !dataLocal[i] ? "remote" : "local")) }
+      row.reserveCapacity(row.count + p.count + m.count)
+      for (k, _) in p { row.append(r.params[k]) }
+      for (k, _) in m { row.append(r.metrics[k]) }
       return row
     }
+  }
+
+  /// `file:key` belongs to `file`; a bare key to the first file.
+  static func group(of key: String, first: String) -> String {
+    guard let colon = key.firstIndex(of: ":") else { return first }
+    return String(key[..<colon])
   }
 
   /// `2026-11-24T23:56:46.123Z` shown as `2026-11-24 23:56:46`.
@@ -102,13 +126,24 @@ public struct ExperimentTable: Sendable {
     }
   }
 
-  /// Aligned text with numeric columns right-aligned.
+  /// Aligned text with numeric columns right-aligned, and a line above the header naming
+  /// each params and metrics file over its columns.
   public func renderText() -> String {
-    let text = rows.map { $0.map { $0?.canonical ?? "-" } }
+    let text = rows.map { row in row.map { v in v.map { Self.rounded($0, precision) } ?? "-" } }
     let numeric = columns.indices.map { i in
       columns[i].kind != .run && rows.contains { $0[i]?.number != nil } && rows.allSatisfy { $0[i] == nil || $0[i]?.number != nil }
     }
-    return TextGrid.render(header: headers, rows: text, rightAligned: numeric)
+    let heads = headers.enumerated().map { i, h in
+      columns[i].group.map { g in h.hasPrefix(g + ":") ? String(h.dropFirst(g.count + 1)) : h } ?? h
+    }
+    return TextGrid.render(header: heads, rows: text, rightAligned: numeric, groups: columns.map(\.group))
+  }
+
+  /// A double to `digits` significant digits (`%g`: 0.123456789 is 0.1235 at 4); integers,
+  /// text and unrounded values as recorded.
+  static func rounded(_ v: ParamValue, _ digits: Int?) -> String {
+    guard let digits, case .double(let d) = v, d.isFinite else { return v.canonical }
+    return String(format: "%.\(max(1, min(17, digits)))g", d)
   }
 
   /// RFC 4180 CSV: CRLF line ends; fields with a comma, quote or line break are quoted.

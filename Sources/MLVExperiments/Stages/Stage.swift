@@ -11,13 +11,17 @@ public struct Stage: Equatable, Sendable {
   public var params: [String]
   public var outs: [String]
   public var metrics: [String]
+  /// Per-step metrics files (CSV or JSON Lines with a step column), kept in git like
+  /// metrics and drawn by `mlv plots`.
+  public var plots: [String] = []
   public var wdir: String
 
   /// A stage; paths are relative to `wdir`.
   public init(
     name: String, cmd: String, deps: [String] = [], params: [String] = [], outs: [String] = [],
-    metrics: [String] = [], wdir: String = "."
+    metrics: [String] = [], plots: [String] = [], wdir: String = "."
   ) {
+    self.plots = plots
     self.name = name
     self.cmd = cmd
     self.deps = deps
@@ -55,7 +59,7 @@ public struct Stage: Equatable, Sendable {
     }
     if cmd.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw bad("cmd is empty") }
     if let reason = StagePath.problem(wdir) { throw bad("wdir '\(wdir)': \(reason)") }
-    for (field, paths) in [("deps", deps), ("outs", outs), ("metrics", metrics), ("params", paramsRefs.map(\.file))] {
+    for (field, paths) in [("deps", deps), ("outs", outs), ("metrics", metrics), ("plots", plots), ("params", paramsRefs.map(\.file))] {
       for p in paths {
         if let reason = StagePath.problem(p) { throw bad("\(field) '\(p)': \(reason)") }
       }

@@ -50,7 +50,7 @@ public struct StageFile: Equatable, Sendable {
       guard let name = k.string else { throw bad(nil, "stage names must be strings") }
       if stages.contains(where: { $0.name == name }) { throw bad(name, "declared twice") }
       guard let fields = v.mapping else { throw bad(name, "must be a mapping") }
-      let known = ["cmd", "deps", "params", "outs", "metrics", "wdir"]
+      let known = ["cmd", "deps", "params", "outs", "metrics", "plots", "wdir"]
       for (fk, _) in fields where !known.contains(fk.string ?? "") {
         throw bad(name, "unknown field '\(fk.string ?? "?")'")
       }
@@ -72,7 +72,7 @@ public struct StageFile: Equatable, Sendable {
       guard let cmd = v["cmd"]?.scalar?.string else { throw bad(name, "cmd is missing") }
       let stage = Stage(
         name: name, cmd: cmd, deps: try list("deps"), params: try list("params"), outs: try list("outs"),
-        metrics: try list("metrics"), wdir: v["wdir"]?.scalar?.string ?? ".")
+        metrics: try list("metrics"), plots: try list("plots"), wdir: v["wdir"]?.scalar?.string ?? ".")
       try stage.validate(file: path)
       stages.append(stage)
     }
@@ -104,7 +104,7 @@ public struct StageFile: Equatable, Sendable {
       out += "  \(StageFile.scalar(s.name)):\n"
       out += "    cmd: \(StageFile.scalar(s.cmd))\n"
       if StagePath.normalize(s.wdir) != "." { out += "    wdir: \(StageFile.scalar(s.wdir))\n" }
-      for (field, items) in [("deps", s.deps), ("params", s.params), ("outs", s.outs), ("metrics", s.metrics)]
+      for (field, items) in [("deps", s.deps), ("params", s.params), ("outs", s.outs), ("metrics", s.metrics), ("plots", s.plots)]
       where !items.isEmpty {
         out += "    \(field):\n"
         for item in items { out += "      - \(StageFile.scalar(item))\n" }

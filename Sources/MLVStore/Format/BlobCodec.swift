@@ -9,10 +9,11 @@ public enum BlobCodec {
     public var description: String { reason }
   }
 
-  /// The stored form of `raw`: compressed when asked and worth it (saves at least 1/8,
-  /// see `Compression`), else raw (nil bytes: store `raw` itself, no copy).
+  /// The stored form of `raw`: zstd-compressed when asked and worth it (saves at least
+  /// 1/8, see `Zstd`), else raw (nil bytes: store `raw` itself, no copy). zlib is never
+  /// written any more, only read.
   public static func encode(_ raw: UnsafeRawBufferPointer, compress: Bool) -> (codec: Codec, bytes: [UInt8]?) {
-    if compress, let deflated = Compression.deflate(raw) { return (.zlib, deflated) }
+    if compress, let packed = Zstd.compress(raw) { return (.zstd, packed) }
     return (.raw, nil)
   }
 
@@ -25,6 +26,13 @@ public enum BlobCodec {
     case .zlib:
       // zlib's maximum expansion is 1032:1.
       guard UInt64(rawLength) <= UInt64(storedLength) * 1032 + 64 else {
+        throw Damage(reason: "implausible raw length \(rawLength) for \(storedLength) stored bytes")
+      }
+    case .zstd:
+      guard rawLength <= Zstd.maxRawLength else {
+        throw Damage(reason: "zstd raw length \(rawLength) exceeds the limit of \(Zstd.maxRawLength)")
+      }
+      guard UInt64(rawLength) <= UInt64(storedLength) * Zstd.maxExpansion else {
         throw Damage(reason: "implausible raw length \(rawLength) for \(storedLength) stored bytes")
       }
     }
@@ -45,6 +53,11 @@ public enum BlobCodec {
         throw Damage(reason: "compressed data is damaged")
       }
       raw = inflated
+    case .zstd:
+      switch Zstd.decompress(stored, rawLength: Int(rawLength)) {
+      case .success(let bytes): raw = bytes
+      case .failure(let damage): throw damage
+      }
     }
     guard raw.count == Int(rawLength) else { throw Damage(reason: "decodes to \(raw.count) bytes, expected \(rawLength)") }
     guard ObjectID.hash(raw) == id else { throw Damage(reason: "content does not match its id") }

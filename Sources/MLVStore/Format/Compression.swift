@@ -1,8 +1,8 @@
 import CZlib
 
-/// zlib at level 1 for chunks that are worth it. Level 1 runs at ~110 MB/s on CSV and saves
-/// ~65% there; higher levels cost 2-4x the time for a few percent more. Random bytes and
-/// float weights save 0-7%, so they are detected cheaply and stored raw (see `Entropy`).
+/// zlib, the codec of pack version 1: every compressed object mlv wrote before zstd, still
+/// read (`inflate`). New objects are compressed with `Zstd`, 2-3x faster and smaller;
+/// `deflate` (level 1) remains for tests that write version 1 packs.
 public enum Compression {
   /// Compresses `input`; nil when the result would not save at least 1/8 of the size
   /// (not worth the inflate cost on every read).
@@ -47,9 +47,9 @@ public enum Compression {
 }
 
 /// Order-0 byte entropy of a sample, in bits per byte: a microsecond-scale predictor of
-/// whether zlib will pay off. CSV and text sit at 4-6 bits, float32 weights at ~7.5,
+/// whether compression will pay off. CSV and text sit at 4-6 bits, float32 weights at ~7.5,
 /// compressed or random data at ~8. Files whose sample is above the threshold are stored
-/// raw without trying zlib (docs/design.md, "Compression").
+/// raw without trying to compress (docs/design.md, "Compression").
 public enum Entropy {
   public static let compressBelowBitsPerByte = 7.0
 

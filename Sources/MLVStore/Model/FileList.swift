@@ -81,8 +81,8 @@ extension ObjectStore {
         throw StoreError.invalidFileList(id, reason: "describes \(list.size) bytes, expected \(size)")
       }
       return list.chunks
-    case .manifest:
-      throw StoreError.invalidFileList(id, reason: "is a manifest, not file content")
+    case .manifest, .tree:
+      throw StoreError.invalidFileList(id, reason: "is a \(info.type), not file content")
     }
   }
 }

@@ -94,20 +94,27 @@ public enum ObjectType: UInt8, Sendable, CustomStringConvertible {
   case chunk = 0
   /// The ordered chunk list of a file with more than one chunk (docs/design.md).
   case fileList = 1
-  /// A directory manifest: path, mode, size and content id of every file.
+  /// A directory manifest: path, mode, size and content id of every file (format 1
+  /// pointers; still read).
   case manifest = 2
+  /// A node of a directory's tree (format 2 pointers): a run of the sorted file listing,
+  /// or a list of child nodes (docs/design.md, "Directory trees").
+  case tree = 3
 
   public var description: String {
     switch self {
     case .chunk: return "chunk"
     case .fileList: return "file list"
     case .manifest: return "manifest"
+    case .tree: return "tree node"
     }
   }
 }
 
-/// How an object's bytes are stored inside a pack.
+/// How an object's bytes are stored inside a pack (docs/design.md, "Packs"). zlib is what
+/// pack format 1 wrote and is still read; new objects are compressed with zstd (format 2).
 public enum Codec: UInt8, Sendable {
   case raw = 0
   case zlib = 1
+  case zstd = 2
 }

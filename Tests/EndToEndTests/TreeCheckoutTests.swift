@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// Directory trees end to end (issue 14, requirement 1): a one-file edit of a big
+/// directory grows the store by a few small objects, and diff and checkout work from the
+/// trees' difference while giving exactly the bytes of each version.
+@Suite struct TreeCheckoutTests {
+  /// 6,000 small files in 60 folders.
+  func populate(_ repo: Repo) throws -> [String: [UInt8]] {
+    var files: [String: [UInt8]] = [:]
+    for i in 0..<6000 {
+      let rel = String(format: "data/c%02d/f%05d.bin", i / 100, i)
+      let bytes = Array("file \(i) ".utf8) + Array(repeating: UInt8(i % 251), count: 40 + i % 300)
+      files[rel] = bytes
+      try repo.write(rel, bytes)
+    }
+    return files
+  }
+
+  /// Paths inside `data/`, as `Repo.snapshot("data")` gives them.
+  func inner(_ files: [String: [UInt8]]) -> [String: [UInt8]] {
+    Dictionary(uniqueKeysWithValues: files.map { (String($0.key.dropFirst(5)), $0.value) })
+  }
+
+  func storeBytes(_ repo: Repo) throws -> Int64 {
+    var total: Int64 = 0
+    let e = FileManager.default.enumerator(atPath: repo.path + "/.mlv/store")!
+    while let rel = e.nextObject() as? String {
+      let a = try FileManager.default.attributesOfItem(atPath: repo.path + "/.mlv/store/" + rel)
+      if (a[.type] as? FileAttributeType) == .typeRegular { total += (a[.size] as? Int64) ?? 0 }
+    }
+    return total
+  }
+
+  @Test func oneEditWritesLittleAndCheckoutMovesOnlyWhatDiffers() throws {
+    let repo = try Repo()
+    var v1 = try populate(repo)
+    try repo.mlvOK("add", "data")
+    try repo.mlvOK("commit", "-m", "v1")
+    #expect(String(decoding: repo.read("data.mlv")!, as: UTF8.self).hasPrefix("mlv-pointer: 2\n"))
+    let before = try storeBytes(repo)
+
+    // v2: one file edited, one removed, one added in a new folder.
+    var v2 = v1
+    v2["data/c10/f01000.bin"] = Array("edited".utf8)
+    try repo.write("data/c10/f01000.bin", "edited")
+    v2["data/c59/f05999.bin"] = nil
+    try repo.remove("data/c59/f05999.bin")
+    v2["data/new/x.bin"] = Array("new".utf8)
+    try repo.write("data/new/x.bin", "new")
+    try repo.mlvOK("commit", "-m", "v2")
+    let grown = try storeBytes(repo) - before
+    // The changed leaves and the nodes above them, not a 6,000-line manifest (~500 KB).
+    #expect(grown < 64 * 1024, "store grew by \(grown) bytes")
+
+    let diff = try repo.mlvOK("diff", "HEAD~1", "HEAD", "--json")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(diff.stdout.utf8)) as? [String: Any])
+    let totals = try #require(json["totals"] as? [String: Any])
+    #expect(totals["added"] as? Int == 1 && totals["removed"] as? Int == 1 && totals["modified"] as? Int == 1, "\(totals)")
+
+    // Back to v1 and forward again: exactly each version's bytes, and status clean.
+    for (rev, want) in [("HEAD~1", v1), ("master", v2)] {
+      let r = try repo.mlvOK("checkout", rev)
+      #expect(try repo.snapshot("data") == inner(want), "checkout \(rev)")
+      let s = try repo.mlvOK("status", "--json")
+      #expect(s.stdout.contains("\"state\" : \"clean\""), "status after checkout \(rev): \(s.stdout) \(r.stdout)")
+    }
+    #expect(!repo.exists("data/c59/f05999.bin") && repo.exists("data/new/x.bin"))
+
+    // A file changed behind mlv's back is not overwritten by a checkout that would lose it.
+    try repo.write("data/c00/f00007.bin", "local work")
+    v1["data/c00/f00007.bin"] = Array("local work".utf8)
+    let refused = try repo.mlv("checkout", "HEAD~1")
+    #expect(refused.code != 0)
+    #expect(repo.read("data/c00/f00007.bin") == Array("local work".utf8))
+  }
+
+  @Test func gitCheckoutThenMlvCheckoutUsesTheSameDelta() throws {
+    let repo = try Repo()
+    let v1 = try populate(repo)
+    try repo.mlvOK("add", "data")
+    try repo.mlvOK("commit", "-m", "v1")
+    try repo.write("data/c05/f00500.bin", "v2 content")
+    try repo.mlvOK("commit", "-m", "v2")
+    _ = try repo.git("checkout", "-q", "HEAD~1")
+    let s = try repo.mlvOK("status")
+    #expect(s.stdout.contains("not checked out"), "\(s.stdout)")
+    try repo.mlvOK("checkout")
+    #expect(try repo.snapshot("data") == inner(v1))
+    #expect(try repo.mlvOK("status").stdout.contains("not checked out") == false)
+  }
+}
