@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Times `mlv exp show` over N recorded runs (default 1000; the target is under 1 s).
 # One real `mlv run` gives a record as mlv writes it; N variants of it (different params,
-# metrics and times) are then committed with `git fast-import`, one commit per run on the
-# branch plus one refs/mlv/runs/<id> ref each, exactly the layout `mlv run` produces.
+# metrics and times) are then committed with `git fast-import`, one commit per run with
+# HEAD as its parent, kept off the branch under refs/mlv/runs/<id>: exactly the layout
+# `mlv run` produces. ON_BRANCH=1 chains them on the branch instead (`--on-branch`).
 # Usage: scripts/bench-exp-show.sh [N]   (MLV=path/to/mlv to use another binary)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,11 +17,14 @@ git init -q -b master .
 git config user.name bench; git config user.email bench@localhost
 "$MLV" init -q
 printf 'train:\n  lr: 0.1\n  epochs: 10\n' > params.yaml
+git add params.yaml && "$MLV" commit -q -m params  # runs start from a commit
 "$MLV" run -q -n seed -p params.yaml -m metrics.json -- sh -c 'echo "{\"loss\": 0.5, \"acc\": 0.75}" > metrics.json'
 python3 - "$N" <<'PY' | git fast-import --quiet
 import json, sys, subprocess
 n = int(sys.argv[1])
-template = json.load(open(".mlv/runs/seed.json"))
+import os
+template = json.loads(subprocess.check_output(["git", "show", "refs/mlv/runs/seed:.mlv/runs/seed.json"]))
+on_branch = os.environ.get("ON_BRANCH") == "1"
 head = subprocess.check_output(["git", "rev-parse", "HEAD"], text=True).strip()
 out = sys.stdout.buffer
 def data(b):
@@ -32,9 +36,10 @@ for i in range(1, n + 1):
     rec["metrics"] = {"loss": 1.0 / (i + 0.5), "acc": 0.5 + (i % 97) / 250.0}
     rec["startedAt"] = "2026-01-%02dT%02d:%02d:%02d.000Z" % (1 + i // 1440 % 28, i // 60 % 24, i % 60, i % 60)
     body = (json.dumps(rec, indent=2, sort_keys=True) + "\n").encode()
-    out.write(b"commit refs/heads/master\nmark :%d\ncommitter bench <bench@localhost> %d +0000\n" % (i, 1767225600 + i))
+    ref = b"refs/heads/master" if on_branch else b"refs/mlv/runs/run-%d" % i
+    out.write(b"commit %s\nmark :%d\ncommitter bench <bench@localhost> %d +0000\n" % (ref, i, 1767225600 + i))
     data(b"run run-%d" % i)
-    out.write(b"from %s\n" % (head.encode() if i == 1 else b":%d" % (i - 1)))
+    out.write(b"from %s\n" % (head.encode() if i == 1 or not on_branch else b":%d" % (i - 1)))
     out.write(b"M 100644 inline .mlv/runs/run-%d.json\n" % i)
     data(body)
     out.write(b"reset refs/mlv/runs/run-%d\nfrom :%d\n\n" % (i, i))

@@ -144,9 +144,12 @@ extension MLVMain.Exp {
         for id in result.conflicting {
           FileHandle.standardError.write(Data("mlv: warning: run \(id) exists here with another commit; kept yours\n".utf8))
         }
-        guard !noData, !result.added.isEmpty, RemoteAccess.known(ws).remotes.count > 0 else { return }
+        // the data of every run the remote has (new or already here), downloading only what is missing
+        let pulled = try RunSync.runs(result.added.map(\.id) + result.unchanged, in: ws.git)
+        guard !noData, !pulled.isEmpty, RemoteAccess.known(ws).remotes.count > 0 else { return }
+        let graph = try ws.graph(KeepPolicy(revisions: pulled.map(\.commit.hex), history: false, workspace: false)).graph
+        guard !graph.missing.isEmpty else { return }
         let remote = try RemoteAccess.open(ws, name: RemoteAccess.known(ws).remotes[gitRemote] != nil ? gitRemote : nil)
-        let graph = try ws.graph(KeepPolicy(revisions: result.added.map(\.commit.hex), history: false, workspace: false)).graph
         let report = try await DataTransfer.fetchMissing(graph, ws: ws, remote: remote, jobs: max(1, jobs))
         ctx.out.line(MLVMain.Fetch.summary(report, remote: remote))
       }

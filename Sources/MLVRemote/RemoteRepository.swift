@@ -44,7 +44,17 @@ public final class RemoteRepository: @unchecked Sendable {
 
   /// Lists the remote's indexes, downloads those not cached (verified against the checksum
   /// in their name), drops cached ones the remote no longer has, and maps them all.
+  ///
+  /// An index listed and then gone before its download was replaced by a `gc --remote`
+  /// running meanwhile (fetch takes no lock); the listing is then read again, once: gc
+  /// uploads the replacing index before it deletes the old ones.
   func refreshIndex() async throws -> RemoteIndex {
+    do { return try await refreshIndexOnce() } catch RemoteError.notFound(let key) where key.hasPrefix(RemoteLayout.indexPrefix) {
+      return try await refreshIndexOnce()
+    }
+  }
+
+  private func refreshIndexOnce() async throws -> RemoteIndex {
     let listed = try await backend.list(prefix: RemoteLayout.indexPrefix)
     var keys: [String: ObjectID] = [:]
     for object in listed {

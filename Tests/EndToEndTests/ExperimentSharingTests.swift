@@ -234,8 +234,14 @@ import Testing
     #expect(try exec("git", ["clone", "-q", bare, copy], cwd: parent).code == 0)
     for args in [["config", "user.name", "Teammate"], ["config", "user.email", "t@example.com"]] { _ = try exec("git", args, cwd: copy) }
     #expect(try exec(Binary.mlv, ["repro", "baseline"], cwd: copy).code == 1)  // not there before the pull
+    // refs first: exp show lists the runs and marks their data as not local
+    let refsOnly = try exec(Binary.mlv, ["exp", "pull", "origin", "--no-data"], cwd: copy)
+    #expect(refsOnly.code == 0 && refsOnly.stdout.contains("pulled 2 runs"), "\(refsOnly.stdout) \(refsOnly.stderr)")
+    let marked = try exec(Binary.mlv, ["exp", "show", "--json"], cwd: copy).stdout
+    #expect(marked.contains("\"data\": \"remote\"") && !marked.contains("\"data\": \"local\""), "\(marked)")
     let pull = try exec(Binary.mlv, ["exp", "pull", "origin"], cwd: copy)
-    #expect(pull.code == 0 && pull.stdout.contains("pulled 2 runs") && pull.stdout.contains("fetched"), "\(pull.stdout) \(pull.stderr)")
+    #expect(pull.code == 0 && pull.stdout.contains("2 already here") && pull.stdout.contains("fetched"), "\(pull.stdout) \(pull.stderr)")
+    #expect(!(try exec(Binary.mlv, ["exp", "show", "--json"], cwd: copy).stdout.contains("\"data\": \"remote\"")))
     // data is local now: repro works with the mlv remote gone
     try FileManager.default.moveItem(atPath: store, toPath: store + "-gone")
     defer { try? FileManager.default.removeItem(atPath: store + "-gone") }
@@ -357,4 +363,19 @@ import Testing
                 if near(px, c): n[j] += 1
     print(n[0], n[1])
     """
+
+  @Test func paramsAndMetricsDiffDefaultToHeadAgainstTheWorkspace() throws {
+    let repo = try T.trainingRepo()
+    try repo.mlvOK(
+      "run", "-n", "kept", "--on-branch", "-p", "params.yaml", "-d", "data/train.csv", "-d", "train.py", "-o", "models/",
+      "-m", "metrics.json", "--", "python3", "train.py")
+    #expect(try repo.mlvOK("params", "diff").stdout.contains("no differences"))
+    try repo.mlvOK("run", "-n", "fast", "-S", "train.lr=0.3", "--", "python3", "train.py")
+    // the off-branch run left its params and metrics in the workspace: HEAD vs workspace shows them
+    let params = try repo.mlvOK("params", "diff").stdout
+    #expect(params.contains("train.lr") && params.contains("0.3") && params.contains("0.1"), "\(params)")
+    let metrics = try repo.mlvOK("metrics", "diff", "--json").stdout
+    #expect(metrics.contains("\"loss\""), "\(metrics)")
+    #expect(try repo.mlvOK("params", "diff", "fast").stdout.contains("no differences"))
+  }
 }

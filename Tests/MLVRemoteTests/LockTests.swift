@@ -68,3 +68,39 @@ struct LockTests {
     _ = try await remote.gc(live: [], dryRun: false)
   }
 }
+
+/// A listing that names an index deleted right after it was listed, once (what a reader
+/// sees while `gc --remote` replaces the indexes).
+final class VanishingIndexBackend: RemoteBackend, @unchecked Sendable {
+  let inner: RemoteBackend
+  private let lock = NSLock()
+  private var listings = 0
+  init(_ inner: RemoteBackend) { self.inner = inner }
+  var displayName: String { inner.displayName }
+  var listCount: Int { lock.withLock { listings } }
+  func put(_ key: String, data: [UInt8]) async throws { try await inner.put(key, data: data) }
+  func putFile(_ key: String, from path: String) async throws { try await inner.putFile(key, from: path) }
+  func get(_ key: String) async throws -> [UInt8] { try await inner.get(key) }
+  func get(_ key: String, range: Range<Int64>) async throws -> [UInt8] { try await inner.get(key, range: range) }
+  func getFile(_ key: String, to path: String) async throws { try await inner.getFile(key, to: path) }
+  func exists(_ key: String) async throws -> Bool { try await inner.exists(key) }
+  func delete(_ key: String) async throws { try await inner.delete(key) }
+  func list(prefix: String) async throws -> [RemoteObjectInfo] {
+    let first = lock.withLock { listings += 1; return listings == 1 }
+    let real = try await inner.list(prefix: prefix)
+    guard first, prefix == RemoteLayout.indexPrefix else { return real }
+    return real + [RemoteObjectInfo(key: "index/" + String(repeating: "7", count: 64) + ".idx", size: 100)]
+  }
+}
+
+struct IndexRefreshTests {
+  @Test func anIndexReplacedWhileListingIsReadAgainNotAnError() async throws {
+    let backend = VanishingIndexBackend(MemoryBackend())
+    let dir = NSTemporaryDirectory() + "mlv-refresh-tests-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let remote = try RemoteRepository(name: "r", backend: backend, cacheDir: dir + "/cache", tmpDir: dir + "/tmp")
+    let index = try await remote.index()
+    #expect(index.files.isEmpty)
+    #expect(backend.listCount == 2)
+  }
+}

@@ -125,9 +125,10 @@ public enum RunStore {
     return made
   }
 
-  /// Resolves what a user typed: a run name (its latest run, via the `run/NAME` tag), a run
-  /// id, or any git revision. Returns the run recorded by that commit, or nil when the
-  /// revision exists but no run was recorded in it. An unknown name is an error.
+  /// Resolves what a user typed: a run id (`refs/mlv/runs/ID`), a legacy `run/NAME` tag, a
+  /// git revision, or a run recorded on a branch whose ref is gone. Returns the run recorded
+  /// by that commit, or nil when the revision exists but no run was recorded in it. An
+  /// unknown name is an error.
   public static func resolve(_ spec: String, in git: GitRepository) throws -> (commit: GitOID, run: StoredRun?) {
     let refs = try git.references()
     let byName = Dictionary(refs.map { ($0.name, $0.target) }, uniquingKeysWith: { a, _ in a })

@@ -35,12 +35,15 @@ public enum Zstd {
     guard let src = input.baseAddress, input.count > 0, input.count <= maxRawLength else { return nil }
     let limit = input.count - input.count / 8
     return Contexts.compressors.with { cctx in
-      var out = [UInt8](repeating: 0, count: limit)
-      let n = out.withUnsafeMutableBytes { o in ZSTD_compress2(cctx, o.baseAddress, limit, src, input.count) }
-      // dstSize_tooSmall (no saving) or any other error: store the bytes raw.
-      guard ZSTD_isError(n) == 0, n < limit else { return nil }
-      out.removeLast(out.count - n)
-      return out
+      var ok = false
+      // Uninitialised: zstd writes every byte it reports (no 56 KiB memset per chunk).
+      let out = [UInt8](unsafeUninitializedCapacity: limit) { o, count in
+        let n = ZSTD_compress2(cctx, o.baseAddress, limit, src, input.count)
+        // dstSize_tooSmall (no saving) or any other error: store the bytes raw.
+        ok = ZSTD_isError(n) == 0 && n < limit
+        count = ok ? n : 0
+      }
+      return ok ? out : nil
     }
   }
 
@@ -57,12 +60,13 @@ public enum Zstd {
     guard size == UInt64(rawLength) else { return damage("zstd frame holds \(size) bytes, expected \(rawLength)") }
     let frame = ZSTD_findFrameCompressedSize(src, input.count)
     guard ZSTD_isError(frame) == 0, frame == input.count else { return damage("zstd data is not exactly one frame") }
-    var out = [UInt8](repeating: 0, count: rawLength)
-    guard
-      let n = Contexts.decompressors.with({ dctx in
-        out.withUnsafeMutableBytes { o in ZSTD_decompressDCtx(dctx, o.baseAddress, rawLength, src, input.count) }
-      })
-    else { return damage("no memory for a zstd context") }
+    var result: Int?
+    // Uninitialised, and kept only when zstd filled all of it.
+    let out = [UInt8](unsafeUninitializedCapacity: rawLength) { o, count in
+      result = Contexts.decompressors.with { dctx in ZSTD_decompressDCtx(dctx, o.baseAddress, rawLength, src, input.count) }
+      count = result == rawLength ? rawLength : 0
+    }
+    guard let n = result else { return damage("no memory for a zstd context") }
     if ZSTD_isError(n) != 0 { return damage("zstd frame is damaged (\(String(cString: ZSTD_getErrorName(n))))") }
     guard n == rawLength else { return damage("zstd frame decodes to \(n) bytes, expected \(rawLength)") }
     return .success(out)
