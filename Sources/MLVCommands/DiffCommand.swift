@@ -45,6 +45,8 @@ extension MLVMain {
     @Option(help: "Write a self-contained HTML report to this file.") var html: String?
     @Flag(help: "Exit with code 5 when any table column drifted beyond its threshold.") var failOnDrift = false
     @Option(help: "Analyse at most this many changed tables (0: file-level diff only).") var tables = 20
+    @Option(help: "MiB the row matching of a table diff may use; larger tables are hash-partitioned to temporary files.")
+    var tableMemory = TableDiffOptions.defaultMemoryBudget >> 20
     @Argument(help: "The older revision (default HEAD).", completion: Completions.revisions) var from: String?
     @Argument(help: "The newer revision (default: the workspace).", completion: Completions.revisions) var to: String?
     @Argument(parsing: .postTerminator, help: "Limit to these tracked paths.", completion: Completions.trackedPaths) var paths: [String] = []
@@ -62,7 +64,8 @@ extension MLVMain {
         let keyColumns = keys.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         let explicit = !filter.isEmpty && filter.allSatisfy { TableFormat.hasTableExtension($0) }
         let reports = DataReports.build(
-          d, files: files, ws: ws, from: old, to: new, options: TableDiffOptions(keyColumns: keyColumns),
+          d, files: files, ws: ws, from: old, to: new, options: TableDiffOptions(
+            keyColumns: keyColumns, memoryBudget: max(1, tableMemory) << 20, temporaryDirectory: ws.tmpDir),
           limit: explicit ? Int.max : tables)
         if json {
           // The report encoder: a table statistic that overflowed must not fail the document.
@@ -79,12 +82,15 @@ extension MLVMain {
           for t in reports.tables { ctx.out.line("\n" + t.renderText(color: color)) }
         }
         if let html {
-          var sections = reports.tables.map { (heading: $0.path, body: $0.renderHTMLBody()) }
+          var sections: [(heading: String, body: String)] = []
           for (path, balance) in reports.folders.sorted(by: { $0.key < $1.key }) {
             sections.append((heading: "\(path): files per folder", body: balance.renderHTMLBody()))
           }
-          sections.insert((heading: "Files", body: "<pre>" + HTMLReport.escape(renderedText(d)) + "</pre>"), at: 0)
-          let page = HTMLReport.page(title: "mlv diff \(d.from) \(d.to)", sections: sections)
+          for e in reports.errors { sections.append((heading: "Error", body: "<pre>" + HTMLReport.escape(e) + "</pre>")) }
+          let t = d.totals
+          let page = HTMLReport.pullRequestPage(
+            title: "mlv diff \(d.from) \(d.to)", tables: reports.tables, filesText: renderedText(d),
+            filesChanged: t.added + t.removed + t.modified + t.renamed, extra: sections)
           try FS.atomicWrite(Array(page.utf8), to: html.hasPrefix("/") ? html : ctx.cwd + "/" + html, durable: false)
           if !global.quiet && !json { ctx.out.line("wrote \(html)") }
         }

@@ -114,9 +114,16 @@ enum ColumnAnalysis {
     vb.append(max(0, Double(b.rows - b.nulls) - vb.reduce(0, +)))
     let js = DriftMath.jsDistance(va, vb)
     let chi = DriftMath.chiSquarePValue(va, vb)
+    var appeared: [String]? = nil
+    var vanished: [String]? = nil
+    if a.top.exact && b.top.exact && a.rows > a.nulls && b.rows > b.nulls {
+      appeared = keys.filter { ca[$0] == nil }
+      vanished = keys.filter { cb[$0] == nil }
+    }
+    let changedSet = !(appeared ?? []).isEmpty || !(vanished ?? []).isEmpty
     return ColumnDrift(
       kind: "categorical", psi: nil, ks: nil, ksPValue: nil, jsDistance: js, chiSquarePValue: chi,
-      thresholds: t, drifted: js > t.jsDistance)
+      newCategories: appeared, vanishedCategories: vanished, thresholds: t, drifted: js > t.jsDistance || changedSet)
   }
 
   static func histogram(_ a: ColumnAccumulator?, _ b: ColumnAccumulator?) -> Histogram? {

@@ -29,14 +29,24 @@ enum HTML {
     return out
   }
 
+  // Readable from a phone to a wide monitor: charts scale down, wide tables scroll in
+  // their own box (never the page), long values wrap.
   static let style = """
-    body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;color:#222}
-    table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
-    th{background:#f3f3f3}.added{color:#1a7f37}.removed{color:#cf222e}.modified{color:#9a6700}
+    body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:1.5em;color:#222;max-width:1400px}
+    h1{font-size:1.4em;overflow-wrap:anywhere}h2{font-size:1.15em;overflow-wrap:anywhere}
+    table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px;vertical-align:top}
+    td{overflow-wrap:anywhere;max-width:40em}th{background:#f3f3f3}
+    .added{color:#1a7f37}.removed{color:#cf222e}.modified{color:#9a6700}
     .drift{color:#fff;background:#cf222e;padding:1px 6px;border-radius:3px}.ok{color:#1a7f37}
-    .card{display:inline-block;vertical-align:top;border:1px solid #ddd;border-radius:6px;padding:8px;margin:6px}
+    .scroll{overflow-x:auto;max-width:100%}
+    .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,360px),1fr));gap:8px}
+    .card{border:1px solid #ddd;border-radius:6px;padding:8px;min-width:0;overflow-wrap:anywhere}
+    .card table{width:100%}.chart{max-width:100%;height:auto;display:block}
+    details{margin:.6em 0}summary{cursor:pointer;font-weight:600}
+    pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:8px}
+    #summary{border:1px solid #ccc;border-radius:6px;padding:4px 12px;background:#fafbfc}
     .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
-    code{background:#f6f8fa;padding:1px 4px}
+    code{background:#f6f8fa;padding:1px 4px;overflow-wrap:anywhere}
     """
 
   static func page(title: String, body: String) -> String {
@@ -59,32 +69,11 @@ enum HTML {
     return s + "</table>\n"
   }
 
-  /// Overlaid bar histogram of two versions (old blue, new orange, both translucent).
-  static func histogramSVG(_ h: Histogram, label: String) -> String {
-    let w = 360.0
-    let ht = 120.0
-    let bins = max(h.old.count, h.new.count, 1)
-    let peak = Double(max((h.old + h.new).max() ?? 1, 1))
-    let bw = w / Double(bins)
-    var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(ht) + 16)\" role=\"img\""
-    s += " aria-label=\"\(escape(label))\">"
-    for (series, fill) in [(h.old, "#1f77b4"), (h.new, "#ff7f0e")] {
-      for (i, c) in series.enumerated() where c > 0 {
-        let bh = Double(c) / peak * ht
-        s += String(
-          format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\" fill-opacity=\"0.5\"/>",
-          Double(i) * bw, ht - bh, max(bw - 1, 1), bh, fill)
-      }
-    }
-    s += "<text x=\"0\" y=\"\(Int(ht) + 13)\" font-size=\"10\">\(escape(TextFormatting.number(h.lower)))</text>"
-    s += "<text x=\"\(Int(w))\" y=\"\(Int(ht) + 13)\" font-size=\"10\" text-anchor=\"end\">"
-    s += "\(escape(TextFormatting.number(h.upper)))</text></svg>"
-    return s
-  }
+  static func histogramSVG(_ h: Histogram, label: String) -> String { HTMLCharts.histogram(h, label: label) }
 
   static let legend =
-    "<p class=\"legend\"><span style=\"background:#1f77b4;opacity:.5\"></span>old"
-    + "<span style=\"background:#ff7f0e;opacity:.5\"></span>new</p>\n"
+    "<p class=\"legend\"><span style=\"border:1.5px solid \(HTMLCharts.oldColour)\"></span>old (outline)"
+    + "<span style=\"background:\(HTMLCharts.newColour);opacity:.55\"></span>new (filled)</p>\n"
 }
 
 extension TableDiffReport {
@@ -123,8 +112,16 @@ extension TableDiffReport {
     b +=
       "<p>thresholds: PSI &gt; \(thresholds.psi); KS p &lt; \(thresholds.ksPValue) and D &gt; \(thresholds.ksStatistic); "
     b += "JS distance &gt; \(thresholds.jsDistance)</p>\n"
-    b += "<h2>Columns</h2>\n" + HTML.legend
-    for c in columns { b += columnCard(c) }
+    // Changed columns first, as cards; the rest collapsed, so a table of hundreds of
+    // columns stays one screen until asked.
+    let changed = columns.filter { $0.drift?.drifted == true || $0.status != "common" || ($0.changedRows ?? 0) > 0 }
+    let quiet = columns.filter { c in !changed.contains { $0.name == c.name } }
+    b += "<h3>Columns</h3>\n" + HTML.legend
+    if !changed.isEmpty { b += "<div class=\"cards\">" + changed.map(columnCard).joined() + "</div>\n" }
+    if !quiet.isEmpty {
+      b += "<details\(changed.isEmpty && quiet.count <= 12 ? " open" : "")><summary>\(quiet.count) unchanged columns</summary>"
+      b += "<div class=\"cards\">" + quiet.map(columnCard).joined() + "</div></details>\n"
+    }
     b += sampleSection()
     return b
   }
@@ -136,7 +133,11 @@ extension TableDiffReport {
     s += "</small>"
     if c.drift?.drifted == true { s += " <span class=\"drift\">drift</span>" }
     s += "</h3>\n"
-    if let h = c.histogram { s += HTML.histogramSVG(h, label: "histogram of \(c.name)") + "\n" }
+    if let h = c.histogram {
+      s += HTML.histogramSVG(h, label: "histogram of \(c.name)") + "\n"
+    } else if c.drift?.kind == "categorical" || c.type == .string || c.type == .boolean, let bars = HTMLCharts.categories(c) {
+      s += bars + "\n"
+    }
     func v(_ st: ColumnStats?, _ f: (ColumnStats) -> String) -> String { st.map(f) ?? "-" }
     let o = c.stats.old
     let n = c.stats.new
@@ -161,6 +162,8 @@ extension TableDiffReport {
       if let k = d.ks { rows.append(["KS D (p)", "", "\(F.metric(k)) (\(F.metric(d.ksPValue)))"]) }
       if let j = d.jsDistance { rows.append(["JS distance", "", F.metric(j)]) }
       if let p = d.chiSquarePValue { rows.append(["chi-square p", "", F.metric(p)]) }
+      if let n = d.newCategories, !n.isEmpty { rows.append(["new categories", "", n.prefix(10).joined(separator: ", ")]) }
+      if let v = d.vanishedCategories, !v.isEmpty { rows.append(["vanished categories", v.prefix(10).joined(separator: ", "), ""]) }
     }
     if let ch = c.changedRows { rows.append(["changed in modified rows", "", String(ch)]) }
     return s + HTML.table(["", "old", "new"], rows) + "</div>\n"
@@ -170,7 +173,7 @@ extension TableDiffReport {
     let names = columns.map { $0.name }
     var s = ""
     func rowsTable(_ samples: [RowSample]) -> String {
-      return HTML.table(names, samples.map { r in names.map { r.values[$0] ?? "" } })
+      return "<div class=\"scroll\">" + HTML.table(names, samples.map { r in names.map { r.values[$0] ?? "" } }) + "</div>"
     }
     if !rows.samples.added.isEmpty {
       s += "<h2 class=\"added\">Added rows (first \(rows.samples.added.count) of \(rows.added))</h2>\n"
@@ -186,7 +189,7 @@ extension TableDiffReport {
         let k = key.map { "\($0)=\(m.key[$0] ?? "")" }.joined(separator: " ")
         return m.changes.map { [k, $0.column, $0.old ?? "null", $0.new ?? "null"] }
       }
-      s += HTML.table(["key", "column", "old", "new"], body)
+      s += "<div class=\"scroll\">" + HTML.table(["key", "column", "old", "new"], body) + "</div>"
     }
     return s
   }

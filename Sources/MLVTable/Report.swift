@@ -24,11 +24,23 @@ public struct TableDiffOptions: Sendable {
   /// Sample rows kept per kind (added, removed, modified).
   public var sampleLimit: Int
   public var thresholds: DriftThresholds
+  /// Bytes the two versions' row tables may take together; past it, row identities are
+  /// hash-partitioned to temporary files (see docs/table-diff.md, "Performance and memory").
+  public var memoryBudget: Int
+  /// Where partition files go (default: the system's temporary directory).
+  public var temporaryDirectory: String?
 
-  public init(keyColumns: [String] = [], sampleLimit: Int = 5, thresholds: DriftThresholds = DriftThresholds()) {
+  public static let defaultMemoryBudget = 512 << 20
+
+  public init(
+    keyColumns: [String] = [], sampleLimit: Int = 5, thresholds: DriftThresholds = DriftThresholds(),
+    memoryBudget: Int = TableDiffOptions.defaultMemoryBudget, temporaryDirectory: String? = nil
+  ) {
     self.keyColumns = keyColumns
     self.sampleLimit = sampleLimit
     self.thresholds = thresholds
+    self.memoryBudget = memoryBudget
+    self.temporaryDirectory = temporaryDirectory
   }
 }
 
@@ -76,6 +88,11 @@ public struct ColumnDrift: Codable, Equatable, Sendable {
   public var jsDistance: Double?
   /// Informational: with large samples it is tiny for any difference, so it never flags.
   public var chiSquarePValue: Double?
+  /// Categorical, when both versions' categories are known exactly: values only the new
+  /// version has, and values only the old one had. Either makes the column drifted, even
+  /// when the JS distance stays under its threshold (a new label in 1% of rows matters).
+  public var newCategories: [String]? = nil
+  public var vanishedCategories: [String]? = nil
   public var thresholds: DriftThresholds
   public var drifted: Bool
 }

@@ -4,9 +4,11 @@ import Foundation
 struct TableScan {
   var columns: [String]
   var accumulators: [ColumnAccumulator]
+  /// The row table, or (when spilled) an empty one and the partitions.
   var table: RowTable
   var rows: Int
   var duplicateKeys: Int
+  var partitions: RowPartitions? = nil
 }
 
 /// How rows are identified while scanning.
@@ -24,14 +26,18 @@ enum TableScanner {
   /// mix(name ⊕ value) over non-null hashed fields) and key hash (ordered), stored in
   /// the row table. Keyed: key → (row hash, offset), a repeated key is re-hashed with
   /// its occurrence number. Unkeyed: row hash → (count, first offset).
-  static func scan<R: RecordReader>(_ reader: R, identity: RowIdentity, expectedRows: Int) throws -> TableScan {
-    var st = ScanState(identity: identity, expectedRows: expectedRows)
+  static func scan<R: RecordReader>(
+    _ reader: R, identity: RowIdentity, expectedRows: Int, partitions: RowPartitions? = nil
+  ) throws -> TableScan {
+    var st = ScanState(identity: identity, expectedRows: partitions == nil ? expectedRows : 0)
+    st.partitions = partitions
     st.syncColumns(reader.columns)
     while try reader.next() {
       if reader.columns.count != st.accs.count { st.syncColumns(reader.columns) }
-      st.add(reader)
+      try st.add(reader)
     }
-    st.flush()
+    try st.flush()
+    try partitions?.finish()
     st.syncColumns(reader.columns)
     let rows = st.rows
     for i in 0..<st.accs.count where st.accs[i].rows < rows {
@@ -43,7 +49,8 @@ enum TableScanner {
       }
     }
     return TableScan(
-      columns: reader.columns, accumulators: st.accs, table: st.table, rows: rows, duplicateKeys: st.duplicates)
+      columns: reader.columns, accumulators: st.accs, table: st.rows_.table, rows: rows,
+      duplicateKeys: st.rows_.duplicates, partitions: partitions)
   }
 
   static func pathOf<R: RecordReader>(_ r: R) -> String {
@@ -64,10 +71,9 @@ private struct ScanState {
   var hashed: [Bool] = []
   var hashes: [UInt64] = []
   var keyIndex: [Int?]
-  var table: RowTable
+  var rows_: RowInserter
+  var partitions: RowPartitions? = nil
   var rows = 0
-  var duplicates = 0
-  var repeats: [UInt64: UInt64] = [:]
   var pendingKeys: [UInt64] = []
   var pendingAux: [UInt64] = []
   var pendingOffsets: [Int64] = []
@@ -78,7 +84,7 @@ private struct ScanState {
     self.identity = identity
     keyed = !identity.keyColumns.isEmpty
     keyIndex = identity.keyColumns.map { _ in nil }
-    table = RowTable(expectedCount: expectedRows)
+    rows_ = RowInserter(keyed: keyed, expectedCount: expectedRows)
   }
 
   mutating func syncColumns(_ cols: [String]) {
@@ -96,7 +102,7 @@ private struct ScanState {
   }
 
   @inline(__always)
-  mutating func add<R: RecordReader>(_ reader: R) {
+  mutating func add<R: RecordReader>(_ reader: R) throws {
     let fc = reader.fieldCount
     let n = accs.count
     var rowHash: UInt64 = 0
@@ -131,37 +137,26 @@ private struct ScanState {
     pendingKeys.append(key)
     pendingAux.append(rowHash)
     pendingOffsets.append(reader.recordOffset)
-    if pendingKeys.count >= 256 { flush() }
+    if pendingKeys.count >= 256 { try flush() }
     rows += 1
   }
 
   /// Inserts the buffered rows in order, after touching their home slots so the cache
-  /// misses of a batch overlap (see `RowTable.touch`).
-  mutating func flush() {
-    if (table.count + pendingKeys.count) * 10 < table.capacity * 8 {
-      sink ^= pendingKeys.withUnsafeBufferPointer { table.touch($0) }
+  /// misses of a batch overlap (see `RowTable.touch`); or spills them to partitions.
+  mutating func flush() throws {
+    if let parts = partitions {
+      for i in 0..<pendingKeys.count {
+        try parts.append(pendingKeys[i], keyed ? pendingAux[i] : 1, pendingOffsets[i])
+      }
+    } else {
+      let t = rows_.table
+      if (t.count + pendingKeys.count) * 10 < t.capacity * 8 {
+        sink ^= pendingKeys.withUnsafeBufferPointer { t.touch($0) }
+      }
+      for i in 0..<pendingKeys.count { rows_.insert(pendingKeys[i], rowHash: pendingAux[i], offset: pendingOffsets[i]) }
     }
-    for i in 0..<pendingKeys.count { insert(pendingKeys[i], rowHash: pendingAux[i], offset: pendingOffsets[i]) }
     pendingKeys.removeAll(keepingCapacity: true)
     pendingAux.removeAll(keepingCapacity: true)
     pendingOffsets.removeAll(keepingCapacity: true)
-  }
-
-  @inline(__always)
-  private mutating func insert(_ key: UInt64, rowHash: UInt64, offset: Int64) {
-    if keyed {
-      let (_, inserted) = table.insert(key, aux: rowHash, offset: offset)
-      if !inserted {
-        // The n-th repeat of a key is stored under hash(key, n); remembering n per key
-        // keeps many repeats (e.g. empty keys) linear instead of quadratic.
-        duplicates += 1
-        var occurrence = (repeats[key] ?? 0) + 1
-        while !table.insert(combine(key, occurrence), aux: rowHash, offset: offset).1 { occurrence += 1 }
-        repeats[key] = occurrence
-      }
-    } else {
-      let (slot, inserted) = table.insert(key, aux: 1, offset: offset)
-      if !inserted { table.bumpAux(slot) }
-    }
   }
 }

@@ -33,7 +33,10 @@ import Testing
     #expect(!html.contains("http://") || !html.contains("<link"))
     let numeric = r.columns.filter { $0.type == .integer || $0.type == .float }.count
     #expect(numeric == 3)
-    #expect(html.components(separatedBy: "<svg").count - 1 == numeric)
+    #expect(html.components(separatedBy: "aria-label=\"histogram of").count - 1 == numeric)
+    // Categorical columns get bar charts with both versions instead.
+    let categorical = r.columns.filter { $0.histogram == nil && !($0.stats.new?.top ?? $0.stats.old?.top ?? []).isEmpty }.count
+    #expect(html.components(separatedBy: "aria-label=\"categories of").count - 1 == categorical)
     #expect(!html.contains("<script"))
   }
 

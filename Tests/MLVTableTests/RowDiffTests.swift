@@ -134,3 +134,44 @@ import Testing
     }
   }
 }
+
+/// A memory budget too small for the row tables spills row identities to hash
+/// partitions; the report must be identical to the in-memory one, and the partition
+/// files must be gone afterwards, also when the diff fails.
+@Suite struct PartitionedDiffTests {
+  func files(in dir: TempDir) throws -> (String, String) {
+    var rows = baseRows()
+    var rng = LCG(state: 99)
+    let a = try dir.write("a.csv", csv(["id", "name", "price", "qty"], rows))
+    for i in stride(from: 0, to: rows.count, by: 9) { rows[i][2] = String(format: "%.2f", rng.next() * 100) }
+    rows.remove(at: 50)
+    rows += (101...130).map { ["\($0)", "new\($0)", "1.00", "1"] }
+    rows.append(rows[3])  // a duplicate key and a duplicate row
+    let b = try dir.write("b.csv", csv(["id", "name", "price", "qty"], rows))
+    return (a, b)
+  }
+
+  @Test func partitionedMatchesInMemoryKeyedAndWholeRow() throws {
+    let dir = try TempDir()
+    let (a, b) = try files(in: dir)
+    let spill = dir.url.appendingPathComponent("spill").path
+    try FileManager.default.createDirectory(atPath: spill, withIntermediateDirectories: true)
+    #expect(TableDiff.partitionCount(rows: 260, budget: 1000) > 1)
+    for keys in [["id"], []] {
+      let memory = try #require(try TableDiff.compare(old: a, new: b, displayPath: "t.csv", options: .init(keyColumns: keys)))
+      let parted = try #require(
+        try TableDiff.compare(
+          old: a, new: b, displayPath: "t.csv",
+          options: .init(keyColumns: keys, memoryBudget: 1000, temporaryDirectory: spill)))
+      #expect(parted == memory, "keys \(keys)")
+      #expect(memory.rows.added > 0 && memory.rows.removed > 0)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: spill).isEmpty)
+    }
+    // An error in one scan (a ragged row) still removes the partitions.
+    let bad = try dir.write("bad.csv", "id,name,price,qty\n1,a,1,1\n2,b\n")
+    #expect(throws: TableError.self) {
+      try TableDiff.compare(old: a, new: bad, displayPath: "t.csv", options: .init(memoryBudget: 1000, temporaryDirectory: spill))
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spill).isEmpty)
+  }
+}

@@ -104,7 +104,12 @@ import Testing
     var lax = TableDiffOptions(keyColumns: ["id"])
     lax.thresholds = DriftThresholds(psi: 100, ksPValue: 0, ksStatistic: 1, jsDistance: 1)
     let r2 = try #require(try TableDiff.compare(old: old, new: new, displayPath: "t", options: lax))
-    #expect(!r2.drifted)
+    // Only a changed set of categories still flags: a label that appeared or vanished
+    // is drift whatever the distance (the skewed column lost c1..c3 and gained a, b).
+    #expect(r2.driftedColumns == ["skew"])
+    let skew = try #require(r2.columns.first { $0.name == "skew" }?.drift)
+    #expect(skew.newCategories == ["a", "b"] && skew.vanishedCategories == ["c1", "c2", "c3"])
+    #expect(r2.columns.first { $0.name == "cat" }?.drift?.drifted == false)
   }
 
   @Test func driftMathKnownValues() {
