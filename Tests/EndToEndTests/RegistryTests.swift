@@ -40,7 +40,7 @@ private func modelRepo() throws -> (repo: Repo, remote: String, v1: [String: [UI
   try repo.mlvOK("add", "models/churn")
   try repo.mlvOK("commit", "-m", "churn v2")
   let c2 = try repo.gitOut("rev-parse", "HEAD")
-  try repo.mlvOK("push")
+  try repo.mlvOK("push", "--all-commits")
   return (repo, remote, v1, [c1, c2])
 }
 
@@ -213,9 +213,10 @@ private func prodOfShowJSON(_ out: String) throws -> String? {
     let end = try #require(message.range(of: "-----END SSH SIGNATURE-----"))
     let sig = dir + "/oracle.sig"
     try Data((String(message[begin.lowerBound..<end.upperBound]) + "\n").utf8).write(to: URL(fileURLWithPath: sig))
+    try Data(statement.utf8).write(to: URL(fileURLWithPath: dir + "/statement"))
     let oracle = try exec(
-      "ssh-keygen", ["-Y", "verify", "-f", alice.allowed, "-I", "alice@example.com", "-n", "mlv-model", "-s", sig],
-      cwd: dir, stdin: statement)
+      "sh", ["-c", "ssh-keygen -Y verify -f \"$1\" -I alice@example.com -n mlv-model -s \"$2\" < \"$3\"", "sh",
+        alice.allowed, sig, dir + "/statement"], cwd: dir)
     #expect(oracle.code == 0, "ssh-keygen: \(oracle.stdout) \(oracle.stderr)")
 
     // A wrong signer.
