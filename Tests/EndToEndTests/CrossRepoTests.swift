@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// `mlv ls` and `mlv get` between two real repositories, the source's data on a shared
+/// local-path remote.
+@Suite struct CrossRepoTests {
+  private func source() throws -> (Repo, String) {
+    let src = try Repo()
+    let remote = makeTempDir("mlv-src-remote")
+    for i in 0..<3 { try src.write("data/images/\(i).bin", randomBytes(40_000 + i, seed: UInt64(10 + i))) }
+    try src.write("data/labels.csv", "id,label\n1,cat\n")
+    try src.write("model.bin", randomBytes(120_000, seed: 5))
+    try src.mlvOK("add", "data", "model.bin")
+    try src.mlvOK("remote", "add", "origin", remote)
+    try src.mlvOK("commit", "-m", "v1")
+    try src.git("tag", "v1")
+    try src.mlvOK("push")
+    return (src, remote)
+  }
+
+  @Test func lsAndGetFromAnotherRepositoryByteIdentical() throws {
+    let (src, remote) = try source()
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    let dst = try Repo()
+    let ls = try dst.mlvOK("ls", src.path)
+    #expect(ls.stdout.contains("data/  4 files") && ls.stdout.contains("model.bin"), "\(ls.stdout)")
+    #expect(try dst.mlvOK("ls", src.path, "data", "--rev", "v1").stdout.split(separator: "\n").count == 1)
+    let missing = try dst.mlv("ls", src.path, "nothere")
+    #expect(missing.code == 1 && missing.stderr.contains("nothere is not tracked"))
+
+    let get = try dst.mlvOK("get", src.path, "data/images")
+    #expect(get.stdout.contains("3 files"))
+    #expect(try dst.snapshot("images") == (try src.snapshot("data/images")))
+    try dst.mlvOK("get", src.path, "model.bin", "-o", "m.bin", "--rev", "v1")
+    #expect(dst.read("m.bin") == src.read("model.bin"))
+    let again = try dst.mlv("get", src.path, "data/images")
+    #expect(again.code == 1 && again.stderr.contains("already exists"))
+    let nowhere = try dst.mlv("get", "/nonexistent/repo", "data")
+    #expect(nowhere.code == 1 && nowhere.stderr.contains("/nonexistent/repo"))
+  }
+
+  @Test func hostileSourceGivesClearErrors() throws {
+    let (src, remote) = try source()
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    // A pointer that is not one, and one whose data no remote has.
+    try src.write("evil.mlv", "mlv-pointer: 1\nkind: file\noid: zz\nsize: -5\n")
+    try src.write("ghost.bin.mlv", "mlv-pointer: 1\nkind: file\noid: \(String(repeating: "ab", count: 32))\nsize: 10\n")
+    try src.git("add", "evil.mlv", "ghost.bin.mlv")
+    try src.git("commit", "-q", "-m", "hostile")
+    let dst = try Repo()
+    let evil = try dst.mlv("get", src.path, "evil")
+    #expect(evil.code == 1 && evil.stderr.contains("evil.mlv"), "\(evil.stderr)")
+    let ghost = try dst.mlv("get", src.path, "ghost.bin")
+    #expect(ghost.code == 4 && ghost.stderr.contains("ghost.bin"), "\(ghost.stderr)")
+    #expect(!dst.exists("ghost.bin") && !dst.exists("evil"))
+  }
+}
