@@ -39,6 +39,38 @@ import Testing
     #expect(nowhere.code == 1 && nowhere.stderr.contains("/nonexistent/repo"))
   }
 
+  @Test func importPinsAndUpdateMovesThePin() throws {
+    let (src, remote) = try source()
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    let v1 = try src.snapshot("data")
+    let dst = try Repo()
+    let imp = try dst.mlvOK("import", src.path, "data", "--rev", "v1")
+    #expect(imp.stdout.contains("fetched"), "\(imp.stdout)")
+    #expect(try dst.snapshot("data") == v1)
+    let pin = try #require(dst.read("data.mlv-import"))
+    let c1 = try src.gitOut("rev-parse", "v1")
+    #expect(String(decoding: pin, as: UTF8.self) == "mlv-import: 1\nurl: \(src.path)\npath: data\nrev: v1\ncommit: \(c1)\n")
+    #expect(dst.read("data.mlv") == (try exec("git", ["show", "v1:data.mlv"], cwd: src.path)).stdout.data(using: .utf8).map(Array.init))
+    #expect(try dst.gitOut("diff", "--cached", "--name-only").contains("data.mlv-import"))
+    try dst.git("commit", "-q", "-m", "import data")
+    let part = try dst.mlv("import", src.path, "data/images", "-o", "imgs")
+    #expect(part.code == 1 && part.stderr.contains("import data"))
+
+    // The source moves; a tag pin stays, --rev moves it, and the new data arrives.
+    try src.write("data/images/9.bin", randomBytes(30_000, seed: 99))
+    try src.mlvOK("add", "data")
+    try src.mlvOK("commit", "-m", "v2")
+    try src.mlvOK("push")
+    #expect(try dst.mlvOK("update", "data").stdout.contains("up to date"))
+    try dst.mlvOK("update", "data", "--rev", "master")
+    #expect(dst.read("data/images/9.bin") == src.read("data/images/9.bin"))
+    #expect(try dst.snapshot("data") == (try src.snapshot("data")))
+    let st = try dst.mlvOK("status")
+    #expect(!st.stdout.contains("modified"), "\(st.stdout)")
+    let notImported = try dst.mlv("update", "nothing")
+    #expect(notImported.code == 1 && notImported.stderr.contains("was not imported"))
+  }
+
   @Test func hostileSourceGivesClearErrors() throws {
     let (src, remote) = try source()
     defer { try? FileManager.default.removeItem(atPath: remote) }
