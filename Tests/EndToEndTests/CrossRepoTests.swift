@@ -71,6 +71,29 @@ import Testing
     #expect(notImported.code == 1 && notImported.stderr.contains("was not imported"))
   }
 
+  @Test func lineageThroughAnImportedInputToTheRegistry() throws {
+    let (src, remote) = try source()
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    let dst = try Repo()
+    try dst.mlvOK("import", src.path, "data", "--rev", "v1")
+    try dst.write("params.yaml", "lr: 0.1\n")
+    try dst.git("add", "-A")
+    try dst.git("commit", "-q", "-m", "import and params")
+    try dst.mlvOK("run", "-n", "train", "-p", "params.yaml", "-d", "data", "-o", "model.bin", "--", "sh", "-c", "cat data/labels.csv > model.bin")
+    let reg = try dst.mlvOK("model", "register", "churn", "model.bin", "v1.0.0", "--rev", "refs/mlv/runs/train")
+    #expect(reg.stdout.contains("made by run train"))
+    try dst.mlvOK("model", "promote", "churn", "v1.0.0", "prod")
+    let text = try dst.mlvOK("lineage", "model.bin", "--rev", "refs/mlv/runs/train").stdout
+    #expect(text.contains("made by run train") && text.contains("lr=0.1"), "\(text)")
+    #expect(text.contains("imported from \(src.path) data") && text.contains("registered as churn@v1.0.0 [prod]"), "\(text)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(try dst.mlvOK("lineage", "model.bin", "--rev", "refs/mlv/runs/train", "--json").stdout.utf8)) as? [String: Any])
+    let made = try #require(json["producedBy"] as? [String: Any])
+    let input = try #require((made["inputs"] as? [[String: Any]])?.first)
+    let imported = try #require(input["imported"] as? [String: String])
+    #expect(imported["commit"] == (try src.gitOut("rev-parse", "v1")))
+    #expect(input["oid"] as? String == (try src.gitOut("show", "v1:data.mlv")).split(separator: "\n").first { $0.hasPrefix("oid: ") }.map { String($0.dropFirst(5)) })
+  }
+
   @Test func hostileSourceGivesClearErrors() throws {
     let (src, remote) = try source()
     defer { try? FileManager.default.removeItem(atPath: remote) }
