@@ -2,7 +2,7 @@
 // mlv: version datasets and model artifacts next to code in git.
 //
 // Dependencies point one way (see docs/architecture.md):
-//   mlv -> MLVCommands -> MLVExperiments, MLVWorkspace, MLVRemote, MLVTable
+//   mlv -> MLVCommands -> MLVExperiments, MLVRegistry, MLVWorkspace, MLVRemote, MLVTable
 //   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking, CZlib + CZstd (pack codecs);
 //   MLVTable -> CZlib, CZstd, CLZ4, CBrotli (Parquet codecs)
 // Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
@@ -42,10 +42,11 @@ let package = Package(
     .target(
       name: "MLVExperiments",
       dependencies: ["MLVWorkspace", .product(name: "Yams", package: "Yams")]),
+    .target(name: "MLVRegistry", dependencies: ["MLVSystem", "MLVStore", "MLVGit", "MLVWorkspace"]),
     .target(
       name: "MLVCommands",
       dependencies: [
-        "MLVSystem", "MLVWorkspace", "MLVRemote", "MLVTable", "MLVExperiments",
+        "MLVSystem", "MLVWorkspace", "MLVRemote", "MLVTable", "MLVExperiments", "MLVRegistry",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -61,6 +62,7 @@ let package = Package(
     .testTarget(name: "MLVRemoteTests", dependencies: ["MLVRemote", "MLVTestSupport"]),
     .testTarget(name: "MLVTableTests", dependencies: ["MLVTable", "CLZ4"]),
     .testTarget(name: "MLVExperimentsTests", dependencies: ["MLVExperiments"]),
+    .testTarget(name: "MLVRegistryTests", dependencies: ["MLVRegistry"]),
     .testTarget(
       name: "EndToEndTests",
       dependencies: [

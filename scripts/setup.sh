@@ -2,7 +2,7 @@
 # Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, zstd, lz4, brotli,
 # pkg-config)
 # and, with --test, what the tests use besides: the loopback S3 server (moto), pyarrow
-# (Parquet fixtures) and a headless Chromium that renders the HTML diff report.
+# (Parquet fixtures), gto (registry oracle) and a headless Chromium that renders the HTML diff report.
 # Idempotent and quiet when everything is already there. Called by demo.sh and test.sh.
 set -euo pipefail
 
@@ -25,6 +25,11 @@ fi
 if [ "${1:-}" = "--test" ] && ! python3 -c 'import pyarrow' >/dev/null 2>&1; then
   echo "setup: installing pyarrow (writes the Parquet fixtures of the table tests)" >&2
   python3 -m pip install -q pyarrow >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v gto >/dev/null 2>&1; then
+  echo "setup: installing gto (DVC's model registry: the oracle of the registry tests)" >&2
+  python3 -m pip install -q gto >/dev/null
 fi
 
 if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1; then

@@ -28,7 +28,7 @@ public struct MLVMain: AsyncParsableCommand {
     version: mlvVersion,
     subcommands: [
       Init.self, Add.self, Status.self, Commit.self, Checkout.self, Diff.self, Log.self, Remove.self, Move.self,
-      Install.self, Remote.self, Push.self, Fetch.self, Pull.self, GC.self, Fsck.self,
+      Install.self, Remote.self, Push.self, Fetch.self, Pull.self, GC.self, Fsck.self, Model.self, Ls.self, Get.self, Import.self, Update.self, Lineage.self,
       Run.self, Repro.self, Exp.self, Params.self, Metrics.self, Plots.self, Hook.self, MergeDriver.self,
     ])
 
