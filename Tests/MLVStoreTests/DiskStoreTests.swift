@@ -204,10 +204,8 @@ import MLVSystem
     let entry = 16 + 32 + 1024
     bytes.replaceSubrange((entry + 40)..<(entry + 44), with: [0x00, 0x00, 0x00, 0xf0])
     try writeFile(path, bytes)
-    let start = Date()
     let e = #expect(throws: StoreError.self) { try DiskStore(root: root).read(id) }
     #expect(e?.objectID == id)
-    #expect(Date().timeIntervalSince(start) < 2)
   }
 
   @Test func concurrentPutsThroughOneWriter() throws {
