@@ -63,26 +63,3 @@ public struct FileList: Equatable, Sendable {
     }
   }
 }
-
-extension ObjectStore {
-  /// The chunks that make up the file with content id `id` and `size` bytes.
-  public func chunks(ofFile id: ObjectID, size: Int64) throws -> [FileList.Chunk] {
-    if size == 0 { return [] }
-    guard let info = info(id) else { throw StoreError.missingObject(id) }
-    switch info.type {
-    case .chunk:
-      guard Int64(info.rawLength) == size else {
-        throw StoreError.corruptObject(id, location: "store", reason: "chunk holds \(info.rawLength) bytes, expected \(size)")
-      }
-      return [FileList.Chunk(id: id, length: UInt32(size))]
-    case .fileList:
-      let list = try FileList.decode(try read(id), id: id)
-      guard list.size == size else {
-        throw StoreError.invalidFileList(id, reason: "describes \(list.size) bytes, expected \(size)")
-      }
-      return list.chunks
-    case .manifest, .tree:
-      throw StoreError.invalidFileList(id, reason: "is a \(info.type), not file content")
-    }
-  }
-}
