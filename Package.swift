@@ -42,7 +42,9 @@ let package = Package(
     .target(
       name: "MLVExperiments",
       dependencies: ["MLVWorkspace", .product(name: "Yams", package: "Yams")]),
-    .target(name: "MLVRegistry", dependencies: ["MLVSystem", "MLVStore", "MLVGit", "MLVWorkspace"]),
+    .target(
+      name: "MLVRegistry",
+      dependencies: ["MLVSystem", "MLVStore", "MLVGit", "MLVWorkspace", .product(name: "Crypto", package: "swift-crypto")]),
     .target(
       name: "MLVCommands",
       dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLVGit
+import MLVRegistry
 import MLVRemote
 import MLVStore
 import MLVWorkspace
@@ -101,6 +102,8 @@ struct Context {
     case WorkspaceError.notCheckedOut: return 2
     case is StoreError, WorkspaceError.missingData, WorkspaceError.dataUnavailable: return 4
     case RemoteError.corruptObject, RemoteError.missingObjects, RemoteError.corruptIndex: return 4
+    // A version's bytes differ from their recorded or signed digests: corrupt data.
+    case RegistryError.digestMismatch: return 4
     default: return 1
     }
   }

@@ -3,6 +3,7 @@ import Foundation
 import MLVExperiments
 import MLVGit
 import MLVRegistry
+import MLVSystem
 import MLVWorkspace
 
 extension MLVMain {
@@ -18,11 +19,17 @@ extension MLVMain {
         Examples:
           mlv lineage models/churn
           mlv lineage models/churn --rev v2 --json
+          mlv lineage models/churn --html lineage.html
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A tracked path.") var path: String
     @Option(help: "The revision to start from.") var rev: String?
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Write a self-contained HTML page drawing the lineage graph.") var html: String?
+
+    func validate() throws {
+      if json && html != nil { throw ValidationError("give one of --json or --html") }
+    }
 
     func run() throws {
       let ctx = Context(global)
@@ -33,52 +40,19 @@ extension MLVMain {
         guard let pointer = try ws.readPointer(rel, at: commit) else { throw WorkspaceError.notTracked(rel) }
         // An unreadable run record from a teammate hides that run, it does not stop lineage.
         let runs = (try? RunStore.all(in: ws.git)) ?? []
-        var seen = Set<String>()
-        var node = Self.node(ws, rel, pointer.oid.hex, at: commit, runs: runs, depth: 0, seen: &seen)
-        let state = try Registry(ws).state()
-        var registered: [[String: Any]] = []
-        for m in state.sortedModels {
-          for v in m.versions where v.record?.oid == pointer.oid.hex && v.record?.path == rel {
-            registered.append([
-              "version": "\(m.name)@\(v.version)",
-              "stages": m.currentStages.filter { $0.event.version == v.version }.map(\.stage),
-            ])
-          }
-        }
-        node["registered"] = registered
-        if json {
-          let data = try JSONSerialization.data(withJSONObject: node, options: [.prettyPrinted, .sortedKeys])
+        var node = LineageGraph.node(ws, rel, pointer.oid.hex, at: commit, runs: runs)
+        node["registered"] = try LineageGraph.registered(ws, rel, pointer.oid.hex)
+        if let html {
+          let dest = html.hasPrefix("/") ? html : ctx.cwd + "/" + html
+          try FS.atomicWrite(Array(LineageHTML.render(node, commit: commit).utf8), to: dest)
+          ctx.out.line("wrote \(html)")
+        } else if json {
+          let data = try JSONSerialization.data(withJSONObject: node, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
           ctx.out.line(String(decoding: data, as: UTF8.self))
         } else {
           Self.print(node, indent: "", ctx.out)
         }
       }
-    }
-
-    /// One artifact version: the import pin or the run behind it, and its inputs in turn.
-    static func node(
-      _ ws: Workspace, _ path: String, _ oid: String, at commit: GitOID, runs: [StoredRun], depth: Int,
-      seen: inout Set<String>
-    ) -> [String: Any] {
-      var node: [String: Any] = ["path": path, "oid": oid]
-      if let bytes = try? ws.git.readFile(path + ImportPin.suffix, at: commit),
-        let pin = try? ImportPin.decode(bytes, file: path + ImportPin.suffix)
-      {
-        node["imported"] = ["url": pin.url, "path": pin.path, "rev": pin.rev, "commit": pin.commit]
-      }
-      // A cycle cannot happen with content ids, but a doctored record could fake one.
-      guard depth < 32, seen.insert(path + "\u{0}" + oid).inserted else { return node }
-      guard let run = runs.last(where: { $0.record.outs[path] == oid && $0.record.exitCode == 0 }) else { return node }
-      let r = run.record
-      var made: [String: Any] = [
-        "run": run.id, "command": r.command, "commit": r.commit ?? run.commit.hex, "started": r.startedAt,
-        "params": r.params.mapValues(\.canonical), "os": r.environment.os, "mlv": r.environment.mlvVersion,
-      ]
-      made["inputs"] = r.deps.keys.sorted().map { d in
-        Self.node(ws, d, r.deps[d] ?? "", at: run.commit, runs: runs, depth: depth + 1, seen: &seen)
-      }
-      node["producedBy"] = made
-      return node
     }
 
     static func print(_ node: [String: Any], indent: String, _ out: Output) {

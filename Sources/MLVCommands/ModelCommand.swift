@@ -29,14 +29,16 @@ extension MLVMain {
 }
 
 extension MLVMain.Model {
-  struct Register: ParsableCommand {
+  struct Register: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Register the committed artifact at PATH as NAME@VERSION.",
       discussion: """
         The version tag goes on the commit (HEAD, or --rev) whose pointer names the
-        artifact; the pointer in the workspace must be committed. With --sign KEY, a
-        statement of name, version, commit, path and the pointer's SHA-256 id is signed
-        with `ssh-keygen -Y sign -n mlv-model` and kept in the tag's message.
+        artifact; the pointer in the workspace must be committed. With --sign KEY, an
+        in-toto Statement (every file with its SHA-256, and the artifact's lineage) is
+        signed with `ssh-keygen -Y sign -n mlv-model` and kept under the tag
+        mlv-attestation/NAME/VERSION (docs/registry.md); objects missing here are
+        fetched from the default remote first, to hash them.
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Model name (lowercase letters, digits, '-', '_', '/').") var name: String
@@ -45,28 +47,29 @@ extension MLVMain.Model {
     @Option(help: "The commit to register (default HEAD).") var rev: String?
     @Option(help: "SSH private key file to sign the version with.") var sign: String?
 
-    func run() throws {
+    func run() async throws {
       let ctx = Context(global)
-      try ctx.run(locking: "mlv model register") { ws in
+      try await ctx.runAsync(locking: "mlv model register") { ws in
         let rel = try ws.relative(path, cwd: ctx.cwd)
-        let run = Self.producingRun(ws, rel, rev ?? "HEAD")
+        let ref = rev ?? "HEAD"
+        var lineage: [String: Any]?
+        var run: String?
+        if let commit = try? ws.git.resolveCommit(ref), let p = try? ws.readPointer(rel, at: commit) {
+          // An unreadable run record is not a reason to refuse registering.
+          let node = LineageGraph.node(ws, rel, p.oid.hex, at: commit, runs: (try? RunStore.all(in: ws.git)) ?? [])
+          run = (node["producedBy"] as? [String: Any])?["run"] as? String
+          lineage = node
+          if sign != nil, let f = try await DataTransfer.ensureLocal(ws.graph(of: [DataSelection(dataPath: rel, pointer: p)]), ws: ws) {
+            ctx.out.line("fetched \(Format.count(f.objectsFetched, "object")) (\(Format.bytes(f.bytesFetched))) to hash")
+          }
+        }
         let v = try Registry(ws).register(
-          name: name, path: rel, version: version, ref: rev ?? "HEAD", signingKey: sign, run: run)
-        ctx.out.line("registered \(name)@\(version) at \(v.commit.short) (\(rel))\(sign == nil ? "" : ", signed")"
+          name: name, path: rel, version: version, ref: ref, signingKey: sign, run: run, lineage: lineage)
+        ctx.out.line("registered \(name)@\(version) at \(v.commit.short) (\(rel))"
+          + (sign == nil ? "" : ", signed: \(Attestation.tagName(name: name, version: version))")
           + (run.map { ", made by run \($0)" } ?? ""))
       }
     }
-  }
-}
-
-extension MLVMain.Model.Register {
-  /// The latest recorded run whose outputs include exactly this pointer's data; nil when
-  /// none is known (an unreadable run record is not a reason to refuse registering).
-  static func producingRun(_ ws: Workspace, _ path: String, _ rev: String) -> String? {
-    guard let commit = try? ws.git.resolveCommit(rev), let p = try? ws.readPointer(path, at: commit),
-      let runs = try? RunStore.all(in: ws.git)
-    else { return nil }
-    return runs.last { $0.record.outs[path] == p.oid.hex && $0.record.exitCode == 0 }?.id
   }
 }
 
@@ -140,12 +143,15 @@ extension MLVMain.Model {
 
   struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Check a version's signature, its tag and every byte.",
+      abstract: "Check a version's signature, its tags, every byte and its lineage.",
       discussion: """
-        The statement is rebuilt from the tagged commit and checked with
-        `ssh-keygen -Y verify` against the allowed-signers file (git's format); then
-        every file is re-read from the store (fetched from the default remote when
-        needed) and checked against its SHA-256 id. Exit 4 when a byte differs.
+        Checks the attestation under mlv-attestation/NAME/VERSION: its signature with
+        `ssh-keygen -Y verify` against the allowed-signers file (git's format), the
+        signed version against the tag's commit and pointer (a rewritten tag fails),
+        every file's SHA-256, streamed out of the store (fetched from the default
+        remote when needed), against the signed digests, and the signed lineage
+        against this repository's run records. Exit 4 when a byte differs, 1 for
+        any other failure.
         """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "NAME@vX.Y.Z") var spec: String
@@ -160,14 +166,12 @@ extension MLVMain.Model {
         let v = try reg.resolve(name: name, stage: nil, version: version)
         let (path, pointer, _) = try reg.pointer(of: v)
         _ = try await DataTransfer.ensureLocal(ws.graph(of: [DataSelection(dataPath: path, pointer: pointer)]), ws: ws)
-        let r: (signer: String, files: Int, bytes: Int64)
-        do { r = try reg.verify(v, allowedSigners: allowedSigners) } catch let e as RegistryError {
-          // Changed bytes are corrupt data: exit 4, as everywhere in mlv.
-          guard case .digestMismatch = e else { throw e }
-          FileHandle.standardError.write(Data("mlv: error: \(e)\n".utf8))
-          throw ExitCode(4)
+        let r = try reg.verify(v, allowedSigners: allowedSigners) { signed in try LineageGraph.check(signed: signed, ws, v) }
+        ctx.out.line("\(spec): good signature by \(r.signer); \(Format.count(r.files, "file")) (\(Format.bytes(r.bytes))) match their signed SHA-256 digests")
+        switch r.lineage {
+        case .matches: ctx.out.line("lineage: matches this repository's run records")
+        case .notChecked(let why): ctx.out.line("lineage: not checked: \(why)")
         }
-        ctx.out.line("\(spec): good signature by \(r.signer); \(Format.count(r.files, "file")) (\(Format.bytes(r.bytes))) match their SHA-256 ids")
       }
     }
   }

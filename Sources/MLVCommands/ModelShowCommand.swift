@@ -36,7 +36,7 @@ extension MLVMain.Model {
           for v in m.versions.reversed() {
             let here = stages.filter { $0.event.version == v.version }.map(\.stage)
             var line = "  \(v.version)  \(v.commit.short)  \(Self.date(v.time))  \(v.tagger)"
-            if let r = v.record { line += "  \(r.path)  \(Format.bytes(r.size))" + (r.signature != nil ? "  signed" : "") + (r.run.map { "  run \($0)" } ?? "") }
+            if let r = v.record { line += "  \(r.path)  \(Format.bytes(r.size))" + (r.isSigned ? "  signed" : "") + (r.run.map { "  run \($0)" } ?? "") }
             if !here.isEmpty { line += "  [\(here.joined(separator: ", "))]" }
             ctx.out.line(line)
           }
@@ -66,7 +66,7 @@ extension MLVMain.Model {
               d["oid"] = r.oid
               d["size"] = r.size
               d["files"] = r.files
-              d["signed"] = r.signature != nil
+              d["signed"] = r.isSigned
               if let run = r.run { d["run"] = run }
             }
             return d

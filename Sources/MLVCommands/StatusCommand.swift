@@ -23,19 +23,21 @@ extension MLVMain {
           mlv status data/
           mlv status --json
           mlv status --remote origin   # also: what the remote lacks
+          mlv status --check-imports   # also: imports whose source has moved
         """)
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "List every changed path, not the first ones of each directory.") var all = false
     @Flag(help: "Print a JSON document (docs/cli.md).") var json = false
     @Option(help: "Also show how much of the data the workspace needs this remote lacks.") var remote: String?
+    @Flag(help: "Also check whether the sources of imported paths have moved (reads each source).") var checkImports = false
     @Argument(help: "Limit to these tracked paths.", completion: Completions.trackedPaths) var paths: [String] = []
 
     static let shown = 10
 
     mutating func run() async throws {
       let ctx = Context(global)
-      let (paths, all, json, remote, quiet) = (paths, all, json, remote, global.quiet)
+      let (paths, all, json, remote, quiet, checkImports) = (paths, all, json, remote, global.quiet, checkImports)
       try await ctx.runAsync {
         let ws = try ctx.open()
         let filter = try ctx.trackedFilter(paths, ws)
@@ -45,11 +47,17 @@ extension MLVMain {
           let r = try await DataTransfer.pushPlan(ws, remoteName: remote, paths: filter)
           lacking = (r.objects, r.bytes, r.remote)
         }
+        let imports = checkImports ? try ImportCheck.check(ws, filter: filter) : nil
+        let unreachable = (imports ?? []).filter { $0.error != nil }
         if json {
-          ctx.out.line(StatusJSON.render(statuses, lacking: lacking))
+          ctx.out.line(StatusJSON.render(statuses, lacking: lacking, imports: imports.map(ImportCheck.json)))
+          if !unreachable.isEmpty { throw UnreachableImports(findings: unreachable) }
           return
         }
-        guard !quiet else { return }
+        guard !quiet else {
+          if !unreachable.isEmpty { throw UnreachableImports(findings: unreachable) }
+          return
+        }
         var clean = true
         for s in statuses {
           let lines = Self.describe(s, limit: all ? Int.max : Self.shown)
@@ -65,6 +73,9 @@ extension MLVMain {
               ? "\(lacking.remote) has all the data the workspace needs"
               : "\(lacking.remote) lacks \(Format.count(lacking.objects, "object")) (\(Format.bytes(lacking.bytes))): run `mlv push \(lacking.remote)`")
         }
+        if let imports { for l in ImportCheck.lines(imports) { ctx.out.line(l) } }
+        // Unreachable sources fail the command, after everything else was said.
+        if !unreachable.isEmpty { throw UnreachableImports(findings: unreachable) }
       }
     }
 
@@ -121,7 +132,9 @@ extension MLVMain {
 
 /// `mlv status --json` (docs/cli.md): fields are only ever added.
 enum StatusJSON {
-  static func render(_ statuses: [DataStatus], lacking: (objects: Int, bytes: Int64, remote: String)?) -> String {
+  static func render(
+    _ statuses: [DataStatus], lacking: (objects: Int, bytes: Int64, remote: String)?, imports: [[String: Any]]? = nil
+  ) -> String {
     func pointer(_ p: Pointer?) -> Any {
       guard let p else { return NSNull() }
       return ["kind": p.kind.rawValue, "oid": p.oid.hex, "size": p.size, "files": p.files] as [String: Any]
@@ -134,6 +147,7 @@ enum StatusJSON {
       ]
     }
     var doc: [String: Any] = ["version": 1, "paths": paths, "clean": statuses.allSatisfy { $0.isClean && !$0.uncommitted }]
+    if let imports { doc["imports"] = imports }
     if let lacking { doc["remote"] = ["name": lacking.remote, "lacksObjects": lacking.objects, "lacksBytes": lacking.bytes] }
     let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
     return String(decoding: data, as: UTF8.self)

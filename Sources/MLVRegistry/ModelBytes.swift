@@ -30,39 +30,29 @@ extension Registry {
     return (entries.count, bytes)
   }
 
-  /// Re-reads every file of a version from the store, checking each chunk and the file
-  /// against their SHA-256 ids (the bytes go to a scratch file that is removed).
+  /// Re-reads every file of a version from the store, checking each chunk and each file
+  /// against their ids, streamed out of the packs (FileDigests: nothing is written).
   public func checkBytes(_ v: ModelVersion) throws -> (files: Int, bytes: Int64) {
     let (path, pointer, _) = try pointer(of: v)
-    let restorer = Restorer(store: ws.store, tmpDir: ws.tmpDir)
-    let scratch = FS.temporaryPath(in: ws.tmpDir, prefix: "verify")
-    defer { FS.remove(scratch) }
-    var bytes: Int64 = 0
     let entries = try ws.entries(of: pointer)
-    for e in entries {
-      do {
-        try restorer.restore(id: e.oid, size: e.size, to: scratch, executable: false)
-      } catch let error as StoreError {
-        throw RegistryError.digestMismatch(path: e.path.isEmpty ? path : "\(path)/\(e.path)", detail: "\(error)")
-      }
-      bytes = bytes.addingReportingOverflow(e.size).overflow ? Int64.max : bytes + e.size
-    }
+    _ = try digests(entries, path: path)
+    let bytes = entries.reduce(Int64(0)) { $0.addingReportingOverflow($1.size).overflow ? Int64.max : $0 + $1.size }
     return (entries.count, bytes)
   }
 
-  /// Checks the signature of `name@version` against `allowedSigners`, the record against
-  /// the tagged commit, and every byte against the store. Returns the signer.
-  public func verify(_ v: ModelVersion, allowedSigners: String) throws -> (signer: String, files: Int, bytes: Int64) {
+  /// A version signed before attestations: the format-1 statement is rebuilt from the tag's
+  /// commit as it is now (a tag moved to another commit changes `commit:` and the signature
+  /// no longer covers it), then every byte is checked. Returns the signer.
+  func verifyStatement(_ v: ModelVersion, record: VersionRecord, allowedSigners: String) throws
+    -> (signer: String, files: Int, bytes: Int64)
+  {
     let tag = "\(v.name)@\(v.version)"
-    let (_, _, record) = try pointer(of: v)
     guard let signature = record.signature else { throw RegistryError.notSigned(tag: tag) }
     var unsigned = record
     unsigned.signature = nil
-    // The statement is rebuilt from the tag's commit as it is now: a tag moved to another
-    // commit changes `commit:` and the signature no longer covers it.
     let statement = Statement(name: v.name, version: v.version, commit: v.commit, record: unsigned)
     let signer = try Signing.verify(
-      statement.text, signature: signature, allowedSigners: allowedSigners, tag: tag, tmpDir: ws.tmpDir)
+      Array(statement.text.utf8), signature: signature, allowedSigners: allowedSigners, tag: tag, tmpDir: ws.tmpDir)
     let (files, bytes) = try checkBytes(v)
     return (signer, files, bytes)
   }

@@ -20,6 +20,10 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
   case signatureRejected(tag: String, detail: String)
   case unknownSigner(tag: String)
   case digestMismatch(path: String, detail: String)
+  case badAttestation(tag: String, reason: String)
+  case attestationExists(tag: String)
+  case rewrittenTag(tag: String, reason: String)
+  case lineageMismatch(tag: String, detail: String)
 
   public var description: String {
     switch self {
@@ -45,6 +49,10 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
     case .signatureRejected(let t, let d): return "signature of \(t) does not verify: \(d)"
     case .unknownSigner(let t): return "signature of \(t) is by no signer in the allowed-signers file"
     case .digestMismatch(let p, let d): return "\(p): bytes do not match their recorded digest: \(d)"
+    case .badAttestation(let t, let r): return "attestation of \(t) is unreadable: \(r)"
+    case .attestationExists(let t): return "tag \(t) already exists (left by an earlier registration?): delete it with `git tag -d \(t)` first"
+    case .rewrittenTag(let t, let r): return "tag \(t) was rewritten after it was signed: \(r)"
+    case .lineageMismatch(let t, let d): return "lineage of \(t) in this repository differs from the signed one: \(d)"
     }
   }
 }

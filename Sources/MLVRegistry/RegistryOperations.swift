@@ -12,11 +12,14 @@ public struct Registry {
 
   /// Registers the committed pointer of `path` at `ref` (HEAD by default) as `name@version`.
   /// The workspace pointer must equal the committed one, so the version names the bytes
-  /// the user has. With `signingKey`, the statement is signed with `ssh-keygen -Y sign`.
+  /// the user has. With `signingKey`, an in-toto attestation of every file's SHA-256 and
+  /// of `lineage` is signed with `ssh-keygen -Y sign` and tagged (Attestation.swift); its
+  /// objects must then be local.
   @discardableResult
-  public func register(name: String, path: String, version: String, ref: String = "HEAD", signingKey: String? = nil, run: String? = nil)
-    throws -> ModelVersion
-  {
+  public func register(
+    name: String, path: String, version: String, ref: String = "HEAD", signingKey: String? = nil, run: String? = nil,
+    lineage: [String: Any]? = nil
+  ) throws -> ModelVersion {
     guard RegistryNames.isValidName(name) else { throw RegistryError.invalidName(name) }
     guard RegistryNames.parseVersion(version) != nil else { throw RegistryError.invalidVersion(version) }
     let tagName = "\(name)@\(version)"
@@ -38,11 +41,21 @@ public struct Registry {
     var record = VersionRecord(
       path: path, kind: pointer.kindToken, oid: pointer.oid.hex, size: pointer.size, files: pointer.files, run: run,
       signature: nil)
+    var attestationTag: String?
     if let signingKey {
-      let statement = Statement(name: name, version: version, commit: commit, record: record)
-      record.signature = try Signing.sign(statement.text, key: signingKey, tmpDir: ws.tmpDir)
+      let a = try attest(
+        name: name, version: version, commit: commit, pointer: pointer, record: record,
+        lineage: lineage ?? ["path": path, "oid": pointer.oid.hex], key: signingKey)
+      record.attestation = a.tree.hex
+      attestationTag = a.tag
     }
-    try ws.git.createTag(tagName, target: commit, message: record.message(name: name, version: version))
+    do {
+      try ws.git.createTag(tagName, target: commit, message: record.message(name: name, version: version))
+    } catch {
+      // No attestation without its version: a retry must not meet a stale one.
+      if let attestationTag { _ = try? ws.git.deleteReference("refs/tags/" + attestationTag) }
+      throw error
+    }
     guard let created = try self.state().models[name]?.version(version) else {
       throw RegistryError.unknownVersion(name: name, version: version)
     }

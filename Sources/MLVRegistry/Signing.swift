@@ -37,12 +37,13 @@ public enum Signing {
   /// commit signature or an e-mail signature, and the other way round.
   public static let namespace = "mlv-model"
 
-  /// Signs `text` with the private key file `key`; returns the armored signature.
-  public static func sign(_ text: String, key: String, tmpDir: String) throws -> String {
+  /// Signs `bytes` with the private key file `key`; returns the armored signature.
+  public static func sign(_ bytes: [UInt8], key: String, tmpDir: String) throws -> String {
+    guard FileManager.default.isReadableFile(atPath: key) else { throw RegistryError.signing("cannot read key file \(key)") }
     let dir = try makeScratch(tmpDir)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let file = dir + "/statement"
-    try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+    try Data(bytes).write(to: URL(fileURLWithPath: file))
     let r = try run(["-Y", "sign", "-n", namespace, "-f", key, file], stdin: nil)
     guard r.code == 0, let sig = try? String(contentsOfFile: file + ".sig", encoding: .utf8) else {
       throw RegistryError.signing(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -50,9 +51,9 @@ public enum Signing {
     return sig
   }
 
-  /// The principals of `allowedSigners` that made `signature` over `text`; throws when
-  /// none did or the signature does not cover `text`.
-  public static func verify(_ text: String, signature: String, allowedSigners: String, tag: String, tmpDir: String)
+  /// The principal of `allowedSigners` that made `signature` over `bytes`; throws when
+  /// none did or the signature does not cover `bytes`.
+  public static func verify(_ bytes: [UInt8], signature: String, allowedSigners: String, tag: String, tmpDir: String)
     throws -> String
   {
     guard FileManager.default.isReadableFile(atPath: allowedSigners) else {
@@ -62,10 +63,14 @@ public enum Signing {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let sig = dir + "/statement.sig"
     try Data(signature.utf8).write(to: URL(fileURLWithPath: sig))
+    // The statement goes in from a file: a pipe written before ssh-keygen reads it could
+    // block, or raise SIGPIPE when it exits early on a bad signature.
+    let message = dir + "/statement"
+    try Data(bytes).write(to: URL(fileURLWithPath: message))
     let found = try run(["-Y", "find-principals", "-s", sig, "-f", allowedSigners], stdin: nil)
     let principals = found.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     guard found.code == 0, let principal = principals.first else { throw RegistryError.unknownSigner(tag: tag) }
-    let r = try run(["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", namespace, "-s", sig], stdin: Data(text.utf8))
+    let r = try run(["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", namespace, "-s", sig], stdin: message)
     guard r.code == 0 else {
       throw RegistryError.signatureRejected(tag: tag, detail: (r.stderr + r.stdout).trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -78,17 +83,15 @@ public enum Signing {
     return dir
   }
 
-  static func run(_ args: [String], stdin: Data?) throws -> (code: Int32, stdout: String, stderr: String) {
+  static func run(_ args: [String], stdin: String?) throws -> (code: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["ssh-keygen"] + args
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
-    p.standardInput = inp
+    p.standardInput = stdin.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
     do { try p.run() } catch { throw RegistryError.signing("cannot run ssh-keygen: \(error)") }
-    if let stdin { inp.fileHandleForWriting.write(stdin) }
-    try? inp.fileHandleForWriting.close()
     // Output is a few lines: reading after exit cannot fill a pipe buffer and deadlock.
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()

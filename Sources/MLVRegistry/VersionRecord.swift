@@ -11,10 +11,11 @@ import MLVGit
 ///     size: 680123456
 ///     files: 3
 ///     run: <run id>           optional: the run whose outputs include this pointer
+///     attestation: <40 hex>   optional (--sign): the tree of the signed in-toto statement,
+///                             under tag mlv-attestation/NAME/vX.Y.Z (Attestation.swift)
 ///
-///     -----BEGIN SSH SIGNATURE-----   optional: SSHSIG over `statement` (Signing.swift)
-///     ...
-///     -----END SSH SIGNATURE-----
+/// Versions signed by mlv before attestations carry an SSHSIG block here instead (over
+/// `Statement`, Signing.swift); it is still read and verified, never written.
 ///
 /// The record is a convenience for `show`; everything that matters is re-derived from the
 /// tagged commit (the pointer at `path` there) and checked against it, so a rewritten
@@ -27,10 +28,15 @@ public struct VersionRecord: Sendable, Equatable {
   public var size: Int64
   public var files: Int
   public var run: String?
-  /// The armored SSH signature, when the version was registered with --sign.
+  /// The armored SSH signature of a version signed before attestations (format-1 statement).
   public var signature: String?
+  /// The git tree of the signed attestation (hex), when registered with --sign.
+  public var attestation: String?
 
-  public init(path: String, kind: String, oid: String, size: Int64, files: Int, run: String?, signature: String?) {
+  public init(
+    path: String, kind: String, oid: String, size: Int64, files: Int, run: String?, signature: String?,
+    attestation: String? = nil
+  ) {
     self.path = path
     self.kind = kind
     self.oid = oid
@@ -38,7 +44,11 @@ public struct VersionRecord: Sendable, Equatable {
     self.files = files
     self.run = run
     self.signature = signature
+    self.attestation = attestation
   }
+
+  /// Signed either way: an attestation, or a signature of the older statement.
+  public var isSigned: Bool { attestation != nil || signature != nil }
 
   public static func summary(name: String, version: String) -> String {
     "Registering artifact \(name) version \(version)"
@@ -48,6 +58,7 @@ public struct VersionRecord: Sendable, Equatable {
     var text = Self.summary(name: name, version: version) + "\n\n"
     text += "mlv-model: \(Self.formatVersion)\npath: \(path)\nkind: \(kind)\noid: \(oid)\nsize: \(size)\nfiles: \(files)\n"
     if let run { text += "run: \(run)\n" }
+    if let attestation { text += "attestation: \(attestation)\n" }
     if let signature { text += "\n" + signature + (signature.hasSuffix("\n") ? "" : "\n") }
     return text
   }
@@ -86,6 +97,6 @@ public struct VersionRecord: Sendable, Equatable {
     }
     return VersionRecord(
       path: try need("path"), kind: try need("kind"), oid: try need("oid"), size: size, files: files,
-      run: fields["run"], signature: signature)
+      run: fields["run"], signature: signature, attestation: fields["attestation"])
   }
 }

@@ -3,7 +3,7 @@ import Testing
 
 /// The model registry end to end: tags checked through the git command line, the stage
 /// view checked against GTO itself, signatures checked with `ssh-keygen -Y verify`.
-private enum GTO {
+enum GTO {
   /// GTO_BIN, or `gto` on PATH (scripts/setup.sh --test installs it).
   static func run(_ args: [String], cwd: String) throws -> Result {
     let bin = ProcessInfo.processInfo.environment["GTO_BIN"] ?? "gto"
@@ -13,19 +13,19 @@ private enum GTO {
 
 /// Tag times are seconds: each registry command gets its own second, as GTO orders events
 /// by tag time.
-private func at(_ second: Int) -> [String: String] {
+func registryTime(_ second: Int) -> [String: String] {
   ["GIT_COMMITTER_DATE": "\(1_700_000_000 + second * 60) +0000"]
 }
 
 @discardableResult
-private func ok(_ repo: Repo, _ second: Int, _ args: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
-  let r = try repo.mlv(args: args, env: at(second))
+func regOK(_ repo: Repo, _ second: Int, _ args: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
+  let r = try repo.mlv(args: args, env: registryTime(second))
   #expect(r.code == 0, "mlv \(args.joined(separator: " ")): \(r.stderr)", sourceLocation: sourceLocation)
   return r
 }
 
 /// A repository with a two-file model in two committed versions and a local-path remote.
-private func modelRepo() throws -> (repo: Repo, remote: String, v1: [String: [UInt8]], commits: [String]) {
+func modelRepo() throws -> (repo: Repo, remote: String, v1: [String: [UInt8]], commits: [String]) {
   let repo = try Repo()
   let remote = makeTempDir("mlv-reg-remote")
   try repo.write("models/churn/weights.bin", randomBytes(200_000, seed: 1))
@@ -44,7 +44,7 @@ private func modelRepo() throws -> (repo: Repo, remote: String, v1: [String: [UI
   return (repo, remote, v1, [c1, c2])
 }
 
-private func jsonObject(_ s: String) throws -> [String: Any] {
+func jsonObject(_ s: String) throws -> [String: Any] {
   try #require(try JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any])
 }
 
@@ -58,10 +58,10 @@ private func prodOfShowJSON(_ out: String) throws -> String? {
   @Test func registerPromoteRollbackGetAgreeWithGitAndGTO() throws {
     let (repo, remote, v1Files, commits) = try modelRepo()
     defer { try? FileManager.default.removeItem(atPath: remote) }
-    try ok(repo, 1, "model", "register", "churn", "models/churn", "v1.0.0", "--rev", commits[0])
-    try ok(repo, 2, "model", "register", "churn", "models/churn", "v1.1.0")
-    try ok(repo, 3, "model", "promote", "churn", "v1.0.0", "prod")
-    try ok(repo, 4, "model", "promote", "churn", "v1.1.0", "prod")
+    try regOK(repo, 1, "model", "register", "churn", "models/churn", "v1.0.0", "--rev", commits[0])
+    try regOK(repo, 2, "model", "register", "churn", "models/churn", "v1.1.0")
+    try regOK(repo, 3, "model", "promote", "churn", "v1.0.0", "prod")
+    try regOK(repo, 4, "model", "promote", "churn", "v1.1.0", "prod")
 
     // git sees annotated tags on the commits of the pointers.
     #expect(try repo.gitOut("cat-file", "-t", "churn@v1.0.0") == "tag")
@@ -74,21 +74,21 @@ private func prodOfShowJSON(_ out: String) throws -> String? {
     let g = try GTO.run(["show", "churn#prod", "--ref"], cwd: repo.path)
     #expect(g.code == 0, "gto: \(g.stderr)")
     #expect(g.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "churn@v1.1.0")
-    #expect(try prodOfShowJSON(try ok(repo, 4, "model", "show", "--json").stdout) == "v1.1.0")
+    #expect(try prodOfShowJSON(try regOK(repo, 4, "model", "show", "--json").stdout) == "v1.1.0")
 
-    let rb = try ok(repo, 5, "model", "rollback", "churn", "prod")
+    let rb = try regOK(repo, 5, "model", "rollback", "churn", "prod")
     #expect(rb.stdout.contains("v1.1.0 -> v1.0.0"))
     #expect(try repo.gitOut("rev-parse", "churn#prod#3^{commit}") == commits[0])
     let g2 = try GTO.run(["show", "churn#prod", "--ref"], cwd: repo.path)
     #expect(g2.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "churn@v1.0.0", "gto: \(g2.stdout) \(g2.stderr)")
-    #expect(try prodOfShowJSON(try ok(repo, 5, "model", "show", "--json").stdout) == "v1.0.0")
+    #expect(try prodOfShowJSON(try regOK(repo, 5, "model", "show", "--json").stdout) == "v1.0.0")
     // `gto show --json`: {"churn": {"version": latest, "stage": {"prod": "v1.0.0"}}}.
     let gshow = try GTO.run(["show", "--json"], cwd: repo.path)
     #expect(gshow.code == 0, "gto show: \(gshow.stderr)")
     let gtoChurn = try #require(try jsonObject(gshow.stdout)["churn"] as? [String: Any])
     #expect(gtoChurn["version"] as? String == "v1.1.0")
     #expect(gtoChurn["stage"] as? [String: String] == ["prod": "v1.0.0"])
-    let text = try ok(repo, 5, "model", "show", "churn").stdout
+    let text = try regOK(repo, 5, "model", "show", "churn").stdout
     #expect(text.contains("v1.0.0") && text.contains("[prod]") && text.contains("prod: v1.0.0"))
 
     // A teammate's clone has no objects: get fetches them from the remote and verifies them.
@@ -114,7 +114,7 @@ private func prodOfShowJSON(_ out: String) throws -> String? {
     #expect(badVersion.code == 1 && badVersion.stderr.contains("invalid version"))
     let untracked = try repo.mlv("model", "register", "churn", "models/none", "v1.0.0")
     #expect(untracked.code == 1 && untracked.stderr.contains("not tracked"))
-    try ok(repo, 1, "model", "register", "churn", "models/churn", "v1.0.0")
+    try regOK(repo, 1, "model", "register", "churn", "models/churn", "v1.0.0")
     let again = try repo.mlv("model", "register", "churn", "models/churn", "v1.0.0")
     #expect(again.code == 1 && again.stderr.contains("already registered"))
     let sameCommit = try repo.mlv("model", "register", "churn", "models/churn", "v1.0.1")
@@ -125,10 +125,10 @@ private func prodOfShowJSON(_ out: String) throws -> String? {
     #expect(dirty.code == 1 && dirty.stderr.contains("uncommitted"))
     let noRollback = try repo.mlv("model", "rollback", "churn", "prod")
     #expect(noRollback.code == 1 && noRollback.stderr.contains("no version in stage prod"))
-    try ok(repo, 2, "model", "promote", "churn", "v1.0.0", "prod")
-    let twice = try repo.mlv(args: ["model", "promote", "churn", "v1.0.0", "prod"], env: at(3))
+    try regOK(repo, 2, "model", "promote", "churn", "v1.0.0", "prod")
+    let twice = try repo.mlv(args: ["model", "promote", "churn", "v1.0.0", "prod"], env: registryTime(3))
     #expect(twice.code == 1 && twice.stderr.contains("already in stage"))
-    let none = try repo.mlv(args: ["model", "rollback", "churn", "prod"], env: at(3))
+    let none = try repo.mlv(args: ["model", "rollback", "churn", "prod"], env: registryTime(3))
     #expect(none.code == 1 && none.stderr.contains("no earlier version"))
     _ = commits
   }
@@ -136,7 +136,7 @@ private func prodOfShowJSON(_ out: String) throws -> String? {
   @Test func hostileTagsFromATeammateAreWarningsOrClearErrors() throws {
     let (repo, remote, _, commits) = try modelRepo()
     defer { try? FileManager.default.removeItem(atPath: remote) }
-    try ok(repo, 1, "model", "register", "churn", "models/churn", "v1.0.0", "--rev", commits[0])
+    try regOK(repo, 1, "model", "register", "churn", "models/churn", "v1.0.0", "--rev", commits[0])
     try repo.git("tag", "churn#prod")  // no number
     try repo.git("tag", "churn@v01.0.0")
     try repo.write("blob.txt", "x")
@@ -163,98 +163,5 @@ private func prodOfShowJSON(_ out: String) throws -> String? {
     let handMade = try repo.mlv("model", "get", "churn", "--version", "v6.0.0", "-o", out)
     #expect(handMade.code == 1 && handMade.stderr.contains("no mlv record"), "\(handMade.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
-  }
-}
-
-@Suite(.serialized) struct RegistrySigningTests {
-  /// An ed25519 key pair and an allowed-signers file naming it for the mlv-model namespace.
-  private func keys(_ dir: String, _ name: String, principal: String) throws -> (key: String, allowed: String) {
-    let key = dir + "/" + name
-    let k = try exec("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", principal, "-f", key], cwd: dir)
-    #expect(k.code == 0, "\(k.stderr)")
-    let pub = try String(contentsOfFile: key + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-    let allowed = dir + "/" + name + ".allowed"
-    try Data("\(principal) namespaces=\"mlv-model\" \(pub)\n".utf8).write(to: URL(fileURLWithPath: allowed))
-    return (key, allowed)
-  }
-
-  @Test func signedVersionVerifiesWithMlvAndSshKeygen() throws {
-    let (repo, remote, _, commits) = try modelRepo()
-    defer { try? FileManager.default.removeItem(atPath: remote) }
-    let dir = makeTempDir("mlv-reg-keys")
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let alice = try keys(dir, "alice", principal: "alice@example.com")
-    let mallory = try keys(dir, "mallory", principal: "mallory@example.com")
-    try ok(repo, 1, "model", "register", "churn", "models/churn", "v1.0.0", "--rev", commits[0], "--sign", alice.key)
-
-    let good = try repo.mlv("model", "verify", "churn@v1.0.0", "--allowed-signers", alice.allowed)
-    #expect(good.code == 0, "\(good.stderr)")
-    #expect(good.stdout.contains("good signature by alice@example.com") && good.stdout.contains("2 files"))
-
-    // The oracle: the statement rebuilt from git alone, checked by ssh-keygen without mlv.
-    let pointer = try repo.gitOut("show", "\(commits[0]):models/churn.mlv")
-    func field(_ k: String) -> String {
-      pointer.split(separator: "\n").first { $0.hasPrefix(k + ": ") }.map { String($0.dropFirst(k.count + 2)) } ?? ""
-    }
-    let statement = """
-      mlv-model-statement: 1
-      name: churn
-      version: v1.0.0
-      commit: \(commits[0])
-      path: models/churn
-      kind: \(field("kind"))
-      oid: \(field("oid"))
-      size: \(field("size"))
-      files: \(field("files"))
-
-      """
-    let message = try repo.gitOut("tag", "-l", "--format=%(contents)", "churn@v1.0.0")
-    let begin = try #require(message.range(of: "-----BEGIN SSH SIGNATURE-----"))
-    let end = try #require(message.range(of: "-----END SSH SIGNATURE-----"))
-    let sig = dir + "/oracle.sig"
-    try Data((String(message[begin.lowerBound..<end.upperBound]) + "\n").utf8).write(to: URL(fileURLWithPath: sig))
-    try Data(statement.utf8).write(to: URL(fileURLWithPath: dir + "/statement"))
-    let oracle = try exec(
-      "sh", ["-c", "ssh-keygen -Y verify -f \"$1\" -I alice@example.com -n mlv-model -s \"$2\" < \"$3\"", "sh",
-        alice.allowed, sig, dir + "/statement"], cwd: dir)
-    #expect(oracle.code == 0, "ssh-keygen: \(oracle.stdout) \(oracle.stderr)")
-
-    // A wrong signer.
-    let wrong = try repo.mlv("model", "verify", "churn@v1.0.0", "--allowed-signers", mallory.allowed)
-    #expect(wrong.code == 1 && wrong.stderr.contains("no signer"), "\(wrong.stderr)")
-    let unsigned = try repo.mlv("model", "verify", "churn@v1.0.0", "--allowed-signers", dir + "/missing")
-    #expect(unsigned.code == 1 && unsigned.stderr.contains("allowed-signers"))
-
-    // A rewritten tag: the same message moved to a later commit with the same pointer.
-    try repo.write("README.md", "code only\n")
-    try repo.git("add", "README.md")
-    try repo.git("commit", "-q", "-m", "code")
-    try Data((message + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/msg"))
-    try repo.git("checkout", "-q", commits[0])
-    try repo.git("commit", "-q", "--allow-empty", "-m", "same pointer, other commit")
-    try repo.git("tag", "-f", "-a", "-F", dir + "/msg", "churn@v1.0.0", "HEAD")
-    let moved = try repo.mlv("model", "verify", "churn@v1.0.0", "--allowed-signers", alice.allowed)
-    #expect(moved.code == 1 && moved.stderr.contains("does not verify"), "\(moved.stderr)")
-  }
-
-  @Test func tamperedBytesFailVerifyWithExit4() throws {
-    let repo = try Repo()
-    let dir = makeTempDir("mlv-reg-keys")
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let alice = try keys(dir, "alice", principal: "alice@example.com")
-    try repo.write("model.bin", randomBytes(300_000, seed: 9))
-    try repo.mlvOK("add", "model.bin")
-    try repo.mlvOK("commit", "-m", "model")
-    try ok(repo, 1, "model", "register", "m", "model.bin", "v1.0.0", "--sign", alice.key)
-    #expect(try repo.mlv("model", "verify", "m@v1.0.0", "--allowed-signers", alice.allowed).code == 0)
-    let packs = try FileManager.default.subpathsOfDirectory(atPath: repo.path + "/.mlv/store/packs").filter { $0.hasSuffix(".pack") }
-    #expect(packs.count == 1)
-    let packPath = repo.path + "/.mlv/store/packs/" + packs[0]
-    var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: packPath)))
-    bytes[1000] ^= 0xff
-    try Data(bytes).write(to: URL(fileURLWithPath: packPath))
-    let r = try repo.mlv("model", "verify", "m@v1.0.0", "--allowed-signers", alice.allowed)
-    #expect(r.code == 4, "\(r.stdout) \(r.stderr)")
-    #expect(r.stderr.contains("model.bin") && r.stderr.contains("do not match"))
   }
 }

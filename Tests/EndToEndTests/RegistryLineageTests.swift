@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// Lineage drawn as a page (checked in headless Chromium), signed into an attestation and
+/// checked against the repository, and `status --check-imports`, between two repositories
+/// sharing a local-path remote.
+@Suite(.serialized) struct RegistryLineageTests {
+  private func source() throws -> (Repo, String) {
+    let src = try Repo()
+    let remote = makeTempDir("mlv-src-remote")
+    for i in 0..<3 { try src.write("data/images/\(i).bin", randomBytes(40_000 + i, seed: UInt64(10 + i))) }
+    try src.write("data/labels.csv", "id,label\n1,cat\n")
+    try src.mlvOK("add", "data")
+    try src.mlvOK("remote", "add", "origin", remote)
+    try src.mlvOK("commit", "-m", "v1")
+    try src.git("tag", "v1")
+    try src.mlvOK("push")
+    return (src, remote)
+  }
+
+  @Test func lineageIsSignedCheckedAndDrawn() throws {
+    let (src, remote) = try source()
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    let dst = try Repo()
+    try dst.mlvOK("import", src.path, "data", "--rev", "v1")
+    try dst.write("params.yaml", "lr: 0.1\n")
+    try dst.git("add", "-A")
+    try dst.git("commit", "-q", "-m", "import and params")
+    try dst.mlvOK("run", "-n", "train", "-p", "params.yaml", "-d", "data", "-o", "model.bin", "--", "sh", "-c", "cat data/labels.csv > model.bin")
+    let keys = makeTempDir("mlv-lineage-keys")
+    defer { try? FileManager.default.removeItem(atPath: keys) }
+    #expect(try exec("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "ci", "-f", keys + "/ci"], cwd: keys).code == 0)
+    let pub = try String(contentsOfFile: keys + "/ci.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    try Data("ci@example.com \(pub)\n".utf8).write(to: URL(fileURLWithPath: keys + "/allowed"))
+    let reg = try dst.mlvOK("model", "register", "churn", "model.bin", "v1.0.0", "--rev", "refs/mlv/runs/train", "--sign", keys + "/ci")
+    #expect(reg.stdout.contains("made by run train"), "\(reg.stdout)")
+    try dst.mlvOK("model", "promote", "churn", "v1.0.0", "prod")
+
+    // The signed predicate is the lineage `mlv lineage --json` gives, without the forward part.
+    let json = try jsonObject(try dst.mlvOK("lineage", "model.bin", "--rev", "refs/mlv/runs/train", "--json").stdout)
+    let statement = try jsonObject(try exec("git", ["show", "mlv-attestation/churn/v1.0.0:statement.json"], cwd: dst.path).stdout)
+    var forward = json
+    forward["registered"] = nil
+    let signed = try #require((statement["predicate"] as? [String: Any])?["lineage"] as? [String: Any])
+    #expect(NSDictionary(dictionary: signed).isEqual(to: forward))
+    let input = try #require(((signed["producedBy"] as? [String: Any])?["inputs"] as? [[String: Any]])?.first)
+    #expect((input["imported"] as? [String: String])?["commit"] == (try src.gitOut("rev-parse", "v1")))
+    let verified = try dst.mlvOK("model", "verify", "churn@v1.0.0", "--allowed-signers", keys + "/allowed")
+    #expect(verified.stdout.contains("lineage: matches"), "\(verified.stdout)")
+
+    // The page: self-contained, every node drawn, and Chromium shows it.
+    let page = try dst.mlvOK("lineage", "model.bin", "--rev", "refs/mlv/runs/train", "--html", "lineage.html")
+    #expect(page.stdout.contains("lineage.html"))
+    let html = String(decoding: dst.read("lineage.html") ?? [], as: UTF8.self)
+    for kind in ["artifact", "run", "import", "registry"] { #expect(html.contains("class=\"node \(kind)\""), "\(kind)") }
+    #expect(html.contains("churn@v1.0.0") && html.contains("stages: prod") && html.contains("run train"))
+    #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+    let shot = dst.path + "/lineage.png"
+    let chrome = try exec(
+      "chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + dst.path + "/.chromium",
+        "--screenshot=" + shot, "--window-size=1600,700", "file://" + dst.path + "/lineage.html"], cwd: dst.path)
+    #expect(chrome.code == 0, "\(chrome.stderr)")
+    // Each kind of node fills a box of 300x64 pixels in its own colour.
+    let counts = try exec("python3", ["-c", Self.pixelCounter, shot, "4e79a7", "f28e2b", "59a14f", "b07aa1"], cwd: dst.path).stdout
+    let n = counts.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    #expect(n.count == 4 && n.allSatisfy { $0 > 5000 }, "pixels of artifact, run, import, registry colours: \(counts)")
+  }
+
+  @Test func statusCheckImportsSaysWhenTheSourceMoved() throws {
+    let (src, remote) = try source()
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    let dst = try Repo()
+    try dst.mlvOK("import", src.path, "data")
+    try dst.git("commit", "-q", "-m", "import")
+    let same = try dst.mlvOK("status", "--check-imports")
+    #expect(same.stdout.contains("data: import up to date"), "\(same.stdout)")
+
+    try src.write("data/labels.csv", "id,label\n1,dog\n")
+    try src.mlvOK("add", "data")
+    try src.mlvOK("commit", "-m", "v2")
+    let moved = try dst.mlvOK("status", "--check-imports")
+    let head = try src.gitOut("rev-parse", "--short=7", "HEAD")
+    #expect(moved.stdout.contains("data: source moved: HEAD of \(src.path) is now \(head)"), "\(moved.stdout)")
+    #expect(moved.stdout.contains("data changed there") && moved.stdout.contains("mlv update data"), "\(moved.stdout)")
+    let doc = try jsonObject(try dst.mlvOK("status", "--check-imports", "--json").stdout)
+    let imports = try #require(doc["imports"] as? [[String: Any]])
+    #expect(imports.first?["moved"] as? Bool == true && imports.first?["dataChanged"] as? Bool == true)
+    #expect(!(try dst.mlvOK("status").stdout.contains("source moved")))
+
+    // An unreachable source: every import reported, then a clear error and exit 1.
+    let away = src.path + "-moved"
+    try FileManager.default.moveItem(atPath: src.path, toPath: away)
+    defer { try? FileManager.default.moveItem(atPath: away, toPath: src.path) }
+    let gone = try dst.mlv("status", "--check-imports")
+    #expect(gone.code == 1, "\(gone.stdout) \(gone.stderr)")
+    #expect(gone.stdout.contains("data: cannot check its import") && gone.stderr.contains("cannot reach the source of data (\(src.path))"), "\(gone.stdout) \(gone.stderr)")
+  }
+
+  /// Counts pixels within 12 of each hex colour in a PNG (8-bit RGB or RGBA; zlib only).
+  static let pixelCounter = """
+    import sys, zlib, struct
+    d = open(sys.argv[1], 'rb').read(); pos = 8; idat = b''; w = h = 0
+    while pos < len(d):
+        n, t = struct.unpack('>I4s', d[pos:pos+8]); c = d[pos+8:pos+8+n]; pos += 12 + n
+        if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', c[:10])
+        if t == b'IDAT': idat += c
+    raw = zlib.decompress(idat); bpp = 4 if ct == 6 else 3; stride = w * bpp
+    cols = [tuple(int(a[i:i+2], 16) for i in (0, 2, 4)) for a in sys.argv[2:]]; n = [0] * len(cols)
+    prev = bytearray(stride); i = 0
+    for y in range(h):
+        f = raw[i]; line = bytearray(raw[i+1:i+1+stride]); i += 1 + stride
+        for x in range(stride):
+            a = line[x-bpp] if x >= bpp else 0; b = prev[x]; cc = prev[x-bpp] if x >= bpp else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + b) & 255
+            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - cc; pa, pb, pc = abs(p-a), abs(p-b), abs(p-cc)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else cc)) & 255
+        prev = line
+        for x in range(0, stride, bpp):
+            px = line[x:x+3]
+            for j, c in enumerate(cols):
+                if all(abs(px[k] - c[k]) < 12 for k in range(3)): n[j] += 1
+    print(*n)
+    """
+}
