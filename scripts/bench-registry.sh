@@ -5,7 +5,7 @@
 #   import / pull `mlv import` of that directory into a fresh repository, against `mlv pull`
 #                 of the same data in a fresh clone of the source (same local-path remote)
 #   verify / sha256sum  `mlv model verify` of a signed 1 GiB model (gen.py model 1), against
-#                 `sha256sum` of the same file (both from the page cache)
+#                 `sha256sum` and `openssl dgst -sha256` of the same file (page cache)
 # Each timed step runs RUNS times (default 3). Set MLV to a release binary (default
 # .build-release/release/mlv: `swift build -c release --product mlv --scratch-path
 # .build-release`), GEN to the generator.
@@ -27,7 +27,8 @@ mkdir -p "$W"
 # The source repository: 20,000 files on a local-path remote.
 if [ ! -d "$W/src/.mlv" ]; then
   rm -rf "$W/src" "$W/remote"
-  python3 "$GEN" "$W/src/data" images 1 >/dev/null
+  [ -d "$W/gen-images" ] || python3 "$GEN" "$W/gen-images" images 1 >/dev/null
+  mkdir -p "$W/src" && cp -a "$W/gen-images" "$W/src/data"
   (cd "$W/src" && git init -q -b main . && "$MLV" init -q && "$MLV" remote add origin "$W/remote" >/dev/null \
     && "$MLV" add -q data && "$MLV" commit -q -m v1 && "$MLV" push -q)
 fi
@@ -46,7 +47,8 @@ done
 if [ ! -f "$W/model/.ok" ]; then
   rm -rf "$W/model" && mkdir -p "$W/model" && cd "$W/model"
   git init -q -b main . && "$MLV" init -q
-  python3 "$GEN" "$W/model/models" model 1 >/dev/null
+  [ -f "$W/gen-model/model.bin" ] || python3 "$GEN" "$W/gen-model" model 1 >/dev/null
+  mkdir -p models && cp "$W/gen-model/model.bin" models/
   "$MLV" add -q models && "$MLV" commit -q -m model
   ssh-keygen -q -t ed25519 -N "" -C bench -f "$W/key"
   echo "bench@example.com $(cat "$W/key.pub")" >"$W/allowed"
@@ -58,4 +60,5 @@ cat models/model.bin >/dev/null
 for i in $(seq "$RUNS"); do
   t verify "$MLV" model verify m@v1.0.0 --allowed-signers "$W/allowed"
   t sha256sum sha256sum models/model.bin
+  t openssl-sha256 openssl dgst -sha256 models/model.bin
 done

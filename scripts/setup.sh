@@ -2,7 +2,8 @@
 # Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, zstd, lz4, brotli,
 # pkg-config)
 # and, with --test, what the tests use besides: the loopback S3 server (moto), pyarrow
-# (Parquet fixtures), gto (registry oracle) and a headless Chromium that renders the HTML diff report.
+# (Parquet fixtures), gto (registry oracle), ssh-keygen (model signatures) and a headless
+# Chromium that renders the HTML reports.
 # Idempotent and quiet when everything is already there. Called by demo.sh and test.sh.
 set -euo pipefail
 
@@ -37,6 +38,14 @@ if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   [ ${#need[@]} -gt 0 ] || $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v ssh-keygen >/dev/null 2>&1; then
+  # mlv model register --sign / verify call ssh-keygen -Y; the tests also use it as the oracle.
+  echo "setup: installing openssh-client (ssh-keygen: model signatures and their oracle)" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openssh-client >/dev/null
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -7,7 +7,7 @@ import MLVGit
 /// inputs of runs, the runs, the artifact, and on the right the registry versions and
 /// stages that name it.
 enum LineageHTML {
-  /// Node fills; the browser test looks for them on the screenshot.
+  /// Node fills; the browser test looks for them on the screenshot. Boxes are 270x64.
   static let colours = ["artifact": "#4e79a7", "run": "#f28e2b", "import": "#59a14f", "registry": "#b07aa1"]
 
   struct Box {
@@ -17,7 +17,7 @@ enum LineageHTML {
     var row = 0
   }
 
-  static let width = 300, height = 64, gapX = 70, gapY = 22
+  static let width = 270, height = 64, gapX = 50, gapY = 22
 
   static func render(_ root: [String: Any], commit: GitOID) -> String {
     var boxes: [Box] = []
@@ -86,7 +86,8 @@ enum LineageHTML {
     for b in boxes {
       svg += "<g class=\"node \(b.kind)\"><rect x=\"\(x(b))\" y=\"\(y(b))\" width=\"\(width)\" height=\"\(height)\" rx=\"8\" fill=\"\(colours[b.kind] ?? "#999")\"/>"
       for (i, line) in b.lines.prefix(4).enumerated() {
-        let text = line.count > 46 ? String(line.prefix(45)) + "…" : line
+        // 12px monospace: about 7.2px a character, so 35 fit in a box.
+        let text = line.count > 35 ? String(line.prefix(34)) + "…" : line
         svg += "<text x=\"\(x(b) + 10)\" y=\"\(y(b) + 16 + i * 14)\"\(i == 0 ? " font-weight=\"bold\"" : "")>\(escape(text))</text>"
       }
       svg += "<title>\(escape(b.lines.joined(separator: "\n")))</title></g>\n"

@@ -64,6 +64,21 @@ import Testing
     let counts = try exec("python3", ["-c", Self.pixelCounter, shot, "4e79a7", "f28e2b", "59a14f", "b07aa1"], cwd: dst.path).stdout
     let n = counts.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     #expect(n.count == 4 && n.allSatisfy { $0 > 5000 }, "pixels of artifact, run, import, registry colours: \(counts)")
+
+    // A run record rewritten after signing (another command, same output): the lineage no
+    // longer matches the signed one.
+    let forge = """
+      set -e
+      ref=refs/mlv/runs/train; rec=.mlv/runs/train.json
+      git show "$ref:$rec" | sed 's/labels.csv >/labels.csv  >/' > forged.json
+      export GIT_INDEX_FILE=$PWD/.git/forged-index
+      git read-tree "$ref"
+      git update-index --add --cacheinfo 100644,$(git hash-object -w forged.json),$rec
+      git update-ref "$ref" $(git commit-tree $(git write-tree) -p "$ref^" -m forged)
+      """
+    #expect(try exec("sh", ["-c", forge], cwd: dst.path).code == 0)
+    let rewritten = try dst.mlv("model", "verify", "churn@v1.0.0", "--allowed-signers", keys + "/allowed")
+    #expect(rewritten.code == 1 && rewritten.stderr.contains("lineage of churn@v1.0.0 in this repository differs from the signed one"), "\(rewritten.stdout) \(rewritten.stderr)")
   }
 
   @Test func statusCheckImportsSaysWhenTheSourceMoved() throws {
