@@ -67,6 +67,8 @@ extension MLVMain.Model {
               d["size"] = r.size
               d["files"] = r.files
               d["signed"] = r.isSigned
+              // The tree under mlv-attestation/NAME/VERSION (docs/design.md, "Attestations").
+              if let a = r.attestation { d["attestation"] = a }
               if let run = r.run { d["run"] = run }
             }
             return d

@@ -85,6 +85,10 @@ import Testing
     #expect(gtoChurn["version"] as? String == "v1.1.0")
     #expect(gtoChurn["stage"] as? [String: String] == ["prod": "v1.0.0"])
     #expect(try regOK(repo, 3, "model", "show", "churn").stdout.contains("signed"))
+    let shown = try #require((try jsonObject(try regOK(repo, 3, "model", "show", "--json").stdout)["models"] as? [[String: Any]])?.first)
+    let v1 = try #require((shown["versions"] as? [[String: Any]])?.first { $0["version"] as? String == "v1.0.0" })
+    let attTree = try repo.gitOut("rev-parse", att + "^{}")
+    #expect(v1["signed"] as? Bool == true && v1["attestation"] as? String == attTree)
 
     // It travels with `git push --tags`: a clone verifies (fetching the data it lacks).
     let bare = makeTempDir("mlv-att-bare")
