@@ -86,7 +86,8 @@ import Testing
       return
     }
     defer {
-      daemon.terminate()
+      // SIGKILL: the test runner starts children with SIGTERM blocked
+      kill(daemon.processIdentifier, SIGKILL)
       daemon.waitUntilExit()
     }
     let repo = try Self.repoWithRuns(store: store)
@@ -114,7 +115,7 @@ import Testing
         if try exec("git", ["ls-remote", "git://127.0.0.1:\(port)/team.git"], cwd: base).code == 0 { return (p, port) }
         usleep(100_000)
       }
-      if p.isRunning { p.terminate() }
+      if p.isRunning { kill(p.processIdentifier, SIGKILL) }
       p.waitUntilExit()
     }
     return nil
