@@ -58,7 +58,8 @@ extension MLVMain {
         let ctx = Context(global)
         try ctx.run {
           let ws = try ctx.open()
-          let runs = try RunStore.all(in: ws.git).filter { all || $0.record.exitCode == 0 }
+          let cache = RunRecordCache(path: ws.stateDir + "/run-records")
+          let runs = try RunStore.all(in: ws.git, cache: cache).filter { all || $0.record.exitCode == 0 }
           // a run's data is local when the store has the top object of every output
           let local = runs.map { run in
             run.record.outs.values.allSatisfy { hex in ObjectID(hex: hex).map { ws.store.contains($0) } ?? false }

@@ -78,10 +78,9 @@ extension MLVMain.Exp {
         Pushes refs/mlv/runs/RUN for each run (every run when none is named) to the
         git remote GIT_REMOTE (a remote name, a path or a URL), and uploads the data
         the run commits need to the mlv remote of the same name, or the default one.
-        A run that
-        exists on the git remote with another commit is refused and reported (exit 1).
-        The git remote is reached through libgit2: local paths and file:// URLs need no
-        credentials; ssh and https remotes that ask for some are not supported yet.
+        A run that exists on the git remote with another commit is refused and reported
+        (exit 1). The git remote is reached by running `git push`, so ssh (agent, keys,
+        ~/.ssh/config) and https (credential helpers) work as they do for git.
 
         Example:
           mlv exp push origin fast sweep-1

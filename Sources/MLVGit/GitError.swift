@@ -29,6 +29,11 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
   /// A git lock file (the path: `index.lock`, a ref's `.lock`) exists: another process
   /// holds it, or left it when killed.
   case lockFileExists(String)
+  /// `git push` / `git fetch` failed as a whole: the remote is unreachable, refused the
+  /// connection or the credentials, or is not a repository. `message` is git's own.
+  case transport(operation: String, remote: String, message: String)
+  /// The `git` command line (needed to reach remotes) is not on PATH.
+  case gitCommandNotFound
 
   public var description: String {
     switch self {
@@ -58,6 +63,10 @@ public enum GitError: Error, CustomStringConvertible, Equatable {
     case .lockFileExists(let path):
       return "git's lock file \(path) exists: another git command is running, or a git or mlv "
         + "command was killed while writing; if no git command is running, remove it (`rm \(path)`) and retry"
+    case .transport(let operation, let remote, let message):
+      return "git \(operation) \(remote) failed: \(message)"
+    case .gitCommandNotFound:
+      return "the git command was not found on PATH; mlv runs it to reach git remotes (ssh, https, paths)"
     }
   }
 

@@ -2,8 +2,8 @@ import CLibGit2
 import Foundation
 
 /// What mlv needs for runs kept off the branch (docs/experiments.md): a commit made from
-/// the index without moving HEAD, a copy of the index to put back, and pushing and fetching
-/// explicit refspecs (`refs/mlv/runs/*`) through a git remote.
+/// the index without moving HEAD, and a copy of the index to put back. Pushing and fetching
+/// run refs is in +Transport.
 extension GitRepository {
   /// Commits the index with `parents` and moves no reference (HEAD and the branch stay):
   /// the caller points a ref of its own at the result.
@@ -83,57 +83,10 @@ extension GitRepository {
     }
   }
 
-  /// `git push REMOTE REFSPEC...` (REMOTE a configured remote's name or a URL or path).
-  /// Returns the refs the remote refused, with its reason (e.g. a non-fast-forward update
-  /// of a ref that already holds another commit). Local paths and file:// need no
-  /// credentials; a remote that asks for some fails with libgit2's message.
-  public func push(remote: String, refspecs: [String]) throws -> [(ref: String, reason: String)] {
-    try withRemote(remote) { r in
-      var opts = git_push_options()
-      try check(git_push_options_init(&opts, UInt32(GIT_PUSH_OPTIONS_VERSION)), "init push options")
-      final class Box { var rejected: [(String, String)] = [] }
-      let box = Box()
-      opts.callbacks.payload = Unmanaged.passUnretained(box).toOpaque()
-      opts.callbacks.push_update_reference = { name, status, payload in
-        if let status, let name, let payload {
-          Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().rejected.append((String(cString: name), String(cString: status)))
-        }
-        return 0
-      }
-      try withStrArray(refspecs) { specs in
-        try withExtendedLifetime(box) { try check(git_remote_push(r, &specs, &opts), "push to \(remote)") }
-      }
-      return box.rejected.map { (ref: $0.0, reason: $0.1) }
-    }
-  }
-
-  /// `git fetch REMOTE REFSPEC...`: the objects and the refs the refspecs name.
-  public func fetch(remote: String, refspecs: [String]) throws {
-    try withRemote(remote) { r in
-      var opts = git_fetch_options()
-      try check(git_fetch_options_init(&opts, UInt32(GIT_FETCH_OPTIONS_VERSION)), "init fetch options")
-      opts.prune = GIT_FETCH_NO_PRUNE
-      opts.update_fetchhead = 0
-      try withStrArray(refspecs) { specs in
-        try markingWrite { try check(git_remote_fetch(r, &specs, &opts, "mlv fetch"), "fetch from \(remote)") }
-      }
-    }
-  }
-
   /// Whether `name` is a configured remote of this repository.
   public func hasRemote(_ name: String) -> Bool {
     var r: OpaquePointer?
     defer { git_remote_free(r) }
     return git_remote_lookup(&r, handle, name) == 0
-  }
-
-  private func withRemote<T>(_ name: String, _ body: (OpaquePointer) throws -> T) throws -> T {
-    var r: OpaquePointer?
-    if git_remote_lookup(&r, handle, name) != 0 {
-      try check(git_remote_create_anonymous(&r, handle, name), "open remote \(name)")
-    }
-    guard let r else { throw GitError.libgit2(operation: "open remote \(name)", code: -1, message: "no remote") }
-    defer { git_remote_free(r) }
-    return try body(r)
   }
 }

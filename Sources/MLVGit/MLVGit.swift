@@ -15,4 +15,5 @@
 //
 // Files: GitRepository (open, HEAD, paths), +Objects (revisions, commits, blobs, trees,
 // log), +Index (stage, commit), +Signature (identity), +Checkout, +Status, +References
-// (refs, tags), +Worktree (linked worktrees for `mlv repro`).
+// (refs, tags), +Worktree (linked worktrees for `mlv repro`), +Transport (push and fetch
+// through the `git` command line, for the user's ssh and credential setup).

@@ -23,11 +23,16 @@ public enum EnvironmentCapture {
     for name in interpreterNames(in: command) {
       guard let exe = CommandRunner.resolveExecutable(name, searchPath: environment["PATH"], from: directory) else { continue }
       let key = (name as NSString).lastPathComponent
+      if probePackages && key.hasPrefix("python") {
+        // one process for the interpreter and its packages: each start of Python costs
+        // 20–50 ms, and through a pyenv shim (bash scripts) 150 ms of CPU more
+        guard let found = pythonVersions(exe) else { continue }
+        interpreters[key] = found.python
+        for (pkg, version) in found.packages where interpreters[pkg] == nil { interpreters[pkg] = version }
+        continue
+      }
       guard let v = version(of: exe, kind: key) else { continue }
       interpreters[key] = v
-      if probePackages && key.hasPrefix("python") {
-        for (pkg, version) in pythonPackageVersions(exe) where interpreters[pkg] == nil { interpreters[pkg] = version }
-      }
     }
     return RunEnvironment(
       os: operatingSystem(), mlvVersion: mlvVersion, interpreters: interpreters,
@@ -83,21 +88,28 @@ public enum EnvironmentCapture {
     return String(out[r])
   }
 
-  /// Versions of `pythonPackages` installed for that Python, read with importlib.metadata.
-  static func pythonPackageVersions(_ python: String) -> [String: String] {
+  /// The Python version and the versions of `pythonPackages` installed for it (read with
+  /// importlib.metadata, no import), from one run of the interpreter.
+  static func pythonVersions(_ python: String) -> (python: String, packages: [String: String])? {
     let script = """
-      import importlib.metadata as m
-      for p in \(pythonPackages.map { "'\($0)'" }.joined(separator: ", ")),:
-          try: print(p, m.version(p))
-          except Exception: pass
+      import platform
+      print('python', platform.python_version())
+      try:
+          import importlib.metadata as m
+          for p in \(pythonPackages.map { "'\($0)'" }.joined(separator: ", ")),:
+              try: print(p, m.version(p))
+              except Exception: pass
+      except Exception: pass
       """
-    guard let out = ProbeProcess.output(python, ["-c", script]) else { return [:] }
+    guard let out = ProbeProcess.output(python, ["-c", script]) else { return nil }
+    var python: String?
     var versions: [String: String] = [:]
     for line in out.split(separator: "\n") {
       let parts = line.split(separator: " ")
-      if parts.count == 2 { versions[String(parts[0])] = String(parts[1]) }
+      guard parts.count == 2 else { continue }
+      if parts[0] == "python" { python = String(parts[1]) } else { versions[String(parts[0])] = String(parts[1]) }
     }
-    return versions
+    return python.map { ($0, versions) }
   }
 }
 

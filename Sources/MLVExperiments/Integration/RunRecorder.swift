@@ -25,8 +25,11 @@ public struct RunRequest {
   public var replace = false
   /// Stages run by `mlv repro`: record under `name`, `name-2`... (first free), never refusing.
   public var numbered = false
-  /// Sweeps: the lock the run holds except while its command runs.
+  /// Sweeps: the lock the run holds only while it stores its outputs and commits.
   public var gate: RunGate?
+  /// The environment, when captured already (a sweep shares one between its points);
+  /// otherwise it is captured beside the command.
+  public var environment: EnvironmentProbe?
   public var mlvVersion: String
   /// Receives progress lines (`stage train: running`).
   public var log: (String) -> Void = { _ in }
@@ -93,29 +96,46 @@ public enum RunRecorder {
 
     let workdir = ws.absolute(stage.resolve("."))
     let argv = ["/bin/sh", "-c", stage.cmd]
-    let environment = EnvironmentCapture.capture(
+    let environment = request.environment ?? EnvironmentProbe(
       command: [stage.cmd], mlvVersion: request.mlvVersion, extraVariables: request.extraVariables, directory: workdir)
     request.log("$ \(stage.cmd)")
-    let runner = CommandRunner(workingDirectory: workdir)
-    let result = try request.gate.map { gate in try gate.outside { try runner.run(argv: argv) } } ?? runner.run(argv: argv)
+    let result = try CommandRunner(workingDirectory: workdir).run(argv: argv)
     if let signal = result.signal { throw RunError.interrupted(signal: signal) }
     let failed = result.exitCode != 0
     if failed && !request.keepFailed { throw RunError.commandFailed(exitCode: result.exitCode, recorded: false) }
 
     var metrics: [String: ParamValue] = [:]
-    var outIDs: [String: String] = [:]
     if !failed {
       try OutputCheck.verify(stage, root: ws.root)
       metrics = try WorkspaceInputs.relative(ws.root) { try StageInputs.metrics(for: stage, root: ws.root) }
-      if !outs.isEmpty {
-        for r in try ws.add(outs).results { outIDs[r.path] = r.pointer.oid.hex }
-      }
     } else {
       metrics = (try? StageInputs.metrics(for: stage, root: ws.root)) ?? [:]
     }
+    let captured = environment.environment
+    // In a sweep, only this part (the store and the shared git refs and objects) runs one
+    // point at a time; everything above touches the point's own worktree.
+    return try (request.gate ?? RunGate()).inside {
+      try recordRun(
+        request, id, journal, key: key, deps: deps, params: params, paramsFiles: paramsFiles, outs: outs,
+        metrics: metrics, result: result, environment: captured, in: ws)
+    }
+  }
+
+  /// Stores the outputs, writes the record and makes the run commit and ref.
+  private static func recordRun(
+    _ request: RunRequest, _ id: String?, _ journal: RunJournal, key: StageCacheKey, deps: [String: String],
+    params: [String: ParamValue], paramsFiles: [RunRecord.FileID], outs: [String], metrics: [String: ParamValue],
+    result: CommandResult, environment: RunEnvironment, in ws: Workspace
+  ) throws -> RunOutcome {
+    let stage = request.stage
+    let failed = result.exitCode != 0
+    var outIDs: [String: String] = [:]
+    if !failed && !outs.isEmpty {
+      for r in try ws.add(outs).results { outIDs[r.path] = r.pointer.oid.hex }
+    }
 
     var record = RunRecord(
-      name: request.name, stage: stage.name, command: argv, wdir: StagePath.normalize(stage.wdir),
+      name: request.name, stage: stage.name, command: ["/bin/sh", "-c", stage.cmd], wdir: StagePath.normalize(stage.wdir),
       paramsFiles: paramsFiles, params: params, deps: deps, outs: outIDs, metrics: metrics,
       exitCode: result.exitCode, signal: result.signal, startedAt: result.startedAt,
       durationSeconds: result.durationSeconds, environment: environment, commit: try ws.git.head()?.hex,

@@ -76,15 +76,27 @@ public enum RunStore {
 
   /// Every recorded run: those with a `refs/mlv/runs/*` ref, plus records found at branch
   /// and tag tips whose refs are missing (a fresh clone). Sorted by start time, then id.
-  public static func all(in git: GitRepository) throws -> [StoredRun] {
+  /// With `cache`, the records of run refs are read from it when there (and added to it
+  /// when not), instead of from git.
+  public static func all(in git: GitRepository, cache: RunRecordCache? = nil) throws -> [StoredRun] {
     let refs = try git.references()
-    var runs: [StoredRun] = []
+    var found: [(id: String, commit: GitOID, bytes: Data)] = []
     var seen = Set<String>()
     for (name, target) in refs where name.hasPrefix(refPrefix) {
       let id = String(name.dropFirst(refPrefix.count))
-      runs.append(StoredRun(id: id, commit: target, record: try read(id: id, at: target, git: git)))
+      if let bytes = cache?.bytes(id: id, commit: target) {
+        found.append((id, target, bytes))
+      } else {
+        guard let raw = try git.readFile(recordPath(id), at: target) else {
+          throw RunError.recordMissing(run: id, commit: target.hex)
+        }
+        found.append((id, target, Data(raw)))
+        cache?.put(id: id, commit: target, bytes: Data(raw))
+      }
       seen.insert(id)
     }
+    var runs = try decodeAll(found)
+    cache?.save()
     // Branch and tag tips, skipping run tags: each points at a run commit whose records
     // are already in its branch's history, and listing thousands of them would be slow.
     var tips = Set<GitOID>()
@@ -107,6 +119,24 @@ public enum RunStore {
       }
     }
     return runs.sorted { ($0.record.startedAt, $0.id) < ($1.record.startedAt, $1.id) }
+  }
+
+  /// Decodes records on all cores: once the bytes are at hand, parsing is most of a
+  /// listing's time. Errors are reported for the first bad record in ref order.
+  static func decodeAll(_ found: [(id: String, commit: GitOID, bytes: Data)]) throws -> [StoredRun] {
+    let results = UnsafeMutableBufferPointer<Result<RunRecord, Error>?>.allocate(capacity: found.count)
+    results.initialize(repeating: nil)
+    defer { results.deallocate() }
+    let lanes = found.count < 64 ? 1 : min(8, ProcessInfo.processInfo.activeProcessorCount)
+    let chunk = (found.count + lanes - 1) / max(1, lanes)
+    nonisolated(unsafe) let out = results  // each lane writes its own slice only
+    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+      for i in (lane * chunk)..<min(found.count, (lane + 1) * chunk) {
+        let f = found[i]
+        out[i] = Result { try RunRecord.decode(f.bytes, path: "\(recordPath(f.id)) at \(f.commit.short)") }
+      }
+    }
+    return try found.indices.map { i in StoredRun(id: found[i].id, commit: found[i].commit, record: try results[i]!.get()) }
   }
 
   /// Run id to the commit that added its record, for the first-parent history of `tip`:

@@ -10,9 +10,14 @@ import MLVWorkspace
 /// touched. The worktree gets what the workspace has that HEAD lacks: the stage file,
 /// params files, changed tracked files, and the stage's dependencies (a data dependency
 /// mlv tracks comes as its pointer and is restored from the store; anything else is
-/// copied). Only the commands run in parallel: everything that touches the store or git
-/// (restoring data, adding outputs, the run commit) runs one point at a time under
-/// `gate`, since one store is not written by two writers at once.
+/// copied).
+///
+/// What runs one point at a time, under `gate`, is what touches state the points share:
+/// adding and removing a worktree (the main repository's `.git/worktrees` and a temporary
+/// branch), and recording (outputs into the store, objects and the run ref into git).
+/// Restoring data (a read of the store), applying overrides, hashing dependencies and the
+/// command itself touch only the point's worktree and run side by side. The environment
+/// probe runs once for the sweep, beside the first points.
 public enum Sweep {
   public struct PointResult: Sendable {
     public var name: String
@@ -40,45 +45,57 @@ public enum Sweep {
     guard let head = try ws.git.head() else { throw RunError.noCommitToSweepFrom }
 
     _ = try? ws.git.pruneWorktrees()
-    var dirs: [String] = []
+    // what the workspace changed against HEAD, read once for every point's overlay
+    let changed = try ws.git.status().filter { !$0.isUntracked && $0.workdirStatus != nil }.map(\.path)
+    let gate = RunGate()
+    let dirs = SweepDirectories()
     defer {
-      for d in dirs {
+      // points that ended in an error before removing their worktree
+      for d in dirs.remaining {
         try? ws.git.removeWorktree(at: d)
         try? FileManager.default.removeItem(atPath: d)
       }
     }
-    for i in points.indices {
-      let dir = try Reproduction.temporaryDirectory("mlv-sweep-\(names[i])")
-      dirs.append(dir)
-      let tree = try ws.git.addWorktree(at: dir, commit: head)
-      try overlay(from: ws, to: dir, worktree: tree, stage: base.stage, stages: base.stages)
-    }
-
-    let gate = RunGate()
     let state = SweepState(total: points.count)
     let results = SweepResults(points.indices.map { PointResult(name: names[$0], overrides: points[$0].map(Self.describe)) })
     let storeRoot = ws.storeRoot
+    var shared = base
+    shared.gate = gate
+    shared.environment = EnvironmentProbe(
+      command: [base.stage.cmd], mlvVersion: base.mlvVersion, extraVariables: base.extraVariables,
+      directory: ws.absolute(base.stage.resolve(".")))
     let queue = DispatchQueue(label: "mlv.sweep", attributes: .concurrent)
     let group = DispatchGroup()
     let slots = DispatchSemaphore(value: max(1, jobs))
+    let main = UncheckedSendable(ws)
+    let declared = UncheckedSendable((base.stage, base.stages))
     progress(state.snapshot())
     for i in points.indices {
       slots.wait()
       progress(state.start())
       group.enter()
-      var request = base
+      var request = shared
       request.name = names[i]
       request.overrides = base.overrides + points[i]
-      request.gate = gate
-      let dir = dirs[i]
       let sendable = UncheckedSendable(request)
       queue.async {
         defer { slots.signal(); group.leave() }
         do {
-          let outcome = try gate.inside {
-            let point = try Workspace.open(worktree: dir, storeRoot: storeRoot)
-            _ = try point.checkout(revision: nil, paths: [], force: true)
-            return try RunRecorder.run(sendable.value, in: point)
+          let ws = main.value
+          let dir = try gate.inside { () throws -> String in
+            let dir = try Reproduction.temporaryDirectory("mlv-sweep-\(names[i])")
+            dirs.add(dir)
+            let tree = try ws.git.addWorktree(at: dir, commit: head)
+            try overlay(from: ws, to: dir, worktree: tree, changed: changed, stage: declared.value.0, stages: declared.value.1)
+            return dir
+          }
+          let point = try Workspace.open(worktree: dir, storeRoot: storeRoot)
+          _ = try point.checkout(revision: nil, paths: [], force: true)
+          let outcome = try RunRecorder.run(sendable.value, in: point)
+          gate.inside {
+            try? ws.git.removeWorktree(at: dir)
+            try? FileManager.default.removeItem(atPath: dir)
+            dirs.remove(dir)
           }
           results.set(i) { $0.run = outcome.id }
           progress(state.finish(failed: false))
@@ -98,7 +115,10 @@ public enum Sweep {
   }
 
   /// Copies into the worktree at `dir` what the workspace has that HEAD lacks.
-  static func overlay(from ws: Workspace, to dir: String, worktree: GitRepository, stage: Stage, stages: StageFile) throws {
+  /// `changed`: the tracked paths the workspace changed against HEAD.
+  static func overlay(
+    from ws: Workspace, to dir: String, worktree: GitRepository, changed: [String], stage: Stage, stages: StageFile
+  ) throws {
     let fm = FileManager.default
     func copy(_ rel: String) throws {
       let src = ws.absolute(rel), dst = dir + "/" + rel
@@ -112,9 +132,9 @@ public enum Sweep {
     }
     for rel in [".mlv/config", ".mlv/.gitignore", ".mlvignore"] { try copy(rel) }
     try stages.write(to: dir + "/" + StageFile.fileName)
-    for entry in try ws.git.status() where !entry.isUntracked && entry.workdirStatus != nil {
-      try RepoPathCheck.validate(entry.path)
-      if fm.fileExists(atPath: ws.absolute(entry.path)) { try copy(entry.path) } else { try? fm.removeItem(atPath: dir + "/" + entry.path) }
+    for path in changed {
+      try RepoPathCheck.validate(path)
+      if fm.fileExists(atPath: ws.absolute(path)) { try copy(path) } else { try? fm.removeItem(atPath: dir + "/" + path) }
     }
     for p in stage.paramsRefs.map({ stage.resolve($0.file) }) { try copy(p) }
     for dep in StageInputs.dependencyPaths(for: stage) {
@@ -129,8 +149,9 @@ public enum Sweep {
   }
 }
 
-/// Serialises the parts of concurrent runs that touch the store and git: a point holds
-/// it except while its command runs (`RunRecorder` steps outside around the command).
+/// Serialises the parts of concurrent runs that touch what they share (the store, the main
+/// repository's refs, objects and worktree list): a point holds it only while it adds or
+/// removes its worktree and while it records (`RunRecorder`).
 public final class RunGate: @unchecked Sendable {
   private let lock = NSLock()
   public init() {}
@@ -139,11 +160,15 @@ public final class RunGate: @unchecked Sendable {
     defer { lock.unlock() }
     return try body()
   }
-  func outside<T>(_ body: () throws -> T) rethrows -> T {
-    lock.unlock()
-    defer { lock.lock() }
-    return try body()
-  }
+}
+
+/// The worktrees of a sweep not yet removed, so the sweep removes them when a point failed.
+final class SweepDirectories: @unchecked Sendable {
+  private let lock = NSLock()
+  private var dirs: [String] = []
+  func add(_ d: String) { lock.withLock { dirs.append(d) } }
+  func remove(_ d: String) { lock.withLock { dirs.removeAll { $0 == d } } }
+  var remaining: [String] { lock.withLock { dirs } }
 }
 
 final class SweepState: @unchecked Sendable {
