@@ -50,6 +50,7 @@ fi
 (cd "$W/mlv" && "$MLV" install -q)
 
 # run DIR CMD : one timed run of the shell command CMD in DIR; appends "wall cpu rss" to $W/.t.$TAG
+# (/usr/bin/time counts CPU in 10 ms steps: read medians over several runs)
 run() {
   (cd "$1" && /usr/bin/time -f "%e %U %S %M" -o "$W/.one" sh -c "$2" >/dev/null 2>"$W/.err") ||
     { echo "failed in $1: $2" >&2; cat "$W/.err" >&2; exit 1; }
