@@ -48,8 +48,8 @@ public struct DirectoryWalker: Sendable {
       }
     }
     if let e = errors.error { throw e }
-    // Joined part by part, each released once copied: a million-file listing is ~110 MB,
-    // and holding every part beside the joined copy would double `status`'s peak memory.
+    // Joined into one array reserved once (no regrowth copies of a million-entry listing),
+    // each part released as soon as it is copied so the parts do not outlive the join.
     var total = listing.files.count
     for k in 0..<subdirectories.count { total += parts[k].files.count }
     listing.files.reserveCapacity(total)
