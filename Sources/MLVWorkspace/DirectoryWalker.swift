@@ -48,10 +48,16 @@ public struct DirectoryWalker: Sendable {
       }
     }
     if let e = errors.error { throw e }
-    for part in parts.values {
-      listing.files += part.files
-      listing.skippedLinks += part.skippedLinks
-      listing.skippedOther += part.skippedOther
+    // Joined into one array reserved once (no regrowth copies of a million-entry listing),
+    // each part released as soon as it is copied so the parts do not outlive the join.
+    var total = listing.files.count
+    for k in 0..<subdirectories.count { total += parts[k].files.count }
+    listing.files.reserveCapacity(total)
+    for k in 0..<subdirectories.count {
+      listing.files += parts[k].files
+      listing.skippedLinks += parts[k].skippedLinks
+      listing.skippedOther += parts[k].skippedOther
+      parts[k] = Listing()
     }
     return listing
   }

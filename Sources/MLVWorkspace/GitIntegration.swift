@@ -59,8 +59,15 @@ public enum GitIntegration {
     ]
     // A failing pre-push hook of the user's stops the push before any data moves.
     if name == "pre-push" { lines.append("  [ $status -eq 0 ] || exit $status") }
+    lines.append("fi")
+    // A branch switch between commits whose pointer files are the same leaves nothing to
+    // restore, and git tells that from the two trees in a few milliseconds, where starting
+    // mlv costs tens (the hook must add at most 50 ms to such a checkout). A null or
+    // unreadable commit (a clone's first checkout) fails the diff, so mlv runs.
+    if name == "post-checkout" {
+      lines.append("[ \"$3\" = 1 ] && git diff --quiet --no-ext-diff \"$1\" \"$2\" -- '*.mlv' 2>/dev/null && exit $status")
+    }
     lines += [
-      "fi",
       "\(feed)\"$MLV\" hook \(name) \"$@\" || { [ $status -ne 0 ] || status=$?; }",
       "exit $status",
     ]

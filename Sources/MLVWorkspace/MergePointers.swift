@@ -33,6 +33,9 @@ extension Workspace {
     guard let o = ours, let t = theirs, o.kind == .dir, t.kind == .dir, base == nil || base?.kind == .dir else {
       return .conflict(ConflictPointer(ours: ours, theirs: theirs, base: base, conflicts: []))
     }
+    if resolutions.isEmpty, resolveAll == nil, let base, let merged = try mergeTreesByDelta(base: base, ours: o, theirs: t) {
+      return .merged(merged)
+    }
     let baseEntries = try base.map { try entries(of: $0) } ?? []
     let r = ManifestMerge.merge(
       base: baseEntries, ours: try entries(of: o), theirs: try entries(of: t), resolutions: resolutions, resolveAll: resolveAll)

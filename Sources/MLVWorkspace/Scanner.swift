@@ -21,8 +21,12 @@ extension Workspace {
   /// Lists `dataPath` (a file or directory) and finds each file's content id: from the stat
   /// cache when the file is unchanged, otherwise by chunking and hashing it — storing the
   /// chunks too when `storeObjects` is set (that is `mlv add`). Returns nil when the path
-  /// does not exist.
-  public func scan(_ dataPath: String, storeObjects: Bool, writer: ObjectWriter? = nil, label: String = "hashing") throws -> ScannedData? {
+  /// does not exist. `listing` is one just made of the directory `dataPath` (by
+  /// `summaryCheck`), used instead of walking it again.
+  public func scan(
+    _ dataPath: String, storeObjects: Bool, writer: ObjectWriter? = nil, listing made: DirectoryWalker.Listing? = nil,
+    label: String = "hashing"
+  ) throws -> ScannedData? {
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: false)
     let abs = absolute(dataPath)
     var st = stat()
@@ -37,7 +41,7 @@ extension Workspace {
       listing = [("", FileStat(st))]
     case S_IFDIR:
       kind = .dir
-      let l = try DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
+      let l = try made ?? DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
       listing = l.files
       links = l.skippedLinks
       other = l.skippedOther

@@ -87,11 +87,12 @@ extension Workspace {
       return DataStatus(path: path, state: .conflict, pointer: nil, checkedOut: record?.pointer)
     }
     var s = DataStatus(path: path, state: .clean, pointer: pointer, checkedOut: record?.pointer)
-    if try unchangedBySummary(path, pointer) {
+    let check = try summaryCheck(path, pointer)
+    if check.unchanged {
       if record?.pointer != pointer || record?.parts != nil { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
       return s
     }
-    guard let scanned = try scan(path, storeObjects: false, label: "checking \(path)") else {
+    guard let scanned = try scan(path, storeObjects: false, listing: check.listing, label: "checking \(path)") else {
       s.state = .missing
       return s
     }

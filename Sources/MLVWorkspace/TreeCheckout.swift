@@ -105,14 +105,24 @@ extension Workspace {
   /// The listing of `dataPath` when it is exactly the tree `pointer` (see
   /// `unchangedBySummary`), or nil.
   func listingIfUnchanged(_ dataPath: String, _ pointer: Pointer) throws -> [(path: String, stat: FileStat)]? {
-    guard pointer.kind == .dir, pointer.isTree, statCache.hasSummary(for: dataPath, naming: pointer.oid) else { return nil }
+    let check = try summaryCheck(dataPath, pointer)
+    return check.unchanged ? check.listing?.files : nil
+  }
+
+  /// Whether the directory `dataPath` is exactly the tree `pointer` by its stat-cache
+  /// summary, with the listing made to tell (nil when there was nothing to list against:
+  /// no summary naming `pointer`, or not a directory). A caller that goes on to scan
+  /// passes the listing to `scan`, so a summary miss does not list the directory twice.
+  func summaryCheck(_ dataPath: String, _ pointer: Pointer) throws -> (unchanged: Bool, listing: DirectoryWalker.Listing?) {
+    guard pointer.kind == .dir, pointer.isTree, statCache.hasSummary(for: dataPath, naming: pointer.oid) else {
+      return (false, nil)
+    }
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     var st = stat()
-    guard lstat(absolute(dataPath), &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return nil }
+    guard lstat(absolute(dataPath), &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return (false, nil) }
     let listing = try DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
-    guard listing.skippedLinks.isEmpty, listing.skippedOther.isEmpty,
-      statCache.manifestID(for: dataPath, listing: listing.files) == pointer.oid
-    else { return nil }
-    return listing.files
+    let unchanged = listing.skippedLinks.isEmpty && listing.skippedOther.isEmpty
+      && statCache.manifestID(for: dataPath, listing: listing.files) == pointer.oid
+    return (unchanged, listing)
   }
 }
