@@ -87,6 +87,25 @@ extension Workspace {
       return DataStatus(path: path, state: .conflict, pointer: nil, checkedOut: record?.pointer)
     }
     var s = DataStatus(path: path, state: .clean, pointer: pointer, checkedOut: record?.pointer)
+    // The leaf cache tells unchanged data, and finds a few changed files, without the stat
+    // cache's file table (TreeScan.swift); it holds only data checked out whole.
+    if record?.parts == nil, let state = try treeScans.get(path, base: pointer.oid).map(TreeState.changed) ?? treeState(path, pointer) {
+      switch state {
+      case .unchanged:
+        if record?.pointer != pointer { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
+        return s
+      case .changed(let scan) where scan.isClean:
+        if record?.pointer != pointer { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
+        return s
+      case .changed(let scan) where record == nil || record?.pointer == pointer:
+        treeScans.put(scan)  // for the `add` of the same `commit`
+        (s.added, s.modified, s.deleted) = (scan.added, scan.modified, scan.deleted)
+        s.state = .modified
+        return s
+      case .changed:
+        break  // the pointer moved under changed data: the full comparison below tells which
+      }
+    }
     if try unchangedBySummary(path, pointer) {
       if record?.pointer != pointer || record?.parts != nil { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
       return s
