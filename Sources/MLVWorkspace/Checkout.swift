@@ -242,6 +242,9 @@ extension Workspace {
     do { entries = try validated[pointer] ?? self.entries(of: pointer) } catch let e as StoreError {
       throw WorkspaceError.missingData(path: dataPath, underlying: e)
     }
+    // The files written here go to the stat cache, not the leaf cache: a leaf cache left
+    // naming this tree with the old files' stats would make the next status hash them all.
+    LeafCache.remove(stateDir, dataPath)
     let current = try scan(dataPath, storeObjects: false, label: "checking \(dataPath)")
     if let current, current.kind != pointer.kind {
       summary.filesRemoved += try removeData(dataPath)
@@ -376,6 +379,7 @@ extension Workspace {
     }
     if scanned.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: false) }
     statCache.forget(prefix: dataPath)
+    LeafCache.remove(stateDir, dataPath)
     return removed
   }
 

@@ -58,9 +58,10 @@ struct TreeListing {
     return lo < paths.count && paths[lo] == path ? lo : nil
   }
 
-  /// Indices of `paths` in byte order. Sorting a million Swift strings with a
-  /// byte comparison costs ~1 s; sorting their first 16 bytes as two integers, comparing
-  /// whole paths only on a tie, costs a tenth of that.
+  /// Indices of `paths` in byte order. Each path's first 16 bytes, as two big-endian
+  /// integers, decide almost every comparison; whole paths are compared only on a tie. A
+  /// sort of the strings themselves (a retain, release and memcmp per comparison, ~20
+  /// comparisons per path) would cost more than everything else a one-file commit does.
   static func byteOrder(_ paths: [String]) -> [Int] {
     struct Key {
       var hi: UInt64
