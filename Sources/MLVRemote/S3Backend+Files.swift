@@ -13,8 +13,10 @@ extension S3Backend {
     defer { close(fd) }
     let size = try FileIO.size(fd: fd, path: path)
     if size <= multipartThreshold {
-      let bytes = try await BlockingIO.run { try FileIO.pread(fd: fd, path: path, offset: 0, count: Int(size)) }
-      try await put(key, data: bytes)
+      try await uploadBudget.holding(size) {
+        let bytes = try await BlockingIO.run { try FileIO.pread(fd: fd, path: path, offset: 0, count: Int(size)) }
+        try await self.put(key, data: bytes)
+      }
       return
     }
     try await multipartUpload(key, fd: fd, path: path, size: size)
@@ -44,16 +46,19 @@ extension S3Backend {
           group.addTask {
             let offset = Int64(index) * partLength
             let length = Int(min(partLength, size - offset))
-            let bytes = try await BlockingIO.run {
-              try FileIO.pread(fd: fd, path: path, offset: offset, count: length)
-            }
-            if bytes.count != length {
-              throw RemoteError.io(path: path, detail: "file shrank while uploading")
-            }
-            let response = try await self.requestOK(
-              "PUT", key: key, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)], body: bytes)
-            guard let etag = response.header("etag"), !etag.isEmpty else {
-              throw RemoteError.invalidResponse(detail: "UploadPart \(index + 1) answer has no ETag")
+            let etag = try await self.uploadBudget.holding(Int64(length)) {
+              let bytes = try await BlockingIO.run {
+                try FileIO.pread(fd: fd, path: path, offset: offset, count: length)
+              }
+              if bytes.count != length {
+                throw RemoteError.io(path: path, detail: "file shrank while uploading")
+              }
+              let response = try await self.requestOK(
+                "PUT", key: key, query: [("partNumber", String(index + 1)), ("uploadId", uploadID)], body: bytes)
+              guard let etag = response.header("etag"), !etag.isEmpty else {
+                throw RemoteError.invalidResponse(detail: "UploadPart \(index + 1) answer has no ETag")
+              }
+              return etag
             }
             return (index, etag)
           }
@@ -134,39 +139,69 @@ extension S3Backend {
     var offset: Int64 = 0
     var total: Int64?
     var etag: String?
+    let budget = Int64(downloadChunkSize)
     while offset < (total ?? Int64.max) {
-      var headers = ["range": "bytes=\(offset)-\(offset + Int64(downloadChunkSize) - 1)"]
-      if let etag { headers["if-match"] = etag }
-      let response = try await request("GET", key: key, headers: headers)
-      switch response.status {
-      case 206:
-        guard let contentRange = response.header("content-range"),
-          let size = Self.totalSize(contentRange: contentRange)
-        else {
-          throw RemoteError.invalidResponse(detail: "ranged GET of \(key) has no usable Content-Range")
-        }
-        total = size
-      case 200 where offset == 0:
-        // The server ignored Range and sent the whole object.
-        total = offset + Int64(response.body.count)
-      case 416 where offset == 0:
-        // Ranges on an empty object are unsatisfiable; fetch it plainly.
-        let whole = try await requestOK("GET", key: key)
-        try writer.write(whole.body)
+      // Each range's body is held from its request until it is written (ByteBudget.swift).
+      await downloadBudget.acquire(budget)
+      let step: RangeStep
+      do {
+        step = try await getRange(key, offset: offset, etag: etag, into: writer)
+      } catch {
+        await downloadBudget.release(budget)
+        throw error
+      }
+      await downloadBudget.release(budget)
+      switch step {
+      case .wholeEmptyObject:
         try writer.commit()
         return
-      default:
-        throw error(for: response, key: key)
+      case .range(let count, let size, let tag):
+        offset += count
+        total = size
+        etag = etag ?? tag
       }
-      if response.body.isEmpty && offset < (total ?? 0) {
-        throw RemoteError.invalidResponse(detail: "empty range answer for \(key) at offset \(offset)")
-      }
-      etag = etag ?? response.header("etag")
-      let chunk = response.body
-      try await BlockingIO.run { try writer.write(chunk) }
-      offset += Int64(chunk.count)
     }
     try await BlockingIO.run { try writer.commit() }
+  }
+
+  private enum RangeStep {
+    /// `count` bytes written; the object's size and ETag as the answer named them.
+    case range(count: Int64, total: Int64, etag: String?)
+    /// The object is empty (its ranges are unsatisfiable) and was written whole.
+    case wholeEmptyObject
+  }
+
+  /// One ranged GET of `getFile`, written to `writer`.
+  private func getRange(_ key: String, offset: Int64, etag: String?, into writer: FileIO.AtomicWriter) async throws -> RangeStep {
+    var headers = ["range": "bytes=\(offset)-\(offset + Int64(downloadChunkSize) - 1)"]
+    if let etag { headers["if-match"] = etag }
+    let response = try await request("GET", key: key, headers: headers)
+    let total: Int64
+    switch response.status {
+    case 206:
+      guard let contentRange = response.header("content-range"),
+        let size = Self.totalSize(contentRange: contentRange)
+      else {
+        throw RemoteError.invalidResponse(detail: "ranged GET of \(key) has no usable Content-Range")
+      }
+      total = size
+    case 200 where offset == 0:
+      // The server ignored Range and sent the whole object.
+      total = Int64(response.body.count)
+    case 416 where offset == 0:
+      // Ranges on an empty object are unsatisfiable; fetch it plainly.
+      let whole = try await requestOK("GET", key: key)
+      try writer.write(whole.body)
+      return .wholeEmptyObject
+    default:
+      throw error(for: response, key: key)
+    }
+    if response.body.isEmpty && offset < total {
+      throw RemoteError.invalidResponse(detail: "empty range answer for \(key) at offset \(offset)")
+    }
+    let chunk = response.body
+    try await BlockingIO.run { try writer.write(chunk) }
+    return .range(count: Int64(chunk.count), total: total, etag: response.header("etag"))
   }
 
   /// The total from `bytes 0-99/1234`.

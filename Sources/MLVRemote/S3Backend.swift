@@ -19,6 +19,10 @@ public final class S3Backend: RemoteBackend, @unchecked Sendable {
   /// `max-keys` for ListObjectsV2 (S3 caps it at 1000).
   public let listPageSize: Int
   let transport: S3Transport
+  /// Upload bodies in memory at once, across all concurrent uploads (ByteBudget.swift).
+  let uploadBudget: ByteBudget
+  /// Download bodies in memory at once, across all concurrent ranged GETs of `getFile`.
+  let downloadBudget: ByteBudget
 
   public init(
     location: S3Location, endpoint: URL?, region: String, credentials: AWSCredentials,
@@ -36,6 +40,11 @@ public final class S3Backend: RemoteBackend, @unchecked Sendable {
     self.partParallelism = max(1, partParallelism)
     self.downloadChunkSize = max(1, downloadChunkSize)
     self.listPageSize = min(1000, max(1, listPageSize))
+    // Room for one whole single-request upload, or every part of one multipart upload.
+    uploadBudget = ByteBudget(limit: max(self.multipartThreshold, Int64(self.partSize) * Int64(self.partParallelism)))
+    // Four ranged GETs in flight: enough to fill a link, at a quarter of the memory eight
+    // concurrent pack downloads took.
+    downloadBudget = ByteBudget(limit: 4 * Int64(self.downloadChunkSize))
     let resolved =
       endpoint ?? URL(string: "https://s3.\(region).amazonaws.com") ?? URL(fileURLWithPath: "/")
     transport = S3Transport(
