@@ -68,7 +68,16 @@ extension Workspace {
     if !stale.isEmpty { throw WorkspaceError.notCheckedOut(stale) }
     let writer = store.makeWriter()
     var prepared: [(String, Pointer, [String], [Manifest.Entry])] = []
+    // Leaf caches to write once the pointers are (TreeScan.swift).
+    var leafCaches: [(path: String, root: ObjectID, leaves: [TreeChild], listing: TreeListing)] = []
     for p in dataPaths {
+      // Data checked out whole as a tree the leaf cache holds: only the changed runs of
+      // files are looked at (TreeScan.swift).
+      if keep[p] == nil, let current = try? readPointer(p), let fast = try treeAdd(p, current: current, writer: writer) {
+        prepared.append((p, fast.pointer, [], fast.changed))
+        if let listing = fast.listing { leafCaches.append((p, fast.pointer.oid, fast.leaves, listing)) }
+        continue
+      }
       guard let scanned = try scan(p, storeObjects: true, writer: writer, label: "adding \(p)") else {
         throw WorkspaceError.noSuchPath(p)
       }
@@ -89,10 +98,19 @@ extension Workspace {
         let (st, id) = scanned.files[""]!
         pointer = Pointer(kind: .file, oid: id, size: st.size, files: 1)
       case .dir:
-        entries = Manifest(entries: entries).entries  // sorted, as the tree needs them
-        pointer = try directoryPointer(entries, writer: writer)
+        // Sorted, as the tree needs them (paths are unique: one entry per listed file, plus
+        // kept entries of other paths).
+        entries = TreeListing.byteOrder(entries.map(\.path)).map { entries[$0] }
+        let leaves: [TreeChild]
+        (pointer, leaves) = try directoryPointerAndLeaves(entries, writer: writer)
         // So the first `status` after `add` + `git commit` need not rebuild the tree.
-        if keep[p] == nil { statCache.recordManifestID(pointer.oid, for: p, files: scanned.files) }
+        if keep[p] == nil {
+          statCache.recordManifestID(pointer.oid, for: p, files: scanned.files)
+          let listing = TreeListing(sortedPaths: entries.map(\.path), stats: entries.map { scanned.files[$0.path]!.stat })
+          leafCaches.append((p, pointer.oid, leaves, listing))
+        } else {
+          LeafCache.remove(stateDir, p)
+        }
       }
       prepared.append((p, pointer, scanned.skippedLinks, entries))
     }
@@ -123,6 +141,7 @@ extension Workspace {
     }
     try git.stage(Array(Set(toStage)).sorted())
     try recordCheckedOut(records)
+    for var c in leafCaches { saveLeafCache(c.path, root: c.root, leaves: c.leaves, listing: &c.listing) }
     statCache.save()
     let stats = writer.newBytes
     return (results, stats.raw, stats.stored)

@@ -242,6 +242,9 @@ extension Workspace {
     do { entries = try validated[pointer] ?? self.entries(of: pointer) } catch let e as StoreError {
       throw WorkspaceError.missingData(path: dataPath, underlying: e)
     }
+    // The files written here go to the stat cache, not the leaf cache: a leaf cache left
+    // naming this tree with the old files' stats would make the next status hash them all.
+    LeafCache.remove(stateDir, dataPath)
     let current = try scan(dataPath, storeObjects: false, label: "checking \(dataPath)")
     if let current, current.kind != pointer.kind {
       summary.filesRemoved += try removeData(dataPath)
@@ -279,10 +282,11 @@ extension Workspace {
   }
 
   /// Writes `work` (files of `dataPath`) on both cores; `have` is what the workspace holds
-  /// at those paths now, for patching large files in place.
+  /// at those paths now, for patching large files in place. `recordStats: false` leaves the
+  /// stat cache alone (the caller records the files' stats in the leaf cache instead).
   func writeFiles(
     _ dataPath: String, _ work: [Manifest.Entry], have: [String: (stat: FileStat, id: ObjectID)],
-    restoring: Pointer?, into summary: inout CheckoutSummary
+    restoring: Pointer?, recordStats: Bool = true, into summary: inout CheckoutSummary
   ) throws {
     let total = try Sizes.sum(work.lazy.map(\.size), Pointer.pointerPath(forData: dataPath))
     guard !work.isEmpty else { return }
@@ -306,7 +310,7 @@ extension Workspace {
         let e = items[k]
         let rel = cacheKey(dataPath, e.path)
         do {
-          let n = try restoreFile(rel, e, previous: have[e.path], restorer: restorer, sink: sink)
+          let n = try restoreFile(rel, e, previous: have[e.path], restorer: restorer, recordStats: recordStats, sink: sink)
           bytes.add(n)
         } catch let s as StoreError {
           errors.set(WorkspaceError.missingData(path: rel, underlying: s))
@@ -322,7 +326,8 @@ extension Workspace {
   /// Writes one file; large files whose chunks mostly line up with the current content are
   /// patched in place under the checkout journal, everything else is replaced atomically.
   func restoreFile(
-    _ rel: String, _ e: Manifest.Entry, previous: (stat: FileStat, id: ObjectID)?, restorer: Restorer, sink: ProgressSink
+    _ rel: String, _ e: Manifest.Entry, previous: (stat: FileStat, id: ObjectID)?, restorer: Restorer,
+    recordStats: Bool = true, sink: ProgressSink
   ) throws -> Int64 {
     try RepoPath.prepareParents(of: rel, root: root)
     let abs = absolute(rel)
@@ -344,7 +349,7 @@ extension Workspace {
           unchanged: { FileStat.of(abs) == prev.stat }
         ) { sink.advance($0) }
       }
-      if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
+      if recordStats, let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
       return written
     }
     if previous == nil {
@@ -352,7 +357,7 @@ extension Workspace {
     } else {
       try restorer.restore(id: e.oid, size: e.size, to: abs, executable: e.executable) { sink.advance($0) }
     }
-    if let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
+    if recordStats, let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
     return written
   }
 
@@ -374,6 +379,7 @@ extension Workspace {
     }
     if scanned.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: false) }
     statCache.forget(prefix: dataPath)
+    LeafCache.remove(stateDir, dataPath)
     return removed
   }
 

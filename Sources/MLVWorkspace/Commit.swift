@@ -7,6 +7,9 @@ extension Workspace {
   /// the data being checked out again is never recorded as a change: the commit refuses,
   /// naming it, unless `force` (docs/git.md).
   public func commit(message: String, force: Bool = false) throws -> (commit: GitOID, readded: [AddResult]) {
+    // The scans `status` makes through the leaf cache serve the `add` below.
+    treeScans.begin()
+    defer { treeScans.end() }
     let statuses = try status()
     if let conflict = statuses.first(where: { $0.state == .conflict }) {
       throw WorkspaceError.mergeConflict(pointer: Pointer.pointerPath(forData: conflict.path), conflicts: conflict.conflicts)

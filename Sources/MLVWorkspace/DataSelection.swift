@@ -123,8 +123,9 @@ extension Workspace {
 
 extension Workspace {
   /// The object graph of what `selections` need, walked as far as the local store allows.
-  public func graph(of selections: [DataSelection], labelling: Set<ObjectID> = []) -> ObjectGraph {
+  public func graph(of selections: [DataSelection], labelling: Set<ObjectID> = [], skipping: Set<ObjectID> = []) -> ObjectGraph {
     let graph = ObjectGraph(store: store, labelling: labelling)
+    graph.skipping = skipping
     graph.add(selections.map { GraphRoot(pointer: $0.pointer, label: $0.dataPath, inner: $0.inner) })
     return graph
   }

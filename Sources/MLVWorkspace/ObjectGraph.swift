@@ -43,6 +43,9 @@ public final class ObjectGraph {
   private var wholeManifests = Set<ObjectID>()
 
   public static let maxLabels = 10
+  /// Subtrees of directory trees not to enter: those a checkout by tree difference keeps
+  /// as the workspace has them (`Workspace.keptSubtrees`), so it needs none of their objects.
+  public var skipping = Set<ObjectID>()
 
   /// What an object is to the walk: how to find its children once it is present.
   enum Node {
@@ -97,6 +100,7 @@ public final class ObjectGraph {
 
   private func visit(_ id: ObjectID, _ node: Node) {
     if case .file(let size, _) = node, size == 0 { return }  // empty files need no object
+    if case .tree = node, skipping.contains(id) { return }
     if labelling.contains(id) { note(id, node.label, in: &labels) }
     let first = reached.insert(id).inserted
     if !first {

@@ -87,6 +87,25 @@ extension Workspace {
       return DataStatus(path: path, state: .conflict, pointer: nil, checkedOut: record?.pointer)
     }
     var s = DataStatus(path: path, state: .clean, pointer: pointer, checkedOut: record?.pointer)
+    // The leaf cache tells unchanged data, and finds a few changed files, without the stat
+    // cache's file table (TreeScan.swift); it holds only data checked out whole.
+    if record?.parts == nil, let state = try treeScans.get(path, base: pointer.oid).map(TreeState.changed) ?? treeState(path, pointer) {
+      switch state {
+      case .unchanged:
+        if record?.pointer != pointer { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
+        return s
+      case .changed(let scan) where scan.isClean:
+        if record?.pointer != pointer { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
+        return s
+      case .changed(let scan) where record == nil || record?.pointer == pointer:
+        treeScans.put(scan)  // for the `add` of the same `commit`
+        (s.added, s.modified, s.deleted) = (scan.added, scan.modified, scan.deleted)
+        s.state = .modified
+        return s
+      case .changed:
+        break  // the pointer moved under changed data: the full comparison below tells which
+      }
+    }
     let check = try summaryCheck(path, pointer)
     if check.unchanged {
       if record?.pointer != pointer || record?.parts != nil { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
@@ -143,13 +162,6 @@ extension Workspace {
   public func directoryTreeID(_ dataPath: String, _ scanned: ScannedData) throws -> ObjectID {
     if let id = workspaceTreeID(dataPath, scanned) { return id }
     return try TreeBuilder.rootID(Manifest(entries: scanned.manifestEntries).entries)  // throws the reason
-  }
-
-  /// Whether the directory `dataPath` is exactly the tree `pointer` names, told from one
-  /// `lstat` per file and the stat cache's summary of the directory: no file entry is
-  /// looked up (or even loaded) and no tree is built. False when unsure.
-  func unchangedBySummary(_ dataPath: String, _ pointer: Pointer) throws -> Bool {
-    try listingIfUnchanged(dataPath, pointer) != nil
   }
 
   /// The id the pointer would have for this data: its tree root, or for a format 1 pointer

@@ -27,6 +27,8 @@ public final class Workspace: @unchecked Sendable {
   public let storeRoot: String
   public let statCache: StatCache
   public let chunker: Chunker
+  /// What `status` found through the leaf cache, for the `add` of the same `commit`.
+  let treeScans = TreeScanMemo()
   public var progress: ProgressSink = SilentProgress() {
     // The stat cache is loaded before the command wires up its output.
     // File entries are read later, on first use: damage found then is reported at once.

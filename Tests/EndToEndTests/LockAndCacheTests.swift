@@ -86,6 +86,9 @@ import Testing
     try Data(cache).write(to: URL(fileURLWithPath: cachePath))
 
     try repo.write("data/c.txt", "two\n")  // so commit re-adds the directory
+    // Without its leaf cache the commit must go through the stat cache's file table (with
+    // one, it reads only the changed run's leaf and never meets the damaged entry).
+    try FileManager.default.removeItem(atPath: repo.path + "/.mlv/state/leaves")
     let r = try repo.mlvOK("commit", "-m", "v2")
     #expect(r.stderr.contains("stat cache") && r.stderr.contains("damaged"), "\(r.stderr)")
     try repo.remove("data")

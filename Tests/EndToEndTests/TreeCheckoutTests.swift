@@ -89,4 +89,51 @@ import Testing
     #expect(try repo.snapshot("data") == inner(v1))
     #expect(try repo.mlvOK("status").stdout.contains("not checked out") == false)
   }
+
+  /// The leaf cache (docs/design.md, "Leaf cache") finds what changed by runs of files:
+  /// same-size edits, touched but unchanged files, a mode change, and a damaged cache must
+  /// all give the answer a full scan gives.
+  @Test func leafCacheSeesEveryKindOfChange() throws {
+    let repo = try Repo()
+    _ = try populate(repo)
+    try repo.mlvOK("add", "data")
+    try repo.mlvOK("commit", "-m", "v1")
+    let leaves = repo.path + "/.mlv/state/leaves"
+    #expect(try FileManager.default.contentsOfDirectory(atPath: leaves).count == 1)
+
+    // Same size, other content.
+    let old = repo.read("data/c20/f02000.bin")!
+    try repo.write("data/c20/f02000.bin", old.map { $0 ^ 1 })
+    let s = try repo.mlvOK("status", "--json")
+    #expect(s.stdout.contains("\"state\" : \"modified\"") && s.stdout.contains("c20/f02000.bin"), "\(s.stdout)")
+    try repo.mlvOK("commit", "-m", "v2")
+    let diff = try repo.mlvOK("diff", "HEAD~1", "HEAD", "--json").stdout
+    #expect(diff.contains("\"modified\" : 1") && diff.contains("data/c20/f02000.bin"), "\(diff)")
+    #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"clean\""))
+
+    // Touched, same content: clean, and the commit records nothing.
+    try repo.write("data/c30/f03000.bin", repo.read("data/c30/f03000.bin")!)
+    #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"clean\""))
+
+    // A mode change is a change.
+    chmod(repo.path + "/data/c40/f04000.bin", 0o755)
+    #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"modified\""))
+    try repo.mlvOK("commit", "-m", "v3")
+    #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"clean\""))
+    #expect(try repo.gitOut("diff", "HEAD~1", "HEAD", "--stat").contains("data.mlv"))
+
+    // A damaged cache is ignored: the next edit is still seen, and the commit still right.
+    let file = leaves + "/" + (try FileManager.default.contentsOfDirectory(atPath: leaves).first!)
+    var bytes = Array(FileManager.default.contents(atPath: file)!)
+    bytes[40] ^= 0xff
+    FileManager.default.createFile(atPath: file, contents: Data(bytes))
+    try repo.write("data/c50/f05000.bin", "edited after damage")
+    #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"modified\""))
+    try repo.mlvOK("commit", "-m", "v4")
+    try repo.mlvOK("checkout", "HEAD~1")
+    #expect(repo.read("data/c50/f05000.bin") != Array("edited after damage".utf8))
+    try repo.mlvOK("checkout", "master")
+    #expect(repo.read("data/c50/f05000.bin") == Array("edited after damage".utf8))
+    #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"clean\""))
+  }
 }

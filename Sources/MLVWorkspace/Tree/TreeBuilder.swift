@@ -18,6 +18,8 @@ final class TreeBuilder {
   private var lastPath: String?
   private(set) var files = 0
   private(set) var bytes: Int64 = 0
+  /// Every leaf closed so far, in order (for the leaf cache).
+  private(set) var leaves: [TreeChild] = []
 
   init(emit: @escaping (ObjectID, [UInt8]) throws -> Void) { self.emit = emit }
 
@@ -41,12 +43,30 @@ final class TreeBuilder {
     if TreeShape.endsLeaf(lastPath: hash, count: leaf.count) { try closeLeaf(lastHash: hash) }
   }
 
+  /// Adds a whole stored leaf whose last path is `lastPath`: a run of files that `add`
+  /// would have made into exactly this leaf (an unchanged run, by `TreeScan`). Valid only
+  /// where a leaf ends, so after another whole leaf or a run `add` closed.
+  func addLeaf(_ child: TreeChild, lastPath last: String) throws {
+    guard leaf.isEmpty, child.files > 0 else {
+      throw WorkspaceError.invalidManifest("tree", reason: "a whole leaf added inside an open one")
+    }
+    if let lastPath, !Manifest.bytesLess(lastPath, child.firstPath) {
+      throw WorkspaceError.invalidManifest("tree", reason: "entries are not sorted and unique at \(child.firstPath)")
+    }
+    lastPath = last
+    files += child.files
+    bytes = try Sizes.add(bytes, child.bytes, "directory")
+    leaves.append(child)
+    try push(Pending(child: child, lastPathHash: TreeShape.pathHash(last)), level: 0, final: false)
+  }
+
   private func closeLeaf(lastHash: UInt64) throws {
     guard !leaf.isEmpty else { return }
     let data = TreeFormat.encodeLeaf(leaf)
     let id = ObjectID.hash(data)
     try emit(id, data)
     let child = TreeChild(id: id, files: leaf.count, bytes: leafBytes, firstPath: leaf[0].path)
+    leaves.append(child)
     leaf.removeAll(keepingCapacity: true)
     leafBytes = 0
     try push(Pending(child: child, lastPathHash: lastHash), level: 0, final: false)

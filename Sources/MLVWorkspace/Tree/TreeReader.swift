@@ -61,6 +61,20 @@ struct TreeReader {
     }
   }
 
+  /// The leaves of `root` in order, as their parents describe them: only nodes are read
+  /// (~30 for a million files), except for a tree that is one leaf. For the leaf cache, which
+  /// checks each against the run of files it must hold.
+  func leafChildren(_ root: ObjectID) throws -> [TreeChild] {
+    switch try node(root) {
+    case .leaf(let entries):
+      guard let first = entries.first else { return [] }
+      return [TreeChild(id: root, files: entries.count, bytes: try Sizes.sum(entries.lazy.map(\.size), "tree leaf"), firstPath: first.path)]
+    case .node(let height, let children):
+      if height == 1 { return children }
+      return try children.flatMap { try leafChildren($0.id) }
+    }
+  }
+
   /// Whether paths from `first` up to (not including) `next` can include `prefix` or
   /// paths inside `prefix/`.
   static func mayHold(_ prefix: String, from first: String, to next: String?) -> Bool {

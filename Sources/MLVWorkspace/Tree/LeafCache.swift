@@ -1,0 +1,202 @@
+import Foundation
+import MLVStore
+import MLVSystem
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The tree a tracked directory was last made or found to be, leaf by leaf, with the stats
+/// its files had then (docs/design.md, "Leaf cache"). With it, `status` of unchanged data is
+/// one `lstat` per file and a sum; a commit after a one-file edit re-reads one leaf and
+/// hashes one file; a checkout moves it along with the files it writes. Nothing in it is
+/// loaded per file: the stat cache's file table (~70 MB for a million files, more to parse
+/// than the `lstat` of every file) is not needed on these paths.
+///
+///     leafcache = magic "MLVLEAF1"  headerLength[u64 LE]
+///                 header: dataPathLength[u16] dataPath  root[32]  leafCount[u32]
+///                         (files[u32] bytes[i64] id[32] digestA[u64] digestB[u64]
+///                          firstPathLength[u16] firstPath) * leafCount
+///                 headerChecksum[32]          SHA-256 of everything before it
+///                 stats: (size[i64] mtimeNs[i64] ctimeNs[i64] inode[u64] executable[u8])
+///                        * files, in path order, leaf after leaf
+///
+/// A leaf's digest is `StatCache.digest` of its files' paths and stats, so the sum of the
+/// leaves' digests is the whole directory's. Only the header is read up front; a leaf's
+/// stats are read when its digest no longer matches. Damage to the header is caught by its
+/// checksum (the cache is then ignored); a damaged stat can only fail to match a file's
+/// current stat, which costs a re-hash, never a wrong id. A stat of a file modified in the
+/// tick it was recorded in ("racily clean") is stored as a stat no file has.
+struct LeafCache {
+  struct Leaf {
+    var child: TreeChild
+    var digest: StatCache.Digest
+    /// Index of the leaf's first file in the stats section.
+    var firstStat: Int
+  }
+
+  var dataPath: String
+  var root: ObjectID
+  var leaves: [Leaf]
+  /// Where the stats section starts in `file`.
+  private var statsOffset: Int64 = 0
+  private var file: String = ""
+
+  static let magic = Array("MLVLEAF1".utf8)
+  static let statSize = 33
+  /// Stands for a stat that must never match (a racily clean file's).
+  static let unsettled = FileStat(size: -1, mtimeNs: -1, ctimeNs: -1, inode: 0, executable: false)
+
+  var files: Int { leaves.last.map { $0.firstStat + $0.child.files } ?? 0 }
+  var digest: StatCache.Digest {
+    var d = StatCache.Digest(a: 0, b: 0)
+    for l in leaves {
+      d.a &+= l.digest.a
+      d.b &+= l.digest.b
+    }
+    return d
+  }
+
+  static func path(_ stateDir: String, _ dataPath: String) -> String {
+    stateDir + "/leaves/" + String(ObjectID.hash(Array(dataPath.utf8)).hex.prefix(32))
+  }
+
+  /// The cache of `dataPath`, or nil when there is none or it is damaged (then it is just
+  /// not used; the next write replaces it).
+  static func load(_ stateDir: String, _ dataPath: String) -> LeafCache? {
+    let path = Self.path(stateDir, dataPath)
+    guard let f = try? POSIXFile.openForReading(path), let size = try? f.size(), size >= 16 + 32,
+      let head = try? f.read(count: 16, at: 0), head.count == 16, Array(head[0..<8]) == magic
+    else { return nil }
+    let length = head[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    guard length <= UInt64(size), 16 + Int64(length) + 32 <= size,
+      let front = try? f.read(count: 16 + Int(length) + 32, at: 0), front.count == 16 + Int(length) + 32
+    else { return nil }
+    let end = 16 + Int(length)
+    let sum = front.withUnsafeBytes { ObjectID.hash(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+    guard sum.bytes.elementsEqual(front[end...]) else { return nil }
+    guard var cache = parse(front, end: end), cache.dataPath == dataPath else { return nil }
+    cache.statsOffset = Int64(end + 32)
+    cache.file = path
+    guard size == cache.statsOffset + Int64(cache.files) * Int64(statSize) else { return nil }
+    return cache
+  }
+
+  private static func parse(_ b: [UInt8], end: Int) -> LeafCache? {
+    var pos = 16
+    func take(_ n: Int) -> ArraySlice<UInt8>? {
+      guard pos + n <= end else { return nil }
+      defer { pos += n }
+      return b[pos..<(pos + n)]
+    }
+    func int<T: FixedWidthInteger>(_: T.Type) -> T? {
+      take(MemoryLayout<T>.size).map { s in s.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) } }
+    }
+    func string() -> String? {
+      guard let n = int(UInt16.self), let s = take(Int(n)) else { return nil }
+      return String(validating: s, as: UTF8.self)
+    }
+    guard let dataPath = string(), let rootBytes = take(32), let root = ObjectID(bytes: rootBytes),
+      let count = int(UInt32.self)
+    else { return nil }
+    var leaves: [Leaf] = []
+    leaves.reserveCapacity(Int(count))
+    var next = 0
+    var previous: String?
+    for _ in 0..<count {
+      guard let files = int(UInt32.self), files > 0, let bytes = int(Int64.self), bytes >= 0, let idBytes = take(32),
+        let id = ObjectID(bytes: idBytes), let a = int(UInt64.self), let d = int(UInt64.self), let first = string()
+      else { return nil }
+      if let previous, !Manifest.bytesLess(previous, first) { return nil }
+      previous = first
+      leaves.append(
+        Leaf(child: TreeChild(id: id, files: Int(files), bytes: bytes, firstPath: first), digest: .init(a: a, b: d), firstStat: next))
+      next += Int(files)
+    }
+    guard pos == end else { return nil }
+    return LeafCache(dataPath: dataPath, root: root, leaves: leaves)
+  }
+
+  /// The stats recorded for the files of leaf `i`, in path order (nil if unreadable).
+  func stats(ofLeaf i: Int) -> [FileStat]? {
+    let l = leaves[i]
+    guard let f = try? POSIXFile.openForReading(file),
+      let raw = try? f.read(count: l.child.files * Self.statSize, at: statsOffset + Int64(l.firstStat * Self.statSize)),
+      raw.count == l.child.files * Self.statSize
+    else { return nil }
+    return raw.withUnsafeBytes { p in
+      (0..<l.child.files).map { k -> FileStat in
+        let o = k * Self.statSize
+        func i64(_ at: Int) -> Int64 { Int64(littleEndian: p.loadUnaligned(fromByteOffset: o + at, as: Int64.self)) }
+        return FileStat(size: i64(0), mtimeNs: i64(8), ctimeNs: i64(16), inode: UInt64(bitPattern: i64(24)), executable: p[o + 32] != 0)
+      }
+    }
+  }
+
+  /// Writes the cache of `dataPath` as tree `root` whose leaves are `leaves` (in order),
+  /// holding the files `paths`/`stats` (sorted, leaf after leaf). A stat in the current
+  /// timestamp tick is settled first: the tick is waited out (once, at most ~20 ms) and the
+  /// file is looked at again; one that changed meanwhile is recorded as `unsettled`.
+  /// Best effort: a cache that cannot be written is removed, and only costs speed.
+  static func write(
+    _ stateDir: String, _ dataPath: String, root: ObjectID, leaves: [TreeChild], paths: (Int) -> String,
+    stats: inout [FileStat], absolute: (String) -> String
+  ) {
+    let path = Self.path(stateDir, dataPath)
+    guard leaves.reduce(0, { $0 + $1.files }) == stats.count else { return FS.remove(path) }
+    func now() -> Int64 {
+      var ts = timespec()
+      clock_gettime(CLOCK_REALTIME, &ts)
+      return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+    let racyFrom = now() - StatCache.racyWindowNs
+    let racy = stats.indices.filter { stats[$0].mtimeNs >= racyFrom }
+    if !racy.isEmpty {
+      let newest = racy.map { stats[$0].mtimeNs }.max()!
+      usleep(UInt32(max(0, min(newest + StatCache.racyWindowNs - now(), StatCache.racyWindowNs)) / 1000))
+      for i in racy where FileStat.of(absolute(paths(i))) != stats[i] { stats[i] = unsettled }
+    }
+    var out = magic
+    out.reserveCapacity(16 + leaves.count * 120 + 64 + stats.count * statSize)
+    func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+    append(UInt64(0))  // headerLength, filled in below
+    guard dataPath.utf8.count < 65536 else { return FS.remove(path) }
+    append(UInt16(dataPath.utf8.count))
+    out += dataPath.utf8
+    out += root.bytes
+    append(UInt32(leaves.count))
+    var next = 0
+    for l in leaves {
+      guard l.firstPath.utf8.count < 65536, l.files <= Int(UInt32.max) else { return FS.remove(path) }
+      var d = StatCache.Digest(a: 0, b: 0)
+      for i in next..<(next + l.files) {
+        let (a, b) = StatCache.fileHash(paths(i), stats[i])
+        d.a &+= a
+        d.b &+= b
+      }
+      next += l.files
+      append(UInt32(l.files))
+      append(l.bytes)
+      out += l.id.bytes
+      append(d.a)
+      append(d.b)
+      append(UInt16(l.firstPath.utf8.count))
+      out += l.firstPath.utf8
+    }
+    withUnsafeBytes(of: UInt64(out.count - 16).littleEndian) { out.replaceSubrange(8..<16, with: $0) }
+    out += ObjectID.hash(out).bytes
+    for st in stats {
+      append(st.size)
+      append(st.mtimeNs)
+      append(st.ctimeNs)
+      append(st.inode)
+      out.append(st.executable ? 1 : 0)
+    }
+    do {
+      try FS.makeDirectories(stateDir + "/leaves")
+      try FS.atomicWrite(out, to: path, durable: false)
+    } catch { FS.remove(path) }
+  }
+
+  static func remove(_ stateDir: String, _ dataPath: String) { FS.remove(Self.path(stateDir, dataPath)) }
+}
