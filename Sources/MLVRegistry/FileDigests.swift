@@ -63,7 +63,11 @@ public enum FileDigests {
   static func pipelined(_ chunks: [FileList.Chunk], store: ObjectReader) throws -> String {
     let depth = 4
     let filled = DispatchSemaphore(value: 0)
-    let free = DispatchSemaphore(value: depth)
+    // Created at 0 and raised to `depth`: libdispatch traps when a semaphore is freed below
+    // its initial value, which is where an error leaves this one (the hasher stops
+    // returning slots). From 0, any value it is left at is safe.
+    let free = DispatchSemaphore(value: 0)
+    for _ in 0..<depth { free.signal() }
     let slots = ResultBytes(count: depth)
     let errors = ErrorBox()
     // The reader stops at its first error; the hasher stops when it meets it. Neither

@@ -97,6 +97,10 @@ import Testing
     _ = try repo.ws.add(["data"])
     repo.ws.statCache.record("data/a.bin", try #require(FileStat.of(repo.path("data/a.bin"))), ObjectID.hash(b))
     repo.ws.statCache.save()
+    // The leaf cache would answer from its own record of the files (taken from the tree,
+    // not from the stat cache) and never read the planted entry: remove it, so the add goes
+    // through the stat cache this test is about.
+    try? FileManager.default.removeItem(atPath: repo.path(".mlv/state/leaves"))
 
     let ws = try Workspace.open(cwd: repo.root)
     try repo.write("data/c.txt", "new")
