@@ -6,9 +6,11 @@ import MLVSystem
 import MLVWorkspace
 
 /// The plain SHA-256 of whole files (what `sha256sum` prints), streamed chunk by chunk out
-/// of the packs: nothing is written, no temporary file. Every chunk is also checked against
-/// its own id as the store reads it (the store never hands out unverified bytes), so a
-/// changed byte in a pack is found even where no signed digest covers it.
+/// of the packs: nothing is written, no temporary file. By default every chunk is also
+/// checked against its own id as the store reads it, so a changed byte in a pack is found
+/// even where no signed digest covers it (`register`, which computes the digests it signs).
+/// `verify` compares every file's digest with a signed one, which covers each byte: it asks
+/// for `chunks: .trustWholeFileDigest`, so a file of many chunks is hashed once, not twice.
 ///
 /// A file of one chunk has that chunk's id as its content id, which is already its SHA-256:
 /// reading it through the store is the whole check. A file of many chunks costs a second
@@ -22,17 +24,34 @@ public enum FileDigests {
     public var description: String { "\(path): \(underlying)" }
   }
 
+  /// How the chunks of a file of many chunks are read.
+  public enum ChunkCheck: Sendable {
+    /// Each chunk checked against its id (the store's normal read).
+    case eachChunk
+    /// Not checked one by one: only for a caller that compares every returned digest with a
+    /// trusted one (a signed subject), which a changed byte anywhere in the file fails.
+    case trustWholeFileDigest
+  }
+
   /// The SHA-256 (hex) of each entry, in order. Throws `Failure` naming the first file
   /// whose bytes the store cannot give back exactly.
   public static func sha256(
-    _ entries: [Manifest.Entry], store: ObjectReader, lanes: Int = ProcessInfo.processInfo.activeProcessorCount
+    _ entries: [Manifest.Entry], store: ObjectReader, chunks check: ChunkCheck = .eachChunk,
+    lanes: Int = ProcessInfo.processInfo.activeProcessorCount
   ) throws -> [String] {
+    // A store that cannot skip the check reads every chunk checked, which is only slower.
+    let read: @Sendable (ObjectID) throws -> [UInt8]
+    if check == .trustWholeFileDigest, let fast = store as? UnhashedObjectReader {
+      read = { try fast.readUnhashed($0) }
+    } else {
+      read = { try store.read($0) }
+    }
     let errors = ErrorBox()
     let next = WorkCounter()
     let results = SharedSlots(repeating: "", count: entries.count)
     DispatchQueue.concurrentPerform(iterations: max(1, min(lanes, entries.count))) { _ in
       while !errors.isSet, let i = next.take(below: entries.count) {
-        do { results[i] = try digest(entries[i], store: store) } catch {
+        do { results[i] = try digest(entries[i], store: store, read: read) } catch {
           errors.set(Failure(path: entries[i].path, underlying: error))
         }
       }
@@ -42,7 +61,7 @@ public enum FileDigests {
   }
 
   /// One file's SHA-256.
-  static func digest(_ e: Manifest.Entry, store: ObjectReader) throws -> String {
+  static func digest(_ e: Manifest.Entry, store: ObjectReader, read: @escaping @Sendable (ObjectID) throws -> [UInt8]) throws -> String {
     let chunks = try store.chunks(ofFile: e.oid, size: e.size)
     switch chunks.count {
     case 0: return ObjectID.empty.hex
@@ -54,13 +73,13 @@ public enum FileDigests {
       }
       return chunks[0].id.hex
     default:
-      return try pipelined(chunks, store: store)
+      return try pipelined(chunks, read: read)
     }
   }
 
   /// Reads chunks ahead on another thread (a few in flight, bounded memory) while this one
   /// hashes them in order.
-  static func pipelined(_ chunks: [FileList.Chunk], store: ObjectReader) throws -> String {
+  static func pipelined(_ chunks: [FileList.Chunk], read: @escaping @Sendable (ObjectID) throws -> [UInt8]) throws -> String {
     let depth = 4
     let filled = DispatchSemaphore(value: 0)
     // Created at 0 and raised to `depth`: libdispatch traps when a semaphore is freed below
@@ -77,7 +96,7 @@ public enum FileDigests {
       for (i, c) in chunks.enumerated() {
         free.wait()
         do {
-          let bytes = try store.read(c.id)
+          let bytes = try read(c.id)
           guard bytes.count == Int(c.length) else {
             throw StoreError.corruptObject(c.id, location: "store", reason: "unexpected length")
           }

@@ -24,7 +24,7 @@ import MLVSystem
 /// Thread-safe. Mutation across processes is serialised by the repository lock held by the
 /// command layer, which calls `refresh()` once it holds the lock; readers need no lock,
 /// because nothing visible is ever modified in place.
-public final class DiskStore: ObjectStore, StoreMaintenance, @unchecked Sendable {
+public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenance, @unchecked Sendable {
   public let root: String
   var packsDir: String { root + "/packs" }
   var indexDir: String { root + "/index" }
@@ -175,6 +175,16 @@ public final class DiskStore: ObjectStore, StoreMaintenance, @unchecked Sendable
     let (path, l, stored) = try readStored(id)
     do {
       return try BlobCodec.decode(id, codec: l.codec, rawLength: l.rawLength, stored: stored)
+    } catch { throw StoreError.corruptObject(id, location: path, reason: error.reason) }
+  }
+
+  /// UnhashedObjectReader: for a caller that hashes what it reads against its own reference.
+  public func readUnhashed(_ id: ObjectID) throws -> [UInt8] {
+    let (path, l, stored) = try readStored(id)
+    do {
+      return try stored.withUnsafeBytes { p in
+        Result { () throws(BlobCodec.Damage) in try BlobCodec.decodeUnhashed(codec: l.codec, rawLength: l.rawLength, stored: p) }
+      }.get()
     } catch { throw StoreError.corruptObject(id, location: path, reason: error.reason) }
   }
 

@@ -43,6 +43,16 @@ public enum BlobCodec {
   public static func decode(
     _ id: ObjectID, codec: Codec, rawLength: UInt32, stored: UnsafeRawBufferPointer
   ) throws(Damage) -> [UInt8] {
+    let raw = try decodeUnhashed(codec: codec, rawLength: rawLength, stored: stored)
+    guard ObjectID.hash(raw) == id else { throw Damage(reason: "content does not match its id") }
+    return raw
+  }
+
+  /// `decode` without the SHA-256 check: lengths and codec are checked, the content is not.
+  /// Only for a reader that checks every byte against a reference of its own.
+  public static func decodeUnhashed(
+    codec: Codec, rawLength: UInt32, stored: UnsafeRawBufferPointer
+  ) throws(Damage) -> [UInt8] {
     guard stored.count <= Int(UInt32.max) else { throw Damage(reason: "longer than a pack entry can be") }
     try checkLengths(codec: codec, rawLength: rawLength, storedLength: UInt32(stored.count))
     let raw: [UInt8]
@@ -60,7 +70,6 @@ public enum BlobCodec {
       }
     }
     guard raw.count == Int(rawLength) else { throw Damage(reason: "decodes to \(raw.count) bytes, expected \(rawLength)") }
-    guard ObjectID.hash(raw) == id else { throw Damage(reason: "content does not match its id") }
     return raw
   }
 

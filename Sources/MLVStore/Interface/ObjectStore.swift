@@ -13,6 +13,14 @@ extension ObjectReader {
   public func contains(_ id: ObjectID) -> Bool { info(id) != nil }
 }
 
+/// A reader that can skip the per-object SHA-256 for a caller that checks every byte it
+/// reads against a reference of its own: `model verify` hashes whole files against their
+/// signed digests, and checking each chunk as well would hash every byte twice.
+public protocol UnhashedObjectReader: ObjectReader {
+  /// The object's bytes, decoded and of the recorded length, but not checked against `id`.
+  func readUnhashed(_ id: ObjectID) throws -> [UInt8]
+}
+
 /// A store that also accepts new objects: restic's `BlobSaver`.
 public protocol ObjectStore: ObjectReader {
   /// A writer that batches new objects; they are known to `info` as soon as `put` returns
