@@ -97,7 +97,9 @@ extension Workspace {
       case .changed(let scan) where scan.isClean:
         if record?.pointer != pointer { learned[path] = CheckedOutState.Entry(pointer: pointer, parts: nil) }
         return s
-      case .changed(let scan) where record == nil || record?.pointer == pointer:
+      case .changed(let scan) where (record == nil || record?.pointer == pointer) && scan.deleted.isEmpty:
+        // Absent files go to the full comparison below: a directory a killed restore left
+        // empty or half written is missing or not restored there, never a deletion.
         treeScans.put(scan)  // for the `add` of the same `commit`
         (s.added, s.modified, s.deleted) = (scan.added, scan.modified, scan.deleted)
         s.state = .modified
