@@ -1,5 +1,6 @@
 import Foundation
 import MLVGit
+import MLVTable
 
 /// `mlv lineage --html`: the lineage tree (LineageGraph) drawn as one self-contained page,
 /// inline SVG and CSS only (no script, no network), so it opens anywhere and can be
@@ -88,13 +89,13 @@ enum LineageHTML {
       for (i, line) in b.lines.prefix(4).enumerated() {
         // 12px monospace: about 7.2px a character, so 35 fit in a box.
         let text = line.count > 35 ? String(line.prefix(34)) + "…" : line
-        svg += "<text x=\"\(x(b) + 10)\" y=\"\(y(b) + 16 + i * 14)\"\(i == 0 ? " font-weight=\"bold\"" : "")>\(escape(text))</text>"
+        svg += "<text x=\"\(x(b) + 10)\" y=\"\(y(b) + 16 + i * 14)\"\(i == 0 ? " font-weight=\"bold\"" : "")>\(HTMLReport.escape(text))</text>"
       }
-      svg += "<title>\(escape(b.lines.joined(separator: "\n")))</title></g>\n"
+      svg += "<title>\(HTMLReport.escape(b.lines.joined(separator: "\n")))</title></g>\n"
     }
     svg += "</svg>"
 
-    let title = escape("Lineage of \(root["path"] as? String ?? "?") at \(commit.short)")
+    let title = HTMLReport.escape("Lineage of \(root["path"] as? String ?? "?") at \(commit.short)")
     return """
       <!DOCTYPE html>
       <html><head><meta charset="utf-8"><title>\(title)</title>
@@ -109,20 +110,5 @@ enum LineageHTML {
       </body></html>
 
       """
-  }
-
-  static func escape(_ s: String) -> String {
-    var out = ""
-    for c in s {
-      switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(c)
-      }
-    }
-    return out
   }
 }
