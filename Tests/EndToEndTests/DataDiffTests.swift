@@ -1,4 +1,5 @@
 import Foundation
+import MLVTestSupport
 import Testing
 
 /// `mlv diff` on tables and image-like folders, through the binary; the HTML report is
@@ -134,39 +135,9 @@ import Testing
       cwd: repo.path)
     #expect(shot.code == 0)
     let colours = try exec(
-      "python3", ["-c", pngColourProbe, repo.path + "/report.png"], cwd: repo.path
+      "python3", [corpusDirectory() + "/png_pixels.py", "hues", repo.path + "/report.png"], cwd: repo.path
     ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     // The overlaid histograms draw old in blue and new in orange (translucent on white).
     #expect(colours.contains("blue") && colours.contains("orange"), "screenshot colours: \(colours)")
   }
 }
-
-/// Decodes an 8-bit RGB(A) PNG with the standard library only and says whether bluish and
-/// orangish pixels are present.
-let pngColourProbe = #"""
-import sys, zlib, struct
-data = open(sys.argv[1], "rb").read()
-pos, idat, w, h, ctype = 8, b"", 0, 0, 0
-while pos < len(data):
-    n, t = struct.unpack(">I4s", data[pos:pos+8]); body = data[pos+8:pos+8+n]; pos += 12 + n
-    if t == b"IHDR": w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-    if t == b"IDAT": idat += body
-raw = zlib.decompress(idat); bpp = 4 if ctype == 6 else 3; stride = w * bpp
-prev = bytearray(stride); out = set(); i = 0
-for y in range(h):
-    f = raw[i]; line = bytearray(raw[i+1:i+1+stride]); i += 1 + stride
-    for x in range(stride):
-        a = line[x-bpp] if x >= bpp else 0; b = prev[x]; c = prev[x-bpp] if x >= bpp else 0
-        if f == 1: line[x] = (line[x] + a) & 255
-        elif f == 2: line[x] = (line[x] + b) & 255
-        elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
-        elif f == 4:
-            p = a + b - c; pa, pb, pc = abs(p-a), abs(p-b), abs(p-c)
-            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    prev = line
-    for x in range(0, stride, bpp * 3):
-        r, g, bl = line[x], line[x+1], line[x+2]
-        if bl > r + 40 and bl > g: out.add("blue")
-        if r > bl + 60 and r > g + 20: out.add("orange")
-print(" ".join(sorted(out)))
-"""#

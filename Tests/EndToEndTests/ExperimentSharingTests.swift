@@ -1,4 +1,5 @@
 import Foundation
+import MLVTestSupport
 import Testing
 
 /// Runs kept off the branch, unique run names, preconditions and the run journal, and
@@ -328,41 +329,10 @@ import Testing
       cwd: repo.path)
     #expect(chrome.code == 0, "\(chrome.stderr)")
     // the two line colours must be on the screenshot (a curve each), with many pixels
-    let counts = try exec("python3", ["-c", Self.colourCounter, shot], cwd: repo.path).stdout
+    let counts = try exec("python3", [corpusDirectory() + "/png_pixels.py", "count", shot, "40", "1f77b4", "ff7f0e"], cwd: repo.path).stdout
     let parts = counts.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     #expect(parts.count == 2 && parts.allSatisfy { $0 > 300 }, "pixels of the two run colours: \(counts)")
   }
-
-  /// Counts pixels of the first two palette colours (#1f77b4, #ff7f0e) in a PNG (zlib only).
-  static let colourCounter = """
-    import sys, zlib, struct
-    d = open(sys.argv[1], 'rb').read(); pos = 8; idat = b''; w = h = 0
-    while pos < len(d):
-        n, t = struct.unpack('>I4s', d[pos:pos+8]); c = d[pos+8:pos+8+n]; pos += 12 + n
-        if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', c[:10])
-        if t == b'IDAT': idat += c
-    raw = zlib.decompress(idat); bpp = 4 if ct == 6 else 3; stride = w * bpp
-    rows = []; prev = bytearray(stride); i = 0
-    for y in range(h):
-        f = raw[i]; line = bytearray(raw[i+1:i+1+stride]); i += 1 + stride
-        for x in range(stride):
-            a = line[x-bpp] if x >= bpp else 0; b = prev[x]; cc = prev[x-bpp] if x >= bpp else 0
-            if f == 1: line[x] = (line[x] + a) & 255
-            elif f == 2: line[x] = (line[x] + b) & 255
-            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - cc; pa, pb, pc = abs(p-a), abs(p-b), abs(p-cc)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else cc)) & 255
-        rows.append(line); prev = line
-    def near(px, c): return all(abs(px[k] - c[k]) < 40 for k in range(3))
-    cols = [(0x1f, 0x77, 0xb4), (0xff, 0x7f, 0x0e)]; n = [0, 0]
-    for line in rows:
-        for x in range(0, stride, bpp):
-            px = line[x:x+3]
-            for j, c in enumerate(cols):
-                if near(px, c): n[j] += 1
-    print(n[0], n[1])
-    """
 
   @Test func paramsAndMetricsDiffDefaultToHeadAgainstTheWorkspace() throws {
     let repo = try T.trainingRepo()

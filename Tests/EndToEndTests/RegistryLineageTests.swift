@@ -1,4 +1,5 @@
 import Foundation
+import MLVTestSupport
 import Testing
 
 /// Lineage drawn as a page (checked in headless Chromium), signed into an attestation and
@@ -61,7 +62,7 @@ import Testing
         "--screenshot=" + shot, "--window-size=1600,700", "file://" + dst.path + "/lineage.html"], cwd: dst.path)
     #expect(chrome.code == 0, "\(chrome.stderr)")
     // Each kind of node fills a box of 300x64 pixels in its own colour.
-    let counts = try exec("python3", ["-c", Self.pixelCounter, shot, "4e79a7", "f28e2b", "59a14f", "b07aa1"], cwd: dst.path).stdout
+    let counts = try exec("python3", [corpusDirectory() + "/png_pixels.py", "count", shot, "12", "4e79a7", "f28e2b", "59a14f", "b07aa1"], cwd: dst.path).stdout
     let n = counts.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     #expect(n.count == 4 && n.allSatisfy { $0 > 5000 }, "pixels of artifact, run, import, registry colours: \(counts)")
 
@@ -110,33 +111,4 @@ import Testing
     #expect(gone.code == 1, "\(gone.stdout) \(gone.stderr)")
     #expect(gone.stdout.contains("data: cannot check its import") && gone.stderr.contains("cannot reach the source of data (\(src.path))"), "\(gone.stdout) \(gone.stderr)")
   }
-
-  /// Counts pixels within 12 of each hex colour in a PNG (8-bit RGB or RGBA; zlib only).
-  static let pixelCounter = """
-    import sys, zlib, struct
-    d = open(sys.argv[1], 'rb').read(); pos = 8; idat = b''; w = h = 0
-    while pos < len(d):
-        n, t = struct.unpack('>I4s', d[pos:pos+8]); c = d[pos+8:pos+8+n]; pos += 12 + n
-        if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', c[:10])
-        if t == b'IDAT': idat += c
-    raw = zlib.decompress(idat); bpp = 4 if ct == 6 else 3; stride = w * bpp
-    cols = [tuple(int(a[i:i+2], 16) for i in (0, 2, 4)) for a in sys.argv[2:]]; n = [0] * len(cols)
-    prev = bytearray(stride); i = 0
-    for y in range(h):
-        f = raw[i]; line = bytearray(raw[i+1:i+1+stride]); i += 1 + stride
-        for x in range(stride):
-            a = line[x-bpp] if x >= bpp else 0; b = prev[x]; cc = prev[x-bpp] if x >= bpp else 0
-            if f == 1: line[x] = (line[x] + a) & 255
-            elif f == 2: line[x] = (line[x] + b) & 255
-            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - cc; pa, pb, pc = abs(p-a), abs(p-b), abs(p-cc)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else cc)) & 255
-        prev = line
-        for x in range(0, stride, bpp):
-            px = line[x:x+3]
-            for j, c in enumerate(cols):
-                if all(abs(px[k] - c[k]) < 12 for k in range(3)): n[j] += 1
-    print(*n)
-    """
 }
