@@ -5,6 +5,8 @@ public enum TableDiff {
   /// Modified rows whose old and new records are re-read to name changed columns; past
   /// this, counts stay exact but `changedRows` per column covers only these rows.
   static let detailLimit = 200_000
+  /// Modified rows re-read together from a Parquet file (see `ParquetReader.records(at:)`).
+  static let prefetchBatch = 50_000
 
   /// Compares two versions. Returns nil when either file is not a table (the caller
   /// falls back to a file-level diff); throws `TableError` for malformed tables. A path
@@ -205,14 +207,26 @@ public enum TableDiff {
 
     let oldReader = try makeReader(old, formats.0)
     let newReader = try makeReader(new, formats.1)
+    // A Parquet row is re-read from a decoded row group: fetch the rows a batch needs
+    // together, one column at a time (`ParquetReader.records(at:)`), instead of holding
+    // whole decoded row groups of both versions.
+    var oldCache: [Int64: [String?]] = [:]
+    var newCache: [Int64: [String?]] = [:]
+    func prefetch(_ r: RecordReader, _ offsets: [Int64]) throws -> [Int64: [String?]] {
+      guard let p = r as? ParquetReader else { return [:] }
+      return try p.records(at: offsets)
+    }
     func sample(_ r: RecordReader, _ offset: Int64) throws -> RowSample {
-      let values = try r.record(at: offset)
+      let cached = r === oldReader ? oldCache[offset] : newCache[offset]
+      let values = try cached ?? r.record(at: offset)
       var dict: [String: String] = [:]
       for (i, v) in values.enumerated() where i < r.columns.count {
         if let v = v, !isNullText(v) { dict[r.columns[i]] = v }
       }
       return RowSample(values: dict)
     }
+    newCache = try prefetch(newReader, addedSamples.items.map { $0.0 })
+    oldCache = try prefetch(oldReader, removedSamples.items.map { $0.0 })
     let addedRows = try addedSamples.items.map { try sample(newReader, $0.0) }
     let removedRows = try removedSamples.items.map { try sample(oldReader, $0.0) }
 
@@ -222,7 +236,12 @@ public enum TableDiff {
     var changedColumns: [String: Int] = [:]
     var modifiedRows: [ModifiedRow] = []
     let shared = o.columns.filter { n.columns.contains($0) }
-    for (oOff, nOff) in modifiedPairs {
+    for (index, (oOff, nOff)) in modifiedPairs.enumerated() {
+      if index % prefetchBatch == 0 {
+        let batch = modifiedPairs[index..<min(modifiedPairs.count, index + prefetchBatch)]
+        oldCache = try prefetch(oldReader, batch.map { $0.0 })
+        newCache = try prefetch(newReader, batch.map { $0.1 })
+      }
       let a = try sample(oldReader, oOff).values
       let b = try sample(newReader, nOff).values
       var changes: [CellChange] = []
