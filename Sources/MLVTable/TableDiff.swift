@@ -212,9 +212,12 @@ public enum TableDiff {
     // whole decoded row groups of both versions.
     var oldCache: [Int64: [String?]] = [:]
     var newCache: [Int64: [String?]] = [:]
-    func prefetch(_ r: RecordReader, _ offsets: [Int64]) throws -> [Int64: [String?]] {
-      guard let p = r as? ParquetReader else { return [:] }
-      return try p.records(at: offsets)
+    /// Both versions' rows at once, one thread each (the readers are not shared).
+    func prefetch(old oldOffsets: [Int64], new newOffsets: [Int64]) throws {
+      guard let op = oldReader as? ParquetReader, let np = newReader as? ParquetReader else { return }
+      let fetch = ParallelFetch([op, np])
+      DispatchQueue.concurrentPerform(iterations: 2) { i in fetch.run(i, i == 0 ? oldOffsets : newOffsets) }
+      (oldCache, newCache) = try fetch.results()
     }
     func sample(_ r: RecordReader, _ offset: Int64) throws -> RowSample {
       let cached = r === oldReader ? oldCache[offset] : newCache[offset]
@@ -225,8 +228,7 @@ public enum TableDiff {
       }
       return RowSample(values: dict)
     }
-    newCache = try prefetch(newReader, addedSamples.items.map { $0.0 })
-    oldCache = try prefetch(oldReader, removedSamples.items.map { $0.0 })
+    try prefetch(old: removedSamples.items.map { $0.0 }, new: addedSamples.items.map { $0.0 })
     let addedRows = try addedSamples.items.map { try sample(newReader, $0.0) }
     let removedRows = try removedSamples.items.map { try sample(oldReader, $0.0) }
 
@@ -239,8 +241,7 @@ public enum TableDiff {
     for (index, (oOff, nOff)) in modifiedPairs.enumerated() {
       if index % prefetchBatch == 0 {
         let batch = modifiedPairs[index..<min(modifiedPairs.count, index + prefetchBatch)]
-        oldCache = try prefetch(oldReader, batch.map { $0.0 })
-        newCache = try prefetch(newReader, batch.map { $0.1 })
+        try prefetch(old: batch.map { $0.0 }, new: batch.map { $0.1 })
       }
       let a = try sample(oldReader, oOff).values
       let b = try sample(newReader, nOff).values
@@ -324,4 +325,25 @@ final class ParallelScans: @unchecked Sendable {
   }
   func set(_ i: Int, _ r: Result<TableScan, Error>) { lock.withLock { stored[i] = r } }
   var results: [Result<TableScan, Error>?] { lock.withLock { stored } }
+}
+
+/// The two re-reads of `compareRows` for Parquet (`ParquetReader.records(at:)`): worker
+/// `i` uses only reader `i`, results are stored under a lock.
+final class ParallelFetch: @unchecked Sendable {
+  private let readers: [ParquetReader]
+  private var stored: [Result<[Int64: [String?]], Error>?]
+  private let lock = NSLock()
+  init(_ readers: [ParquetReader]) {
+    self.readers = readers
+    stored = Array(repeating: nil, count: readers.count)
+  }
+  func run(_ i: Int, _ offsets: [Int64]) {
+    let r = Result { try readers[i].records(at: offsets) }
+    lock.withLock { stored[i] = r }
+  }
+  func results() throws -> ([Int64: [String?]], [Int64: [String?]]) {
+    let s = lock.withLock { stored }
+    guard let a = s[0], let b = s[1] else { return ([:], [:]) }
+    return (try a.get(), try b.get())
+  }
 }

@@ -146,9 +146,11 @@ final class ParquetReader: RecordReader {
   func firstRow(ofGroup g: Int) -> Int64 { firstRow[g] }
 
   /// Output column `o` (an index into `columns`) of row group `g`, decoded as text.
-  func column(_ o: Int, ofGroup g: Int) throws -> TextColumn {
+  /// With `wanted` (one flag per row of the group), rows not wanted may come out null:
+  /// plain-encoded values of a flat column are stepped over, not rendered.
+  func column(_ o: Int, ofGroup g: Int, wanted: [Bool]? = nil) throws -> TextColumn {
     try checkSize(g)
-    return try mappingFailures(g) { try decodeOutput(o, g) }
+    return try mappingFailures(g) { try decodeOutput(o, g, wanted: wanted) }
   }
 
   /// The records at `offsets` (row indexes), by offset, as `record(at:)` returns them,
@@ -162,9 +164,13 @@ final class ParquetReader: RecordReader {
     }
     var out: [Int64: [String?]] = [:]
     for (g, offs) in byGroup.sorted(by: { $0.key < $1.key }) {
-      for off in offs { out[off] = [] }
+      var wanted = [Bool](repeating: false, count: rows(inGroup: g))
+      for off in offs {
+        out[off] = []
+        wanted[Int(off - firstRow[g])] = true
+      }
       for o in columns.indices {
-        let col = try column(o, ofGroup: g)
+        let col = try column(o, ofGroup: g, wanted: wanted)
         for off in offs where out[off]!.count == o {
           let f = col.field(Int(off - firstRow[g]))
           out[off]!.append(f.count == 0 ? nil : ByteText.render(f))
@@ -212,11 +218,11 @@ final class ParquetReader: RecordReader {
 
   /// Output `o` of row group `g`: a leaf column's values, or a nested column assembled
   /// from its leaves as JSON.
-  private func decodeOutput(_ o: Int, _ g: Int) throws -> TextColumn {
+  private func decodeOutput(_ o: Int, _ g: Int, wanted: [Bool]? = nil) throws -> TextColumn {
     let group = meta.rowGroups[g]
     let (name, output) = meta.outputs[o]
-    func leaf(_ i: Int) throws -> LeafLevels {
-      let c = try decodeChunk(group.chunks[i], meta.columns[i], rows: Int(group.numRows))
+    func leaf(_ i: Int, wanted: [Bool]?) throws -> LeafLevels {
+      let c = try decodeChunk(group.chunks[i], meta.columns[i], rows: Int(group.numRows), wanted: wanted)
       guard c.column.maxRep > 0 || c.count == Int(group.numRows) else {
         throw ParquetFailure(reason: "column '\(meta.columns[i].name)' has \(c.count) values for \(group.numRows) rows in row group \(g)")
       }
@@ -224,10 +230,10 @@ final class ParquetReader: RecordReader {
     }
     switch output {
     case .leaf(let i):
-      return try leaf(i).values
+      return try leaf(i, wanted: wanted).values
     case .json(let node):
       let first = node.firstLeaf
-      let leaves = try (first..<(first + node.leafCount)).map { try leaf($0) }
+      let leaves = try (first..<(first + node.leafCount)).map { try leaf($0, wanted: nil) }
       var json = NestedJSON(node: node, leaves: leaves)
       let out = TextColumn(capacity: 1 << 16)
       out.ends.reserveCapacity(Int(group.numRows))
@@ -239,7 +245,9 @@ final class ParquetReader: RecordReader {
     }
   }
 
-  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int) throws -> LeafLevels {
+  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int, wanted: [Bool]? = nil) throws
+    -> LeafLevels
+  {
     let bytes = try readBytes(at: chunk.start, count: Int(chunk.size))
     let out = TextColumn(capacity: min(Int(chunk.size) * 2, 1 << 24))
     out.ends.reserveCapacity(column.maxRep > 0 ? Int(min(chunk.numValues, 1 << 24)) : rows)
@@ -277,7 +285,7 @@ final class ParquetReader: RecordReader {
           guard h.numValues <= Int(chunk.numValues) - values else {
             throw ParquetFailure(reason: "column '\(column.name)': pages hold more values than the chunk")
           }
-          try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, into: &levels)
+          try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, wanted: column.maxRep == 0 ? wanted : nil, into: &levels)
           values += h.numValues
         default:
           break  // index pages and unknown page types carry no values
@@ -295,7 +303,7 @@ final class ParquetReader: RecordReader {
 
   private func decodeDataPage(
     _ h: ParquetPageHeader, _ body: UnsafeBufferPointer<UInt8>, codec: Int, _ column: ParquetColumn,
-    dict: TextColumn?, into levels: inout LeafLevels
+    dict: TextColumn?, wanted: [Bool]? = nil, into levels: inout LeafLevels
   ) throws {
     let out = levels.values
     let defWidth = RLEHybridDecoder.bitWidth(of: column.maxDef)
@@ -407,6 +415,8 @@ final class ParquetReader: RecordReader {
         for i in 0..<h.numValues {
           if column.optional && defs[i] < maxDef {
             out.appendNull()
+          } else if let w = wanted, out.rows < w.count, !w[out.rows] {
+            try plain.skipNext(to: out)
           } else {
             try plain.appendNext(to: out)
           }
