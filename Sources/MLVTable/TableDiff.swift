@@ -5,6 +5,8 @@ public enum TableDiff {
   /// Modified rows whose old and new records are re-read to name changed columns; past
   /// this, counts stay exact but `changedRows` per column covers only these rows.
   static let detailLimit = 200_000
+  /// Modified rows re-read together from a Parquet file (see `ParquetReader.records(at:)`).
+  static let prefetchBatch = 50_000
 
   /// Compares two versions. Returns nil when either file is not a table (the caller
   /// falls back to a file-level diff); throws `TableError` for malformed tables. A path
@@ -205,14 +207,28 @@ public enum TableDiff {
 
     let oldReader = try makeReader(old, formats.0)
     let newReader = try makeReader(new, formats.1)
+    // A Parquet row is re-read from a decoded row group: fetch the rows a batch needs
+    // together, one column at a time (`ParquetReader.records(at:)`), instead of holding
+    // whole decoded row groups of both versions.
+    var oldCache: [Int64: [String?]] = [:]
+    var newCache: [Int64: [String?]] = [:]
+    /// Both versions' rows at once, one thread each (the readers are not shared).
+    func prefetch(old oldOffsets: [Int64], new newOffsets: [Int64]) throws {
+      guard let op = oldReader as? ParquetReader, let np = newReader as? ParquetReader else { return }
+      let fetch = ParallelFetch([op, np])
+      DispatchQueue.concurrentPerform(iterations: 2) { i in fetch.run(i, i == 0 ? oldOffsets : newOffsets) }
+      (oldCache, newCache) = try fetch.results()
+    }
     func sample(_ r: RecordReader, _ offset: Int64) throws -> RowSample {
-      let values = try r.record(at: offset)
+      let cached = r === oldReader ? oldCache[offset] : newCache[offset]
+      let values = try cached ?? r.record(at: offset)
       var dict: [String: String] = [:]
       for (i, v) in values.enumerated() where i < r.columns.count {
         if let v = v, !isNullText(v) { dict[r.columns[i]] = v }
       }
       return RowSample(values: dict)
     }
+    try prefetch(old: removedSamples.items.map { $0.0 }, new: addedSamples.items.map { $0.0 })
     let addedRows = try addedSamples.items.map { try sample(newReader, $0.0) }
     let removedRows = try removedSamples.items.map { try sample(oldReader, $0.0) }
 
@@ -222,7 +238,11 @@ public enum TableDiff {
     var changedColumns: [String: Int] = [:]
     var modifiedRows: [ModifiedRow] = []
     let shared = o.columns.filter { n.columns.contains($0) }
-    for (oOff, nOff) in modifiedPairs {
+    for (index, (oOff, nOff)) in modifiedPairs.enumerated() {
+      if index % prefetchBatch == 0 {
+        let batch = modifiedPairs[index..<min(modifiedPairs.count, index + prefetchBatch)]
+        try prefetch(old: batch.map { $0.0 }, new: batch.map { $0.1 })
+      }
       let a = try sample(oldReader, oOff).values
       let b = try sample(newReader, nOff).values
       var changes: [CellChange] = []
@@ -305,4 +325,25 @@ final class ParallelScans: @unchecked Sendable {
   }
   func set(_ i: Int, _ r: Result<TableScan, Error>) { lock.withLock { stored[i] = r } }
   var results: [Result<TableScan, Error>?] { lock.withLock { stored } }
+}
+
+/// The two re-reads of `compareRows` for Parquet (`ParquetReader.records(at:)`): worker
+/// `i` uses only reader `i`, results are stored under a lock.
+final class ParallelFetch: @unchecked Sendable {
+  private let readers: [ParquetReader]
+  private var stored: [Result<[Int64: [String?]], Error>?]
+  private let lock = NSLock()
+  init(_ readers: [ParquetReader]) {
+    self.readers = readers
+    stored = Array(repeating: nil, count: readers.count)
+  }
+  func run(_ i: Int, _ offsets: [Int64]) {
+    let r = Result { try readers[i].records(at: offsets) }
+    lock.withLock { stored[i] = r }
+  }
+  func results() throws -> ([Int64: [String?]], [Int64: [String?]]) {
+    let s = lock.withLock { stored }
+    guard let a = s[0], let b = s[1] else { return ([:], [:]) }
+    return (try a.get(), try b.get())
+  }
 }

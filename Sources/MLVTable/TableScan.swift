@@ -32,9 +32,14 @@ enum TableScanner {
     var st = ScanState(identity: identity, expectedRows: partitions == nil ? expectedRows : 0)
     st.partitions = partitions
     st.syncColumns(reader.columns)
-    while try reader.next() {
-      if reader.columns.count != st.accs.count { st.syncColumns(reader.columns) }
-      try st.add(reader)
+    if let p = reader as? ParquetReader {
+      // Column at a time: one decoded column of a row group in memory, not all of them.
+      for g in 0..<p.groupCount { try st.addGroup(p, g) }
+    } else {
+      while try reader.next() {
+        if reader.columns.count != st.accs.count { st.syncColumns(reader.columns) }
+        try st.add(reader)
+      }
     }
     try st.flush()
     try partitions?.finish()
@@ -139,6 +144,53 @@ private struct ScanState {
     pendingOffsets.append(reader.recordOffset)
     if pendingKeys.count >= 256 { try flush() }
     rows += 1
+  }
+
+  /// Row group `g` of a Parquet file, one column at a time, with the same results as
+  /// `add` row by row: each column's statistics see its values in row order, the row
+  /// hash is a sum (so the column order it is built in does not matter), and rows enter
+  /// the row table in row order.
+  mutating func addGroup(_ p: ParquetReader, _ g: Int) throws {
+    let count = p.rows(inGroup: g)
+    let first = p.firstRow(ofGroup: g)
+    var rowHashes = [UInt64](repeating: 0, count: count)
+    var keyHashes = [[UInt64]](repeating: [], count: keyed ? keyIndex.count : 0)
+    for i in 0..<accs.count {
+      let col = try p.column(i, ofGroup: g)
+      let name = nameHashes[i]
+      let isHashed = hashed[i]
+      let keyParts = keyed ? keyIndex.indices.filter { keyIndex[$0] == i } : []
+      var own: [UInt64] = keyParts.isEmpty ? [] : [UInt64](repeating: 0, count: count)
+      rowHashes.withUnsafeMutableBufferPointer { rh in
+        own.withUnsafeMutableBufferPointer { kh in
+          accs.withUnsafeMutableBufferPointer { a in
+            for r in 0..<count {
+              let f = col.field(r)
+              var h: UInt64 = 0
+              if f.count > 0, let q = f.baseAddress {
+                h = fnv1a(q, f.count)
+                if isHashed { rh[r] &+= mix(name ^ h) }
+              }
+              if !keyParts.isEmpty { kh[r] = h }
+              a[i].add(f, hash: h)
+            }
+          }
+        }
+      }
+      for k in keyParts { keyHashes[k] = own }
+    }
+    for r in 0..<count {
+      var key = rowHashes[r]
+      if keyed {
+        key = 0x6b65_79  // "key", as in `add`
+        for k in keyHashes.indices { key = combine(key, keyHashes[k].isEmpty ? 0 : keyHashes[k][r]) }
+      }
+      pendingKeys.append(key)
+      pendingAux.append(rowHashes[r])
+      pendingOffsets.append(first + Int64(r))
+      if pendingKeys.count >= 256 { try flush() }
+      rows += 1
+    }
   }
 
   /// Inserts the buffered rows in order, after touching their home slots so the cache

@@ -129,42 +129,82 @@ final class ParquetReader: RecordReader {
 
   /// Decodes every column of row group `g`, replacing the previous group.
   private func load(_ g: Int) throws {
-    let group = meta.rowGroups[g]
     loaded = -1
     groupRows = 0
     data = []
+    try checkSize(g)
+    let cols = try mappingFailures(g) { try meta.outputs.indices.map { try decodeOutput($0, g) } }
+    data = cols
+    loaded = g
+    groupRows = Int(meta.rowGroups[g].numRows)
+  }
+
+  // Column-at-a-time access, so a scan or a batch of re-reads holds one column of a row
+  // group in memory rather than all of them (see TableScanner and `records(at:)`).
+  var groupCount: Int { meta.rowGroups.count }
+  func rows(inGroup g: Int) -> Int { Int(meta.rowGroups[g].numRows) }
+  func firstRow(ofGroup g: Int) -> Int64 { firstRow[g] }
+
+  /// Output column `o` (an index into `columns`) of row group `g`, decoded as text.
+  /// With `wanted` (one flag per row of the group), rows not wanted may come out null:
+  /// plain-encoded values of a flat column are stepped over, not rendered.
+  func column(_ o: Int, ofGroup g: Int, wanted: [Bool]? = nil) throws -> TextColumn {
+    try checkSize(g)
+    return try mappingFailures(g) { try decodeOutput(o, g, wanted: wanted) }
+  }
+
+  /// The records at `offsets` (row indexes), by offset, as `record(at:)` returns them,
+  /// decoded one column at a time: each row group holding a requested row is decoded
+  /// once per call, and only the requested cells are kept.
+  func records(at offsets: [Int64]) throws -> [Int64: [String?]] {
+    var byGroup: [Int: [Int64]] = [:]
+    for off in offsets {
+      guard off >= 0, let g = group(of: off) else { continue }
+      byGroup[g, default: []].append(off)
+    }
+    var out: [Int64: [String?]] = [:]
+    for (g, offs) in byGroup.sorted(by: { $0.key < $1.key }) {
+      var wanted = [Bool](repeating: false, count: rows(inGroup: g))
+      for off in offs {
+        out[off] = []
+        wanted[Int(off - firstRow[g])] = true
+      }
+      for o in columns.indices {
+        let col = try column(o, ofGroup: g, wanted: wanted)
+        for off in offs where out[off]!.count == o {
+          let f = col.field(Int(off - firstRow[g]))
+          out[off]!.append(f.count == 0 ? nil : ByteText.render(f))
+        }
+      }
+    }
+    return out
+  }
+
+  /// The row group holding row `offset`, if any.
+  private func group(of offset: Int64) -> Int? {
+    var lo = 0
+    var hi = firstRow.count
+    while hi - lo > 1 {
+      let mid = (lo + hi) / 2
+      if firstRow[mid] <= offset { lo = mid } else { hi = mid }
+    }
+    guard lo < meta.rowGroups.count, offset - firstRow[lo] < meta.rowGroups[lo].numRows else { return nil }
+    return lo
+  }
+
+  private func checkSize(_ g: Int) throws {
+    let group = meta.rowGroups[g]
     // Rows x columns bounds the offsets array the group needs; a footer claiming more
     // is either hostile or too big to diff in memory.
     guard group.numRows * Int64(max(1, columns.count)) <= 1 << 28 else {
       throw TableError.unsupported(
         path: path, reason: "row group \(g) has \(group.numRows) rows x \(columns.count) columns; at most 2^28 cells per row group are supported (write smaller row groups)")
     }
-    var cols: [TextColumn] = []
+  }
+
+  private func mappingFailures<T>(_ g: Int, _ body: () throws -> T) throws -> T {
     do {
-      var leaves: [LeafLevels] = []
-      for (i, chunk) in group.chunks.enumerated() {
-        let c = try decodeChunk(chunk, meta.columns[i], rows: Int(group.numRows))
-        guard c.column.maxRep > 0 || c.count == Int(group.numRows) else {
-          throw ParquetFailure(reason: "column '\(meta.columns[i].name)' has \(c.count) values for \(group.numRows) rows in row group \(g)")
-        }
-        leaves.append(c)
-      }
-      for (name, output) in meta.outputs {
-        switch output {
-        case .leaf(let i):
-          cols.append(leaves[i].values)
-        case .json(let node):
-          let first = node.firstLeaf
-          var json = NestedJSON(node: node, leaves: Array(leaves[first..<(first + node.leafCount)]))
-          let out = TextColumn(capacity: 1 << 16)
-          out.ends.reserveCapacity(Int(group.numRows))
-          for _ in 0..<Int(group.numRows) { try json.appendRow(to: out) }
-          guard json.exhausted else {
-            throw ParquetFailure(reason: "column '\(name)' holds more rows than its row group (\(group.numRows))")
-          }
-          cols.append(out)
-        }
-      }
+      return try body()
     } catch let e as ParquetFailure {
       throw fail(e)
     } catch let e as RLEHybridDecoder.Failure {
@@ -174,12 +214,40 @@ final class ParquetReader: RecordReader {
     } catch let e as ThriftError {
       throw TableError.corrupt(path: path, reason: "row group \(g): \(e.reason)")
     }
-    data = cols
-    loaded = g
-    groupRows = Int(group.numRows)
   }
 
-  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int) throws -> LeafLevels {
+  /// Output `o` of row group `g`: a leaf column's values, or a nested column assembled
+  /// from its leaves as JSON.
+  private func decodeOutput(_ o: Int, _ g: Int, wanted: [Bool]? = nil) throws -> TextColumn {
+    let group = meta.rowGroups[g]
+    let (name, output) = meta.outputs[o]
+    func leaf(_ i: Int, wanted: [Bool]?) throws -> LeafLevels {
+      let c = try decodeChunk(group.chunks[i], meta.columns[i], rows: Int(group.numRows), wanted: wanted)
+      guard c.column.maxRep > 0 || c.count == Int(group.numRows) else {
+        throw ParquetFailure(reason: "column '\(meta.columns[i].name)' has \(c.count) values for \(group.numRows) rows in row group \(g)")
+      }
+      return c
+    }
+    switch output {
+    case .leaf(let i):
+      return try leaf(i, wanted: wanted).values
+    case .json(let node):
+      let first = node.firstLeaf
+      let leaves = try (first..<(first + node.leafCount)).map { try leaf($0, wanted: nil) }
+      var json = NestedJSON(node: node, leaves: leaves)
+      let out = TextColumn(capacity: 1 << 16)
+      out.ends.reserveCapacity(Int(group.numRows))
+      for _ in 0..<Int(group.numRows) { try json.appendRow(to: out) }
+      guard json.exhausted else {
+        throw ParquetFailure(reason: "column '\(name)' holds more rows than its row group (\(group.numRows))")
+      }
+      return out
+    }
+  }
+
+  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int, wanted: [Bool]? = nil) throws
+    -> LeafLevels
+  {
     let bytes = try readBytes(at: chunk.start, count: Int(chunk.size))
     let out = TextColumn(capacity: min(Int(chunk.size) * 2, 1 << 24))
     out.ends.reserveCapacity(column.maxRep > 0 ? Int(min(chunk.numValues, 1 << 24)) : rows)
@@ -217,7 +285,7 @@ final class ParquetReader: RecordReader {
           guard h.numValues <= Int(chunk.numValues) - values else {
             throw ParquetFailure(reason: "column '\(column.name)': pages hold more values than the chunk")
           }
-          try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, into: &levels)
+          try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, wanted: column.maxRep == 0 ? wanted : nil, into: &levels)
           values += h.numValues
         default:
           break  // index pages and unknown page types carry no values
@@ -235,7 +303,7 @@ final class ParquetReader: RecordReader {
 
   private func decodeDataPage(
     _ h: ParquetPageHeader, _ body: UnsafeBufferPointer<UInt8>, codec: Int, _ column: ParquetColumn,
-    dict: TextColumn?, into levels: inout LeafLevels
+    dict: TextColumn?, wanted: [Bool]? = nil, into levels: inout LeafLevels
   ) throws {
     let out = levels.values
     let defWidth = RLEHybridDecoder.bitWidth(of: column.maxDef)
@@ -347,6 +415,8 @@ final class ParquetReader: RecordReader {
         for i in 0..<h.numValues {
           if column.optional && defs[i] < maxDef {
             out.appendNull()
+          } else if let w = wanted, out.rows < w.count, !w[out.rows] {
+            try plain.skipNext(to: out)
           } else {
             try plain.appendNext(to: out)
           }

@@ -30,6 +30,24 @@ struct PlainDecoder {
     return v
   }
 
+  /// Steps over the next value as `appendNext` would (same bounds checks) but appends a
+  /// null instead of rendering it: re-reads of a few rows render only those.
+  mutating func skipNext(to out: TextColumn) throws {
+    switch column.type {
+    case 0:
+      guard bit >> 3 < data.count else { throw ParquetFailure(reason: "column '\(column.name)': page values end early") }
+      bit += 1
+    case 1, 4: _ = try take(4)
+    case 2, 5: _ = try take(8)
+    case 3: _ = try take(12)
+    case 6:
+      let lenAt = try take(4)
+      _ = try take(Int(le(lenAt, 4)))
+    default: _ = try take(column.typeLength)
+    }
+    out.appendNull()
+  }
+
   mutating func appendNext(to out: TextColumn) throws {
     switch column.type {
     case 0:
