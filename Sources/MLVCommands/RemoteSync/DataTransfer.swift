@@ -14,7 +14,7 @@ enum DataTransfer {
   ) async throws -> FetchReport {
     let progress = TransferProgressBridge(ws.progress)
     var total = FetchReport()
-    total.alreadyLocal = graph.present.count
+    total.alreadyLocal = graph.reached.count - graph.missing.count  // missing ⊆ reached; no set copy
     // Only the previous round's ids are remembered: a round that leaves nothing but
     // those still missing has made no progress (a set of every id asked would cost as
     // much as the walk itself on a million files).
