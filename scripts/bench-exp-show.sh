@@ -8,9 +8,9 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 N="${1:-1000}"
-# the release build with its own scratch path (docs: swift build -c release --product mlv --scratch-path .build-release)
+# the release build with its own scratch path (scripts/build-release.sh)
 MLV="${MLV:-$HERE/.build-release/release/mlv}"
-[ -x "$MLV" ] || { echo "build first: swift build -c release --product mlv --scratch-path .build-release" >&2; exit 1; }
+[ -x "$MLV" ] || { echo "build first: scripts/build-release.sh" >&2; exit 1; }
 W=$(mktemp -d /tmp/mlv-bench-exp.XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$W"' EXIT; echo "repo: $W"
 cd "$W"

@@ -9,7 +9,7 @@
 # into an empty directory next to `tar -x` of the same files from a tar file in the page
 # cache.
 #
-# Set MLV to the binary (default: .build-release/release/mlv, then .build/release/mlv),
+# Set MLV to the binary (default: .build-release/release/mlv, from scripts/build-release.sh),
 # GENMANY to the generator, SRC to an already generated dataset (generating a million files
 # takes minutes; default WORKDIR/src, generated when missing). The workspace is a hardlink
 # copy of SRC (`cp -al`): mlv never writes a tracked file in place here (restores of small
@@ -23,9 +23,8 @@ W=${2:-/tmp/mlv-bench-many-$N}
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -z "${MLV:-}" ]; then
   MLV=$HERE/.build-release/release/mlv
-  [ -x "$MLV" ] || MLV=$HERE/.build/release/mlv
 fi
-[ -x "$MLV" ] || { echo "build first: swift build -c release --product mlv --scratch-path .build-release" >&2; exit 1; }
+[ -x "$MLV" ] || { echo "build first: scripts/build-release.sh" >&2; exit 1; }
 GENMANY=${GENMANY:-$HERE/../shared/bench/genmany.py}
 SRC=${SRC:-$W/src}
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com

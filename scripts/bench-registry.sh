@@ -7,8 +7,7 @@
 #   verify / sha256sum  `mlv model verify` of a signed 1 GiB model (gen.py model 1), against
 #                 `sha256sum` and `openssl dgst -sha256` of the same file (page cache)
 # Each timed step runs RUNS times (default 3). Set MLV to a release binary (default
-# .build-release/release/mlv: `swift build -c release --product mlv --scratch-path
-# .build-release`), GEN to the generator.
+# .build-release/release/mlv: scripts/build-release.sh), GEN to the generator.
 set -euo pipefail
 W=${1:-/tmp/mlv-bench-registry}
 HERE="$(cd "$(dirname "$0")/.." && pwd)"

@@ -5,17 +5,17 @@
 #
 #   scripts/bench-remote-many.sh [N]      # default 100000
 #
-# MLV=path/to/mlv (default .build/release/mlv; none skips it), DVC=path/to/dvc (default /tmp/dvcenv/bin/dvc;
+# MLV=path/to/mlv (default .build-release/release/mlv; none skips it), DVC=path/to/dvc (default /tmp/dvcenv/bin/dvc;
 # set DVC=none to skip it), GENMANY=path/to/genmany.py. Starts RGW with scripts/ceph-rgw.sh
 # unless MLV_TEST_S3_ENDPOINT is set, and stops what it started. Prints one line per step:
 #   TOOL STEP seconds max_rss_kb
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 N="${1:-100000}"
-MLV="${MLV:-$HERE/.build/release/mlv}"
+MLV="${MLV:-$HERE/.build-release/release/mlv}"
 DVC="${DVC:-/tmp/dvcenv/bin/dvc}"
 GENMANY="${GENMANY:-$HERE/../shared/bench/genmany.py}"
-[ "$MLV" = none ] || [ -x "$MLV" ] || { echo "build first: swift build -c release --product mlv" >&2; exit 1; }
+[ "$MLV" = none ] || [ -x "$MLV" ] || { echo "build first: scripts/build-release.sh" >&2; exit 1; }
 [ -f "$GENMANY" ] || GENMANY=/work/shared/bench/genmany.py
 W=$(mktemp -d /tmp/mlv-bench-remote.XXXXXX)
 started_rgw=""

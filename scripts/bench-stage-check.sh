@@ -5,8 +5,8 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 N="${1:-20000}"
-MLV="${MLV:-$HERE/.build/release/mlv}"
-[ -x "$MLV" ] || { echo "build first: swift build -c release --product mlv" >&2; exit 1; }
+MLV="${MLV:-$HERE/.build-release/release/mlv}"
+[ -x "$MLV" ] || { echo "build first: scripts/build-release.sh" >&2; exit 1; }
 W=$(mktemp -d /tmp/mlv-bench-stage.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W"

@@ -23,7 +23,7 @@ HERE="$(cd "$(dirname "$0")/.." && pwd)"
 MLV=${MLV:-$HERE/.build-release/release/mlv}
 BENCH=${BENCH:-$HERE/../shared/bench}
 REPS=${REPS:-7}
-[ -x "$MLV" ] || { echo "build first: swift build -c release --product mlv --scratch-path .build-release" >&2; exit 1; }
+[ -x "$MLV" ] || { echo "build first: scripts/build-release.sh" >&2; exit 1; }
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
 
 mkdir -p "$W"

@@ -8,8 +8,8 @@ HERE="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$HERE"
 bash scripts/setup.sh
 echo "== building mlv (release)"
-swift build -c release --product mlv 2>&1 | tail -1
-MLV="$HERE/.build/release/mlv"
+bash scripts/build-release.sh 2>&1 | tail -1
+MLV="$HERE/.build-release/release/mlv"
 W=$(mktemp -d /tmp/mlv-demo.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, zstd, lz4, brotli,
-# pkg-config)
+# pkg-config; libcurl and libxml2, which the release build links Foundation's statically
+# linked networking and XML parts against: scripts/build-release.sh)
 # and, with --test, what the tests use besides: the loopback S3 server (moto), pyarrow
 # (Parquet fixtures), gto (registry oracle), ssh-keygen (model signatures) and a headless
 # Chromium that renders the HTML reports.
@@ -8,7 +9,7 @@
 set -euo pipefail
 
 need=()
-for pkg in libgit2-dev zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev pkg-config git; do
+for pkg in libgit2-dev zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev libcurl4-openssl-dev libxml2-dev pkg-config git; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

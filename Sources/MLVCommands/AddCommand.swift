@@ -4,6 +4,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "add",
       abstract: "Store files or directories and write pointer files for git.",
       discussion: """
         Each path is split into content-defined chunks stored once in .mlv/store. A

@@ -5,6 +5,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Checkout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "checkout",
       abstract: "Bring back the code, params and data of a revision.",
       discussion: """
         With REVISION (branch, tag, commit, HEAD~1, ...): checks out its code and

@@ -4,6 +4,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Commit: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "commit",
       abstract: "Re-add changed data, then commit pointers and staged files to git.",
       discussion: """
         Tracked data whose content changed is added again (only new chunks are stored),

@@ -8,6 +8,7 @@ import MLVSystem
 extension MLVMain {
   struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "diff",
       abstract: "Compare tracked data between two revisions or with the workspace.",
       discussion: """
         No revision: HEAD against the workspace. One revision: it against the

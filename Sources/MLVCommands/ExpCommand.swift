@@ -8,6 +8,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Exp: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "exp",
       abstract: "List, compare, apply and share recorded runs.",
       discussion: """
         Examples:

@@ -7,6 +7,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Fetch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "fetch",
       abstract: "Download the data of a revision into the local store; the workspace is untouched.",
       discussion: """
         Downloads only objects the local store lacks, in ranged requests over the
@@ -61,6 +62,7 @@ extension MLVMain {
 
   struct Pull: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "pull",
       abstract: "Fetch the data of the current pointers and restore it in the workspace.",
       discussion: """
         The teammate's command after `git clone`: downloads what the pointers need and

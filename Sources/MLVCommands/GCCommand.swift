@@ -66,6 +66,7 @@ extension MLVMain {
 
   struct Fsck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "fsck",
       abstract: "Verify every stored object and that kept revisions have all their data.",
       discussion: """
         Re-hashes every object in the local store, checks indexes against packs, and

@@ -10,6 +10,7 @@ extension MLVMain {
   /// is missing: it restores what it can, and says what to run for the rest.
   struct Hook: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "hook",
       abstract: "Run by the git hooks that `mlv install` writes.",
       discussion: """
         post-checkout, post-merge and post-rewrite restore the data of every pointer

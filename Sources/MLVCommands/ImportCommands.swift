@@ -98,6 +98,7 @@ extension MLVMain {
 
   struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "get",
       abstract: "Download data another repository tracks (one-off, not tracked here).",
       discussion: """
         Writes PATH of the source at REV to OUT (default: PATH's last component in the

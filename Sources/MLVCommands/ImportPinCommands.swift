@@ -46,6 +46,7 @@ struct ImportPin: Equatable {
 extension MLVMain {
   struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "import",
       abstract: "Track data from another repository here, pinned to a revision.",
       discussion: """
         Fetches PATH of the source at REV from the source's default remote into this
@@ -110,6 +111,7 @@ extension MLVMain {
 
   struct Update: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "update",
       abstract: "Move the pin of an imported path (to the source's latest, or --rev).",
       discussion: """
         Re-reads the source at the pinned revision (a branch moves; a tag or commit

@@ -4,6 +4,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "init",
       abstract: "Set up mlv in the current git repository.",
       discussion: """
         Creates .mlv/ (config with the chunking parameters, and the local object store)

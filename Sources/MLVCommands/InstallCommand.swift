@@ -5,6 +5,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "install",
       abstract: "Make plain git commands keep the data in step (hooks and a merge driver).",
       discussion: """
         Run once per clone. Installs git hooks so that `git checkout`, `git switch`,

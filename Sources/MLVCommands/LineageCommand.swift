@@ -9,6 +9,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Lineage: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "lineage",
       abstract: "Where a tracked artifact came from, and where it went.",
       discussion: """
         Back from the artifact at REV (default HEAD) to the run that produced it

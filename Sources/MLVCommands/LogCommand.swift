@@ -5,6 +5,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "log",
       abstract: "List the versions of a tracked path.",
       discussion: """
         Shows each commit (following first parents from HEAD or REV) that changed the

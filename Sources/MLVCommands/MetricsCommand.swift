@@ -3,6 +3,7 @@ import ArgumentParser
 extension MLVMain {
   struct Metrics: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "metrics",
       abstract: "Compare metrics between runs or revisions.",
       discussion: "Example:\n  mlv metrics diff baseline lr-small", subcommands: [DiffMetrics.self])
 

@@ -7,6 +7,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Model: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "model",
       abstract: "Register model versions and assign them to stages (a registry in git tags).",
       discussion: """
         Versions and stages are annotated git tags in GTO's naming, so GTO and DVC
@@ -31,6 +32,7 @@ extension MLVMain {
 extension MLVMain.Model {
   struct Register: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "register",
       abstract: "Register the committed artifact at PATH as NAME@VERSION.",
       discussion: """
         The version tag goes on the commit (HEAD, or --rev) whose pointer names the
@@ -75,7 +77,7 @@ extension MLVMain.Model {
 
 extension MLVMain.Model {
   struct Promote: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Assign STAGE to NAME's VERSION.")
+    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Assign STAGE to NAME's VERSION.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
     @Argument var version: String
@@ -92,6 +94,7 @@ extension MLVMain.Model {
 
   struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "rollback",
       abstract: "Assign STAGE the version it had before its current one.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
@@ -108,6 +111,7 @@ extension MLVMain.Model {
 
   struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "get",
       abstract: "Write a version's files to a directory, every byte verified.",
       discussion: """
         Objects the local store lacks are fetched from the default remote first. A
@@ -143,6 +147,7 @@ extension MLVMain.Model {
 
   struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "verify",
       abstract: "Check a version's signature, its tags, every byte and its lineage.",
       discussion: """
         Checks the attestation under mlv-attestation/NAME/VERSION: its signature with

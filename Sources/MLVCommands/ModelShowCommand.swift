@@ -5,6 +5,7 @@ import MLVRegistry
 extension MLVMain.Model {
   struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "List models: versions, current stages, who registered or promoted them, when.",
       discussion: """
         Tags that look like registry tags but are not valid ones (from a teammate or

@@ -3,6 +3,7 @@ import ArgumentParser
 extension MLVMain {
   struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "params",
       abstract: "Compare params between runs or revisions.",
       discussion: "Example:\n  mlv params diff baseline lr-small", subcommands: [DiffParams.self])
 

@@ -7,6 +7,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Plots: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "plots",
       abstract: "Write one self-contained HTML page of the runs: table, params vs metrics, per-step curves.",
       discussion: """
         The page needs no network and no script: the runs table, a scatter chart of

@@ -7,6 +7,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Push: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "push",
       abstract: "Upload the data of HEAD (or of revisions, or paths) that a remote lacks.",
       discussion: """
         Uploads only objects the remote does not have, as packs (a few dozen requests

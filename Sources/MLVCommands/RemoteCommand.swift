@@ -6,6 +6,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Remote: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "remote",
       abstract: "Manage the remotes data is pushed to and pulled from.",
       discussion: """
         Remotes are stored in .mlv/config, which is committed: a clone knows its
@@ -37,7 +38,7 @@ extension MLVMain {
     }
 
     struct Add: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Add a remote (s3://bucket/prefix or a directory).")
+      static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a remote (s3://bucket/prefix or a directory).")
       @OptionGroup var global: GlobalOptions
       @Argument(help: "A name such as origin.") var name: String
       @Argument(help: "s3://bucket/prefix, or a local directory (relative paths are relative to the repository root).")
@@ -70,7 +71,7 @@ extension MLVMain {
     }
 
     struct List: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "List remotes; * marks the default.")
+      static let configuration = CommandConfiguration(commandName: "list", abstract: "List remotes; * marks the default.")
       @OptionGroup var global: GlobalOptions
       func run() throws {
         let ctx = Context(global)
@@ -88,7 +89,7 @@ extension MLVMain {
     }
 
     struct Remove: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Forget a remote (its data is left alone).")
+      static let configuration = CommandConfiguration(commandName: "remove", abstract: "Forget a remote (its data is left alone).")
       @OptionGroup var global: GlobalOptions
       @Argument var name: String
       func run() throws {
@@ -107,7 +108,7 @@ extension MLVMain {
     }
 
     struct Default: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Set the remote used when none is named.")
+      static let configuration = CommandConfiguration(commandName: "default", abstract: "Set the remote used when none is named.")
       @OptionGroup var global: GlobalOptions
       @Argument var name: String
       func run() throws {
@@ -120,6 +121,7 @@ extension MLVMain {
 
     struct Unlock: AsyncParsableCommand {
       static let configuration = CommandConfiguration(
+        commandName: "unlock",
         abstract: "Remove locks on a remote left by killed pushes or gcs.",
         discussion: """
           push and gc --remote take locks on the remote (objects under locks/) so gc

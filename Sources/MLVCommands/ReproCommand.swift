@@ -6,6 +6,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Repro: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "repro",
       abstract: "Reproduce a recorded run and compare, or bring the declared stages up to date.",
       discussion: """
         mlv repro RUN|REV: checks out the run's commit (code, params, data) in a

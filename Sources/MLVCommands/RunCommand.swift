@@ -7,6 +7,7 @@ import MLVSystem
 extension MLVMain {
   struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "run",
       abstract: "Run a stage's command and record it as a run (a commit kept off the branch).",
       discussion: """
         With stage flags (-p -d -o -m --wdir) stage NAME is declared (or replaced) in

@@ -5,6 +5,7 @@ import MLVWorkspace
 extension MLVMain {
   struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "status",
       abstract: "Show tracked data that changed, is not checked out, or is not committed.",
       discussion: """
         Compares each tracked file or directory with its pointer (unchanged files are
