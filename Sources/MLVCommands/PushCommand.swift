@@ -65,9 +65,9 @@ extension MLVMain {
           return
         }
         let r = try await remote.push(ids, from: ws.store, jobs: max(1, jobs), progress: TransferProgressBridge(ws.progress))
-        for id in r.notLocal where missing[id] == nil { missing[id] = [] }
+        missing.formUnion(r.notLocal)
         if !missing.isEmpty {
-          let paths = Set(missing.values.flatMap { $0 }).sorted()
+          let paths = Set(graph.paths(of: missing).values.flatMap { $0 }).sorted()
           FileHandle.standardError.write(
             Data(("mlv: warning: \(missing.count) needed objects are not in the local store and were not pushed"
               + (paths.isEmpty ? "" : " (needed by \(paths.prefix(5).joined(separator: ", ")))") + "\n").utf8))

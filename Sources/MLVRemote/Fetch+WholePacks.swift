@@ -11,8 +11,7 @@ extension RemoteRepository {
   /// verification, for the ranged path to fetch object by object (which names the corrupt
   /// objects precisely).
   func fetchWholePacks(
-    _ packs: [ObjectID], into store: any PackTransfer, jobs: Int, progress: TransferProgress, counts: Counters,
-    stored: Locked<Set<ObjectID>>
+    _ packs: [ObjectID], into store: any PackTransfer, jobs: Int, progress: TransferProgress, counts: Counters
   ) async throws -> [ObjectID] {
     let failed = Locked([ObjectID]())
     let verified = Locked([SealedPack]())
@@ -46,7 +45,8 @@ extension RemoteRepository {
         for p in good { FS.remove(p.path) }
         throw error
       }
-      stored.update { $0.formUnion(good.flatMap { $0.entries.map(\.entry.id) }) }
+      // Every object of a pack fetched whole was wanted, so none was local before.
+      counts.add(objects: good.reduce(0) { $0 + $1.entries.count })
     }
     return failed.value
   }

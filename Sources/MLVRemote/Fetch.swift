@@ -10,8 +10,6 @@ public struct FetchReport: Sendable {
   public var alreadyLocal = 0
   /// Wanted objects the remote does not have.
   public var missing: [ObjectID] = []
-  /// Every object stored, including ones inside downloaded gaps that were not asked for.
-  public var stored = Set<ObjectID>()
 
   public init() {}
 }
@@ -38,24 +36,29 @@ extension RemoteRepository {
   ) async throws -> FetchReport {
     var report = FetchReport()
     let index = try await self.index()
+    // Memory (issue 14): the plan for a million objects is held once — `byPack` is
+    // consumed into ranges, and the records of the touched packs are dropped once the
+    // ranges know their bonus objects.
     var byPack: [ObjectID: [(ObjectID, ObjectLocation)]] = [:]
-    var seen = Set<ObjectID>()
-    for id in ids where id != .empty && seen.insert(id).inserted {
-      if store.contains(id) {
-        report.alreadyLocal += 1
-      } else if let l = index.lookup(id) {
-        byPack[l.pack, default: []].append((id, l))
-      } else {
-        report.missing.append(id)
+    do {
+      var seen = Set<ObjectID>()
+      for id in ids where id != .empty && seen.insert(id).inserted {
+        if store.contains(id) {
+          report.alreadyLocal += 1
+        } else if let l = index.lookup(id) {
+          byPack[l.pack, default: []].append((id, l))
+        } else {
+          report.missing.append(id)
+        }
       }
     }
     guard !byPack.isEmpty else { return report }
     // Every object of the touched packs: objects lying in the gaps a coalesced range
     // downloads anyway are stored too (verified), so the next phase need not fetch them
     // again (the chunks of a file list usually sit right next to it).
-    let packObjects = try index.records(inPacks: Set(byPack.keys))
+    var packObjects = try index.records(inPacks: Set(byPack.keys))
+    // Objects newly stored (whole packs and ranges), and bytes downloaded.
     let counts = Counters()
-    let storedIDs = Locked(Set<ObjectID>())
     // Packs wanted whole travel as files; the rest (and packs failing verification) by range.
     let whole = byPack.filter { pack, objects in objects.count == packObjects[pack]?.count }.map(\.key)
     let wholeBytes = whole.reduce(Int64(0)) { total, pack in
@@ -65,12 +68,13 @@ extension RemoteRepository {
     if !whole.isEmpty {
       progress.begin("fetching from \(name)", totalBytes: wholeBytes)
       let failed = try await fetchWholePacks(
-        whole, into: store, jobs: jobs, progress: progress, counts: counts, stored: storedIDs)
+        whole, into: store, jobs: jobs, progress: progress, counts: counts)
       progress.end()
       for pack in whole where !failed.contains(pack) { byPack[pack] = nil }
     }
     var ranges: [FetchRange] = []
-    for (pack, objects) in byPack {
+    for pack in Array(byPack.keys) {
+      guard let objects = byPack.removeValue(forKey: pack) else { continue }
       let sorted = objects.sorted { $0.1.offset < $1.1.offset }
       var current = FetchRange(pack: pack, start: Int64(sorted[0].1.offset), end: Int64(sorted[0].1.offset), objects: [])
       for o in sorted {
@@ -96,6 +100,7 @@ extension RemoteRepository {
         }
       }
     }
+    packObjects = [:]
     let total = ranges.reduce(Int64(0)) { $0 + $1.end - $1.start }
     progress.begin("fetching from \(name)", totalBytes: total)
     defer { progress.end() }
@@ -127,7 +132,7 @@ extension RemoteRepository {
             do {
               let stored = from <= to ? Array(bytes[from..<to]) : []
               if try stored.withUnsafeBytes({ try writer.putEncoded(entry, bytes: $0) }) {
-                storedIDs.update { _ = $0.insert(id) }
+                counts.add(objects: 1)
               }
             } catch StoreError.corruptObject(_, _, let reason) {
               // A damaged object nobody asked for is skipped; fsck --remote reports it.
@@ -139,9 +144,8 @@ extension RemoteRepository {
       }
       try await BlockingIO.run { try writer.flush() }
     }
-    let (_, bytes) = counts.value
-    report.stored = storedIDs.value
-    report.objectsFetched = report.stored.count
+    let (objects, bytes) = counts.value
+    report.objectsFetched = objects
     report.bytesFetched = bytes
     report.requests = requests + ranges.count
     if let first = corrupt.first { throw first }

@@ -30,7 +30,8 @@ extension Workspace {
     let (graph, unreadable) = try graph(policy, labelling: suspect)
     report.pointersChecked = graph.pointers
     report.unreadablePointers = unreadable
-    report.missing = graph.missing.map { ($0.key, $0.value.sorted()) }.sorted { $0.id < $1.id }
+    let named = graph.paths(of: graph.missing)  // the walk keeps ids; name them by walking again
+    report.missing = graph.missing.sorted().map { ($0, (named[$0] ?? []).sorted()) }
     report.damaged = graph.damaged.map { ($0.key, $0.value) }.sorted { $0.id < $1.id }
     report.corrupt = report.store.corrupt.map { c in
       (c.id, "\(c.location): \(c.reason)", (graph.labels[c.id] ?? []).sorted())

@@ -19,26 +19,39 @@ public struct GraphRoot: Sendable {
 /// contents (chunks, or a file list and its chunks) — that gc, fsck, push, fetch, pull and
 /// remote gc all use, so "what does this revision need" has one answer.
 ///
-/// The walk is incremental: an object the store lacks is recorded in `missing` (with the
-/// paths that need it) and its children stay unknown; after the caller fetched some of
+/// The walk is incremental: an object the store lacks is recorded in `missing` and its
+/// children stay unknown; after the caller fetched some of
 /// them, `resume()` carries on from exactly those, so a pull of a directory walks each
 /// object once however many fetch rounds it takes (manifests, then file lists, then
 /// chunks). Each object is expanded once, so long histories of mostly unchanged data cost
 /// what their distinct objects cost.
+///
+/// Memory: the walk keeps object ids only, never a path per object — a million missing
+/// files would otherwise cost a string each (issue 14). Messages that must name the paths
+/// behind some ids ask `paths(of:)`, which walks the same roots again collecting labels
+/// for just those ids.
 public final class ObjectGraph {
   public let store: ObjectReader
   /// Every object reached, present or not.
   public private(set) var reached = Set<ObjectID>()
-  /// Objects the store lacks → the paths that need them (at most `maxLabels` each).
-  public private(set) var missing: [ObjectID: [String]] = [:]
+  /// Objects the store lacks (`paths(of:)` names what needs them).
+  public private(set) var missing = Set<ObjectID>()
   /// Objects present but unusable (a manifest or file list that does not decode) → why.
   public private(set) var damaged: [ObjectID: String] = [:]
   /// For ids in `labelling`: the paths that need them (at most `maxLabels` each).
   public private(set) var labels: [ObjectID: [String]] = [:]
   public private(set) var pointers = 0
   private let labelling: Set<ObjectID>
-  /// Missing objects whose children are unknown until they are fetched.
-  private var blocked: [ObjectID: [Node]] = [:]
+  /// Whether nodes carry labels: only when some are collected (`labelling`), so that a
+  /// walk for push or fetch builds no path string per file.
+  private let naming: Bool
+  /// The roots walked, for `paths(of:)`.
+  private var roots: [GraphRoot] = []
+  /// Missing objects → how to expand them once fetched (the first visit; further visits
+  /// of a missing directory in `moreBlocked`, as they are rare and one node per object
+  /// is the common case).
+  private var blocked: [ObjectID: Node] = [:]
+  private var moreBlocked: [ObjectID: [Node]] = [:]
   /// Manifests expanded with every entry (a selection expands only part of one).
   private var wholeManifests = Set<ObjectID>()
 
@@ -67,10 +80,22 @@ public final class ObjectGraph {
   public init(store: ObjectReader, labelling: Set<ObjectID> = []) {
     self.store = store
     self.labelling = labelling
+    self.naming = !labelling.isEmpty
+  }
+
+  /// The paths that need each of `ids` (at most `maxLabels` each), found by walking the
+  /// roots again with labels for those ids only. Ids the walk does not reach get none.
+  public func paths(of ids: Set<ObjectID>) -> [ObjectID: [String]] {
+    guard !ids.isEmpty else { return [:] }
+    let again = ObjectGraph(store: store, labelling: ids)
+    again.skipping = skipping
+    again.add(roots)
+    return again.labels
   }
 
   /// Walks from `roots` as far as the store allows.
   public func add(_ roots: [GraphRoot]) {
+    self.roots += roots
     for root in roots {
       pointers += 1
       switch root.pointer.kind {
@@ -83,16 +108,22 @@ public final class ObjectGraph {
 
   /// Continues from missing objects that the store now has.
   public func resume() {
-    let ready = blocked.filter { store.contains($0.key) }
-    for (id, nodes) in ready {
-      blocked[id] = nil
-      missing[id] = nil
-      for node in nodes { expand(id, node) }
+    let ready = missing.filter { store.contains($0) }
+    for id in ready {
+      missing.remove(id)
+      let first = blocked.removeValue(forKey: id)
+      let more = moreBlocked.removeValue(forKey: id) ?? []
+      for node in (first.map { [$0] } ?? []) + more { expand(id, node) }
     }
   }
 
   /// Objects reached that the store holds.
-  public var present: Set<ObjectID> { reached.subtracting(missing.keys) }
+  public var present: Set<ObjectID> { reached.subtracting(missing) }
+
+  /// The label of a file below `label`, built only when labels are collected.
+  private func child(_ label: String, _ path: String) -> String {
+    naming ? label + ": " + path : ""
+  }
 
   private func note(_ id: ObjectID, _ label: String, in table: inout [ObjectID: [String]]) {
     if table[id, default: []].count < Self.maxLabels { table[id, default: []].append(label) }
@@ -104,9 +135,8 @@ public final class ObjectGraph {
     if labelling.contains(id) { note(id, node.label, in: &labels) }
     let first = reached.insert(id).inserted
     if !first {
-      if missing[id] != nil {
-        note(id, node.label, in: &missing)
-        if node.isDirectory { blocked[id, default: []].append(node) }
+      if missing.contains(id) {
+        if node.isDirectory { moreBlocked[id, default: []].append(node) }
       } else if node.isDirectory, !wholeManifests.contains(id) {
         // A selection expanded only part of this manifest; this visit may need more.
         expand(id, node)
@@ -114,8 +144,8 @@ public final class ObjectGraph {
       return
     }
     guard store.contains(id) else {
-      note(id, node.label, in: &missing)
-      blocked[id, default: []].append(node)
+      missing.insert(id)
+      blocked[id] = node
       return
     }
     expand(id, node)
@@ -142,7 +172,7 @@ public final class ObjectGraph {
       switch node {
       case .leaf(let entries):
         for e in entries where inner.map({ e.path == $0 || e.path.hasPrefix($0 + "/") }) ?? true {
-          visit(e.oid, .file(size: e.size, label: label + ": " + e.path))
+          visit(e.oid, .file(size: e.size, label: child(label, e.path)))
         }
       case .node(_, let children):
         for (i, c) in children.enumerated() {
@@ -165,7 +195,7 @@ public final class ObjectGraph {
       }
       if inner == nil { wholeManifests.insert(id) }
       for e in manifest.entries where inner.map({ e.path == $0 || e.path.hasPrefix($0 + "/") }) ?? true {
-        visit(e.oid, .file(size: e.size, label: label + ": " + e.path))
+        visit(e.oid, .file(size: e.size, label: child(label, e.path)))
       }
     }
   }

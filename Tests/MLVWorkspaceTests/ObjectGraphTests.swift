@@ -49,7 +49,8 @@ import Testing
     let manifest = try m.store.read(pointer.oid)
     m.store.remove(pointer.oid)
     let (graph, _) = try m.ws.graph(KeepPolicy(revisions: ["HEAD"], history: false, workspace: false))
-    let labels = try #require(graph.missing[pointer.oid])
+    #expect(graph.missing == [pointer.oid])
+    let labels = try #require(graph.paths(of: [pointer.oid])[pointer.oid])
     #expect(labels.count == 1 && labels[0].hasPrefix("data ("))
     #expect(graph.missing.count == 1)
     // The walk knows nothing below the manifest until it is back.
@@ -60,6 +61,25 @@ import Testing
     #expect(graph.missing.isEmpty)
     #expect(graph.reached.count > before)
     #expect(graph.reached == m.store.ids)
+  }
+
+  @Test func missingFilesAreKeptAsIdsAndNamedByWalkingAgain() throws {
+    let m = try MemoryRepo()
+    defer { m.repo.cleanup() }
+    try populate(m)
+    let f1 = ObjectID.hash(Array("file 1\n".utf8))
+    let f3 = ObjectID.hash(Array("file 3\n".utf8))
+    m.store.remove(f1)
+    m.store.remove(f3)
+    let (graph, _) = try m.ws.graph(KeepPolicy(revisions: ["HEAD"], history: false, workspace: false))
+    #expect(graph.missing == [f1, f3])
+    // Only the ids asked for are named, each by the path that needs it.
+    let named = graph.paths(of: [f3])
+    #expect(named.keys.sorted() == [f3])
+    let p3 = try #require(named[f3])
+    #expect(p3.count == 1 && p3[0].hasPrefix("data (") && p3[0].hasSuffix(": f3.txt"), "\(p3)")
+    #expect(graph.paths(of: [f1, f3]).mapValues { $0.map { $0.hasSuffix(": f1.txt") || $0.hasSuffix(": f3.txt") } } == [f1: [true], f3: [true]])
+    #expect(graph.paths(of: []).isEmpty)
   }
 
   @Test func aSelectionWalksOnlyItsPart() throws {
@@ -108,6 +128,6 @@ import Testing
     // Repair drops it; the graph then names it as missing, for a remote to supply.
     let (repair, graph) = try m.ws.repairStore(KeepPolicy())
     #expect(repair.lost == [f3])
-    #expect(graph.missing.keys.sorted() == [f3])
+    #expect(graph.missing.sorted() == [f3])
   }
 }

@@ -14,20 +14,23 @@ enum DataTransfer {
   ) async throws -> FetchReport {
     let progress = TransferProgressBridge(ws.progress)
     var total = FetchReport()
-    total.alreadyLocal = graph.present.count
+    total.alreadyLocal = graph.reached.count - graph.missing.count  // missing ⊆ reached; no set copy
+    // Only the previous round's ids are remembered: a round that leaves nothing but
+    // those still missing has made no progress (a set of every id asked would cost as
+    // much as the walk itself on a million files).
     var asked = Set<ObjectID>()
     while true {
-      let wanted = graph.missing.keys.filter { !asked.contains($0) }
-      guard !wanted.isEmpty else { break }
-      asked.formUnion(wanted)
+      let wanted = graph.missing
+      guard !wanted.isEmpty, !wanted.isSubset(of: asked) else { break }
+      asked = wanted
       let r = try await remote.fetch(Array(wanted), into: ws.store, jobs: jobs, progress: progress)
       total.objectsFetched += r.objectsFetched
       total.bytesFetched += r.bytesFetched
       total.requests += r.requests
-      total.stored.formUnion(r.stored)
       if !r.missing.isEmpty {
         var seen = Set<String>()
-        let labels = r.missing.flatMap { graph.missing[$0] ?? [] }.filter { seen.insert($0).inserted }
+        let named = graph.paths(of: Set(r.missing))
+        let labels = r.missing.flatMap { named[$0] ?? [] }.filter { seen.insert($0).inserted }
         throw RemoteError.missingObjects(remote: remote.label, count: r.missing.count, examples: labels)
       }
       graph.resume()
@@ -74,7 +77,7 @@ extension DataTransfer {
     guard !graph.missing.isEmpty else { return nil }
     func paths() -> [String] {
       var seen = Set<String>()
-      return graph.missing.values.flatMap { $0 }.sorted().filter { seen.insert($0).inserted }
+      return graph.paths(of: graph.missing).values.flatMap { $0 }.sorted().filter { seen.insert($0).inserted }
     }
     guard let remote = try? RemoteAccess.open(ws, name: nil) else {
       throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [])

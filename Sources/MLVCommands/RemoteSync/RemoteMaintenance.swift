@@ -14,13 +14,13 @@ enum RemoteMaintenance {
     var asked = Set<ObjectID>()
     while true {
       let index = try await remote.index()
-      let metadata = graph.missing.keys.filter { id in
+      let metadata = graph.missing.filter { id in
         guard !asked.contains(id), let l = index.lookup(id) else { return false }
         return l.type != .chunk
       }
       guard !metadata.isEmpty else { break }
       asked.formUnion(metadata)
-      _ = try await remote.fetch(metadata, into: ws.store, progress: TransferProgressBridge(ws.progress))
+      _ = try await remote.fetch(Array(metadata), into: ws.store, progress: TransferProgressBridge(ws.progress))
       graph.resume()
     }
     return graph
@@ -57,7 +57,7 @@ enum RemoteMaintenance {
     }
     for id in absent.sorted() {
       out.line("missing on \(remote.name): \(id.hex)")
-      for p in (users.labels[id] ?? live.missing[id] ?? []).prefix(10) { out.line("  needed by \(p)") }
+      for p in (users.labels[id] ?? []).prefix(10) { out.line("  needed by \(p)") }
     }
     let healthy = r.isHealthy && absent.isEmpty
     out.line(
@@ -93,9 +93,10 @@ enum RemoteMaintenance {
     } catch let e as RemoteError {
       out.line("\(e)")
     }
-    for (id, paths) in graph.missing.sorted(by: { $0.key < $1.key }) {
+    let named = graph.paths(of: graph.missing)
+    for id in graph.missing.sorted() {
       out.line("still missing: \(id.hex)")
-      for p in paths.prefix(10) { out.line("  needed by \(p)") }
+      for p in (named[id] ?? []).prefix(10) { out.line("  needed by \(p)") }
     }
     return graph.missing.isEmpty
   }
