@@ -51,9 +51,12 @@ extension Workspace {
       throw WorkspaceError.forbiddenPath(dataPath, reason: "not a regular file or directory")
     }
     let ids = try contentIDs(dataPath, &listing, storeObjects: storeObjects, writer: writer, label: label)
-    var files: [String: (FileStat, ObjectID)] = [:]
+    // Built with ScannedData's own element type: a dictionary of unlabeled tuples would be
+    // copied whole to convert it (two more copies of a million entries at add's peak).
+    var files: [String: (stat: FileStat, id: ObjectID)] = [:]
     files.reserveCapacity(listing.count)
-    for (entry, id) in zip(listing, ids) { files[entry.path] = (entry.stat, id) }
+    for k in listing.indices { files[listing[k].path] = (listing[k].stat, ids[k]) }
+    listing = []
     return ScannedData(kind: kind, files: files, skippedLinks: links, skippedOther: other)
   }
 
