@@ -134,14 +134,27 @@ private struct ScanState {
         }
       }
     }
-    var key = rowHash
-    if keyed {
-      key = 0x6b65_79  // "key"
-      for k in keyIndex { key = combine(key, k.map { hashes[$0] } ?? 0) }
-    }
+    let key = rowKey(rowHash) { k in keyIndex[k].map { hashes[$0] } ?? 0 }
+    try push(key: key, rowHash: rowHash, offset: reader.recordOffset)
+  }
+
+  /// A row's identity in the row table: its row hash, or with key columns their hashes
+  /// combined (`keyHash(k)` is key column k's hash, 0 where the column is absent). `add`
+  /// and `addGroup` both derive keys here, so CSV and Parquet rows key alike.
+  @inline(__always)
+  func rowKey(_ rowHash: UInt64, keyHash: (Int) -> UInt64) -> UInt64 {
+    guard keyed else { return rowHash }
+    var key: UInt64 = 0x6b65_79  // "key"
+    for k in keyIndex.indices { key = combine(key, keyHash(k)) }
+    return key
+  }
+
+  /// Buffers one row for the row table, inserted 256 at a time (`flush`).
+  @inline(__always)
+  mutating func push(key: UInt64, rowHash: UInt64, offset: Int64) throws {
     pendingKeys.append(key)
     pendingAux.append(rowHash)
-    pendingOffsets.append(reader.recordOffset)
+    pendingOffsets.append(offset)
     if pendingKeys.count >= 256 { try flush() }
     rows += 1
   }
@@ -180,16 +193,8 @@ private struct ScanState {
       for k in keyParts { keyHashes[k] = own }
     }
     for r in 0..<count {
-      var key = rowHashes[r]
-      if keyed {
-        key = 0x6b65_79  // "key", as in `add`
-        for k in keyHashes.indices { key = combine(key, keyHashes[k].isEmpty ? 0 : keyHashes[k][r]) }
-      }
-      pendingKeys.append(key)
-      pendingAux.append(rowHashes[r])
-      pendingOffsets.append(first + Int64(r))
-      if pendingKeys.count >= 256 { try flush() }
-      rows += 1
+      let key = rowKey(rowHashes[r]) { k in keyHashes[k].isEmpty ? 0 : keyHashes[k][r] }
+      try push(key: key, rowHash: rowHashes[r], offset: first + Int64(r))
     }
   }
 

@@ -171,9 +171,10 @@ final class ParquetReader: RecordReader {
       }
       for o in columns.indices {
         let col = try column(o, ofGroup: g, wanted: wanted)
-        for off in offs where out[off]!.count == o {
+        // An offset asked twice is filled once.
+        for off in offs where out[off]?.count == o {
           let f = col.field(Int(off - firstRow[g]))
-          out[off]!.append(f.count == 0 ? nil : ByteText.render(f))
+          out[off]?.append(f.count == 0 ? nil : ByteText.render(f))
         }
       }
     }
