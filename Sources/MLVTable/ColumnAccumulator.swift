@@ -45,14 +45,7 @@ struct ColumnAccumulator {
       nulls += 1
       return
     case .integer, .float:
-      if kind == .integer { integers += 1 } else { floats += 1 }
-      n += 1
-      let d = x - mean
-      mean += d / Double(n)
-      m2 += d * (x - mean)
-      if x < minValue { minValue = x }
-      if x > maxValue { maxValue = x }
-      sketch.add(x)
+      addNumber(x, integer: kind == .integer)
     case .boolean: booleans += 1
     case .date, .datetime:
       if kind == .date { dates += 1 } else { datetimes += 1 }
@@ -67,6 +60,40 @@ struct ColumnAccumulator {
     contentHash &+= m
     distinct.add(m)
     top.add(m, f, numericSoFar: strings + booleans + dates + datetimes == 0)
+  }
+
+  /// A DOUBLE column's value `v` with its text `f` (`v.description`, see
+  /// `TextColumn.doubles`); the same as `add(f, hash:)`, without parsing `f`. For a finite
+  /// `v` that text is the shortest that reads back as `v`, and `parseNumber` rounds
+  /// correctly (exact fast path or strtod), so it would read `v` itself, as a float
+  /// (the text has a point or an exponent; checked, not assumed). `nan` and `inf`
+  /// texts take the text path (null and string).
+  @inline(__always)
+  mutating func add(_ f: UnsafeBufferPointer<UInt8>, hash: UInt64, double v: Double) {
+    guard f.count > 0, v.isFinite else { return add(f, hash: hash) }
+    var pointOrExponent = false
+    for c in f where c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+      pointOrExponent = true
+      break
+    }
+    rows += 1
+    addNumber(v, integer: !pointOrExponent)
+    let m = mix(hash)
+    contentHash &+= m
+    distinct.add(m)
+    top.add(m, f, numericSoFar: strings + booleans + dates + datetimes == 0)
+  }
+
+  @inline(__always)
+  private mutating func addNumber(_ x: Double, integer: Bool) {
+    if integer { integers += 1 } else { floats += 1 }
+    n += 1
+    let d = x - mean
+    mean += d / Double(n)
+    m2 += d * (x - mean)
+    if x < minValue { minValue = x }
+    if x > maxValue { maxValue = x }
+    sketch.add(x)
   }
 
   private mutating func trackText(_ f: UnsafeBufferPointer<UInt8>) {

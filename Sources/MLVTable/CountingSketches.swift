@@ -65,7 +65,11 @@ struct DistinctCounter {
 struct TopCounter {
   struct Entry {
     var count: Int
-    var text: String
+    /// The value as `shortText` will show it, kept as bytes: a high-cardinality column
+    /// inserts (and Misra–Gries evicts) an entry for most rows, and rendering each one
+    /// to a String was most of that cost; only the survivors are rendered (`text`).
+    var value: DisplayBytes
+    var text: String { value.text }
   }
   let exactLimit: Int
   let capacity: Int
@@ -86,7 +90,7 @@ struct TopCounter {
       return
     }
     if exact {
-      entries[hash] = Entry(count: 1, text: shortText(f))
+      entries[hash] = Entry(count: 1, value: DisplayBytes(f))
       if entries.count > exactLimit {
         exact = false
         if numericSoFar {
@@ -100,7 +104,7 @@ struct TopCounter {
       return
     }
     if entries.count < capacity {
-      entries[hash] = Entry(count: 1, text: shortText(f))
+      entries[hash] = Entry(count: 1, value: DisplayBytes(f))
       return
     }
     // Misra–Gries decrement step: total work is bounded by total increments.
@@ -114,7 +118,8 @@ struct TopCounter {
 
   /// The most frequent values, ties broken by text so the report is stable.
   func top(_ n: Int) -> [(String, Int)] {
-    let sorted = entries.values.sorted { $0.count != $1.count ? $0.count > $1.count : $0.text < $1.text }
+    let rendered = entries.values.map { (text: $0.text, count: $0.count) }
+    let sorted = rendered.sorted { $0.count != $1.count ? $0.count > $1.count : $0.text < $1.text }
     return sorted.prefix(n).map { ($0.text, $0.count) }
   }
 
@@ -123,6 +128,37 @@ struct TopCounter {
     var out: [String: Int] = [:]
     for e in entries.values { out[e.text, default: 0] += e.count }
     return out
+  }
+}
+
+/// A value kept for display: up to 64 bytes inline (no allocation), rendered by
+/// `shortText` only when asked; a longer value is rendered (and cut) at once, as
+/// `shortText` needs its whole bytes.
+struct DisplayBytes {
+  private var bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+  private var count: UInt8 = 0
+  private var long: String? = nil
+
+  init(_ f: UnsafeBufferPointer<UInt8>) {
+    guard f.count <= 64 else {
+      long = shortText(f)
+      return
+    }
+    count = UInt8(f.count)
+    if let src = f.baseAddress, f.count > 0 {
+      withUnsafeMutableBytes(of: &bytes) { raw in
+        raw.baseAddress?.copyMemory(from: src, byteCount: f.count)
+      }
+    }
+  }
+
+  var text: String {
+    if let s = long { return s }
+    var b = bytes
+    let n = Int(count)
+    return withUnsafeBytes(of: &b) { raw in
+      shortText(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<n]))
+    }
   }
 }
 

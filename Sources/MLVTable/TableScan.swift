@@ -174,18 +174,24 @@ private struct ScanState {
       let isHashed = hashed[i]
       let keyParts = keyed ? keyIndex.indices.filter { keyIndex[$0] == i } : []
       var own: [UInt64] = keyParts.isEmpty ? [] : [UInt64](repeating: 0, count: count)
+      // A DOUBLE column's values as numbers beside their text (`TextColumn.doubles`):
+      // hashes still come from the text, so they are the ones a re-read would compute.
+      let numbers = col.completeDoubles ?? []
+      let useNumbers = numbers.count == count && count > 0
       rowHashes.withUnsafeMutableBufferPointer { rh in
         own.withUnsafeMutableBufferPointer { kh in
-          accs.withUnsafeMutableBufferPointer { a in
-            for r in 0..<count {
-              let f = col.field(r)
-              var h: UInt64 = 0
-              if f.count > 0, let q = f.baseAddress {
-                h = fnv1a(q, f.count)
-                if isHashed { rh[r] &+= mix(name ^ h) }
+          numbers.withUnsafeBufferPointer { ds in
+            accs.withUnsafeMutableBufferPointer { a in
+              for r in 0..<count {
+                let f = col.field(r)
+                var h: UInt64 = 0
+                if f.count > 0, let q = f.baseAddress {
+                  h = fnv1a(q, f.count)
+                  if isHashed { rh[r] &+= mix(name ^ h) }
+                }
+                if !keyParts.isEmpty { kh[r] = h }
+                if useNumbers { a[i].add(f, hash: h, double: ds[r]) } else { a[i].add(f, hash: h) }
               }
-              if !keyParts.isEmpty { kh[r] = h }
-              a[i].add(f, hash: h)
             }
           }
         }

@@ -222,8 +222,8 @@ final class ParquetReader: RecordReader {
   private func decodeOutput(_ o: Int, _ g: Int, wanted: [Bool]? = nil) throws -> TextColumn {
     let group = meta.rowGroups[g]
     let (name, output) = meta.outputs[o]
-    func leaf(_ i: Int, wanted: [Bool]?) throws -> LeafLevels {
-      let c = try decodeChunk(group.chunks[i], meta.columns[i], rows: Int(group.numRows), wanted: wanted)
+    func leaf(_ i: Int, wanted: [Bool]?, doubles: Bool = false) throws -> LeafLevels {
+      let c = try decodeChunk(group.chunks[i], meta.columns[i], rows: Int(group.numRows), wanted: wanted, doubles: doubles)
       guard c.column.maxRep > 0 || c.count == Int(group.numRows) else {
         throw ParquetFailure(reason: "column '\(meta.columns[i].name)' has \(c.count) values for \(group.numRows) rows in row group \(g)")
       }
@@ -231,7 +231,8 @@ final class ParquetReader: RecordReader {
     }
     switch output {
     case .leaf(let i):
-      return try leaf(i, wanted: wanted).values
+      // A scan (nothing `wanted`) takes a DOUBLE column's values as numbers too.
+      return try leaf(i, wanted: wanted, doubles: wanted == nil).values
     case .json(let node):
       let first = node.firstLeaf
       let leaves = try (first..<(first + node.leafCount)).map { try leaf($0, wanted: nil) }
@@ -246,12 +247,14 @@ final class ParquetReader: RecordReader {
     }
   }
 
-  private func decodeChunk(_ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int, wanted: [Bool]? = nil) throws
-    -> LeafLevels
-  {
+  private func decodeChunk(
+    _ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int, wanted: [Bool]? = nil, doubles: Bool = false
+  ) throws -> LeafLevels {
     let bytes = try readBytes(at: chunk.start, count: Int(chunk.size))
     let out = TextColumn(capacity: min(Int(chunk.size) * 2, 1 << 24))
     out.ends.reserveCapacity(column.maxRep > 0 ? Int(min(chunk.numValues, 1 << 24)) : rows)
+    let keepDoubles = doubles && column.type == 5 && column.maxRep == 0
+    if keepDoubles { out.doubles = [Double](); out.doubles?.reserveCapacity(rows) }
     var levels = LeafLevels(column: column, values: out)
     var dict: TextColumn? = nil
     var values = 0
@@ -277,6 +280,7 @@ final class ParquetReader: RecordReader {
           guard h.encoding == 0 || h.encoding == 2 else { throw unsupportedEncoding(h.encoding, column) }
           let page = try decompress(body, codec: chunk.codec, size: h.uncompressedSize, column)
           let d = TextColumn(capacity: page.count + 16)
+          if keepDoubles { d.doubles = [] }
           try page.withUnsafeBufferPointer { p in
             var plain = PlainDecoder(p, column: column)
             for _ in 0..<h.numValues { try plain.appendNext(to: d) }
@@ -409,7 +413,11 @@ final class ParquetReader: RecordReader {
           guard k < dict.rows else {
             throw ParquetFailure(reason: "column '\(column.name)': dictionary index \(k) out of range (\(dict.rows) entries)")
           }
-          try out.appendRow(from: dict, k)
+          if let w = wanted, out.rows < w.count, !w[out.rows] {
+            out.appendNull()  // a re-read keeps only the rows it asked for
+          } else {
+            try out.appendRow(from: dict, k)
+          }
         }
       } else {
         var plain = PlainDecoder(p, column: column)

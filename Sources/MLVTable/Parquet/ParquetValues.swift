@@ -76,8 +76,9 @@ struct PlainDecoder {
       out.endRow()
     case 5:
       let p = try take(8)
-      try out.putText(Double(bitPattern: le(p, 8)).description)
-      out.endRow()
+      let v = Double(bitPattern: le(p, 8))
+      try out.putText(v.description)
+      out.endRow(double: v)
     case 6:
       let lenAt = try take(4)
       let n = Int(le(lenAt, 4))  // checked by take(n)

@@ -41,7 +41,9 @@ enum Snappy {
           }
           len += 1
           guard len <= input.count - pos, len <= total - o else { throw Failure(reason: "snappy literal past the end") }
-          for i in 0..<len { dst[o + i] = input[pos + i] }
+          // One memcpy, not a byte loop: literals are most of a page's bytes.
+          guard let d = dst.baseAddress, let s = input.baseAddress else { throw Failure(reason: "snappy literal past the end") }
+          (d + o).update(from: s + pos, count: len)
           pos += len
           o += len
           continue
@@ -64,8 +66,13 @@ enum Snappy {
         }
         guard offset > 0, offset <= o else { throw Failure(reason: "snappy back-reference \(offset) before the start") }
         guard len <= total - o else { throw Failure(reason: "snappy copy past the end") }
-        // Byte by byte: an offset shorter than the length repeats the recent bytes.
-        for i in 0..<len { dst[o + i] = dst[o - offset + i] }
+        if offset >= len, let d = dst.baseAddress {
+          // The source ends before the destination starts: one memcpy.
+          (d + o).update(from: d + (o - offset), count: len)
+        } else {
+          // Byte by byte: an offset shorter than the length repeats the recent bytes.
+          for i in 0..<len { dst[o + i] = dst[o - offset + i] }
+        }
         o += len
       }
     }
