@@ -73,7 +73,7 @@ struct TopCounter {
   }
   let exactLimit: Int
   let capacity: Int
-  private(set) var entries: [UInt64: Entry] = [:]
+  private var table = CountTable()
   private(set) var exact = true
   private(set) var dropped = false
 
@@ -82,43 +82,44 @@ struct TopCounter {
     self.capacity = capacity
   }
 
+  /// The tracked values.
+  var entries: [Entry] { table.entries }
+
   @inline(__always)
   mutating func add(_ hash: UInt64, _ f: UnsafeBufferPointer<UInt8>, numericSoFar: Bool) {
     if dropped { return }
-    if let i = entries.index(forKey: hash) {
-      entries.values[i].count += 1
+    if let i = table.index(of: hash) {
+      table.bump(i)
       return
     }
     if exact {
-      entries[hash] = Entry(count: 1, value: DisplayBytes(f))
-      if entries.count > exactLimit {
+      table.append(hash, Entry(count: 1, value: DisplayBytes(f)))
+      if table.count > exactLimit {
         exact = false
         if numericSoFar {
           dropped = true
-          entries = [:]
+          table = CountTable()
           return
         }
-        let kept = entries.sorted { $0.value.count > $1.value.count }.prefix(capacity)
-        entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+        // The `capacity` largest counts; equal counts keep the earlier-seen value, so the
+        // choice does not depend on hashing order.
+        let counts = table.entries.map { $0.count }
+        let kept = counts.indices.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.prefix(capacity)
+        table.keep(kept.sorted())
       }
       return
     }
-    if entries.count < capacity {
-      entries[hash] = Entry(count: 1, value: DisplayBytes(f))
+    if table.count < capacity {
+      table.append(hash, Entry(count: 1, value: DisplayBytes(f)))
       return
     }
     // Misra–Gries decrement step: total work is bounded by total increments.
-    var next: [UInt64: Entry] = [:]
-    for (k, var e) in entries where e.count > 1 {
-      e.count -= 1
-      next[k] = e
-    }
-    entries = next
+    table.decrementAll()
   }
 
   /// The most frequent values, ties broken by text so the report is stable.
   func top(_ n: Int) -> [(String, Int)] {
-    let rendered = entries.values.map { (text: $0.text, count: $0.count) }
+    let rendered = table.entries.map { (text: $0.text, count: $0.count) }
     let sorted = rendered.sorted { $0.count != $1.count ? $0.count > $1.count : $0.text < $1.text }
     return sorted.prefix(n).map { ($0.text, $0.count) }
   }
@@ -126,8 +127,84 @@ struct TopCounter {
   /// All tracked counts by text (for categorical drift).
   func countsByText() -> [String: Int] {
     var out: [String: Int] = [:]
-    for e in entries.values { out[e.text, default: 0] += e.count }
+    for e in table.entries { out[e.text, default: 0] += e.count }
     return out
+  }
+}
+
+/// TopCounter's map from an already-mixed 64-bit hash to its entry: entries stored densely
+/// (in the order first seen), found through a linear-probing index. Swift's Dictionary
+/// hashed every key again with SipHash, once or twice per value of every text column,
+/// and its Misra–Gries step allocated a new dictionary each time.
+struct CountTable {
+  private(set) var keys: [UInt64] = []
+  private(set) var entries: [TopCounter.Entry] = []
+  /// Index into `keys`/`entries` per slot, -1 for an empty slot; at most 70% full.
+  private var slots = [Int32](repeating: -1, count: 16)
+
+  var count: Int { keys.count }
+
+  @inline(__always)
+  func index(of key: UInt64) -> Int? {
+    let mask = slots.count - 1
+    var i = Int(truncatingIfNeeded: key) & mask
+    while true {
+      let s = Int(slots[i])
+      if s < 0 { return nil }
+      if keys[s] == key { return s }
+      i = (i + 1) & mask
+    }
+  }
+
+  @inline(__always)
+  mutating func bump(_ i: Int) { entries[i].count += 1 }
+
+  /// Adds a key not present.
+  mutating func append(_ key: UInt64, _ e: TopCounter.Entry) {
+    if (keys.count + 1) * 10 > slots.count * 7 {
+      slots = [Int32](repeating: -1, count: slots.count * 2)
+      for j in keys.indices { place(keys[j], j) }
+    }
+    keys.append(key)
+    entries.append(e)
+    place(key, keys.count - 1)
+  }
+
+  /// Keeps only the entries at `indices` (ascending), in that order.
+  mutating func keep(_ indices: [Int]) {
+    keys = indices.map { keys[$0] }
+    entries = indices.map { entries[$0] }
+    // Sized for what is kept: the Misra–Gries steps re-index it often.
+    var size = 16
+    while keys.count * 10 > size * 7 { size *= 2 }
+    slots = [Int32](repeating: -1, count: size)
+    reindex()
+  }
+
+  /// Lowers every count by one and drops the entries that reach zero, in place.
+  mutating func decrementAll() {
+    var w = 0
+    for r in keys.indices where entries[r].count > 1 {
+      keys[w] = keys[r]
+      entries[w] = entries[r]
+      entries[w].count -= 1
+      w += 1
+    }
+    keys.removeLast(keys.count - w)
+    entries.removeLast(entries.count - w)
+    reindex()
+  }
+
+  private mutating func reindex() {
+    for i in slots.indices { slots[i] = -1 }
+    for j in keys.indices { place(keys[j], j) }
+  }
+
+  private mutating func place(_ key: UInt64, _ j: Int) {
+    let mask = slots.count - 1
+    var i = Int(truncatingIfNeeded: key) & mask
+    while slots[i] >= 0 { i = (i + 1) & mask }
+    slots[i] = Int32(j)
   }
 }
 

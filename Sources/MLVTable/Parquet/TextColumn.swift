@@ -111,17 +111,26 @@ final class TextColumn {
 
   /// Decimal digits of `v`, at least `width` of them (zero padded). Callers reserve.
   func putDigits(_ v: UInt64, width: Int = 1) {
-    var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
-    withUnsafeMutableBytes(of: &tmp) { t in
-      var n = 0
-      var x = v
-      repeat {
-        t[n] = UInt8(truncatingIfNeeded: 0x30 + x % 10)
-        x /= 10
-        n += 1
-      } while x > 0 || n < width
-      for i in stride(from: n - 1, through: 0, by: -1) { put(t[i]) }
+    var n = 1
+    var t = v
+    while t >= 10 {
+      t /= 10
+      n += 1
     }
+    let len = max(n, width)
+    // Written from the last digit back, in place.
+    var p = base + count + len
+    var x = v
+    for _ in 0..<n {
+      p -= 1
+      p.pointee = UInt8(truncatingIfNeeded: 0x30 + x % 10)
+      x /= 10
+    }
+    for _ in n..<len {
+      p -= 1
+      p.pointee = 0x30
+    }
+    count += len
   }
 
   func putInt(_ v: Int64) {

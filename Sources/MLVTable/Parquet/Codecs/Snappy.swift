@@ -8,9 +8,9 @@ enum Snappy {
   /// Decompresses `input`; `expected` (when known) must match the declared length, and
   /// bounds the allocation before anything is decoded.
   static func decompress(_ input: UnsafeBufferPointer<UInt8>, expected: Int? = nil) throws -> [UInt8] {
-    var pos = 0
+    var start = 0
     // The preamble is at most 5 bytes (a 32-bit length).
-    guard let length = Varint.read(input, at: &pos, maxBits: 35) else {
+    guard let length = Varint.read(input, at: &start, maxBits: 35) else {
       throw Failure(reason: "bad snappy length header")
     }
     if let e = expected, UInt64(e) != length {
@@ -22,61 +22,91 @@ enum Snappy {
     }
     let total = Int(length)
     var out = [UInt8](repeating: 0, count: total)
-    var o = 0
-    try out.withUnsafeMutableBufferPointer { dst in
-      while pos < input.count {
-        let tag = input[pos]
-        pos += 1
-        var len: Int
-        var offset: Int
-        switch tag & 3 {
-        case 0:
-          len = Int(tag >> 2)
-          if len >= 60 {
-            let extra = len - 59
-            guard pos + extra <= input.count else { throw Failure(reason: "truncated snappy literal") }
-            len = 0
-            for i in 0..<extra { len |= Int(input[pos + i]) << (8 * i) }
-            pos += extra
-          }
-          len += 1
-          guard len <= input.count - pos, len <= total - o else { throw Failure(reason: "snappy literal past the end") }
-          // One memcpy, not a byte loop: literals are most of a page's bytes.
-          guard let d = dst.baseAddress, let s = input.baseAddress else { throw Failure(reason: "snappy literal past the end") }
-          (d + o).update(from: s + pos, count: len)
-          pos += len
-          o += len
-          continue
-        case 1:
-          guard pos < input.count else { throw Failure(reason: "truncated snappy copy") }
-          len = 4 + Int((tag >> 2) & 7)
-          offset = Int(tag >> 5) << 8 | Int(input[pos])
-          pos += 1
-        case 2:
-          guard pos + 2 <= input.count else { throw Failure(reason: "truncated snappy copy") }
-          len = 1 + Int(tag >> 2)
-          offset = Int(input[pos]) | Int(input[pos + 1]) << 8
-          pos += 2
-        default:
-          guard pos + 4 <= input.count else { throw Failure(reason: "truncated snappy copy") }
-          len = 1 + Int(tag >> 2)
-          offset = 0
-          for i in 0..<4 { offset |= Int(input[pos + i]) << (8 * i) }
-          pos += 4
-        }
-        guard offset > 0, offset <= o else { throw Failure(reason: "snappy back-reference \(offset) before the start") }
-        guard len <= total - o else { throw Failure(reason: "snappy copy past the end") }
-        if offset >= len, let d = dst.baseAddress {
-          // The source ends before the destination starts: one memcpy.
-          (d + o).update(from: d + (o - offset), count: len)
-        } else {
-          // Byte by byte: an offset shorter than the length repeats the recent bytes.
-          for i in 0..<len { dst[o + i] = dst[o - offset + i] }
-        }
-        o += len
-      }
+    let written = try out.withUnsafeMutableBufferPointer { dst in
+      try decode(input, from: start, into: dst)
     }
-    guard o == total else { throw Failure(reason: "snappy data ends after \(o) of \(total) bytes") }
+    guard written == total else { throw Failure(reason: "snappy data ends after \(written) of \(total) bytes") }
     return out
+  }
+
+  /// The elements of `input` from `pos` on, written into `dst`; returns the bytes written.
+  /// The positions are locals of this function (not captured by a closure), so they
+  /// stay in registers: the loop runs once per element, millions of times a file.
+  private static func decode(_ input: UnsafeBufferPointer<UInt8>, from start: Int, into dst: UnsafeMutableBufferPointer<UInt8>)
+    throws -> Int
+  {
+    guard let src = input.baseAddress, let d = dst.baseAddress else { return 0 }
+    let end = input.count
+    let total = dst.count
+    var pos = start
+    var o = 0
+    while pos < end {
+      let tag = src[pos]
+      pos += 1
+      var len: Int
+      var offset: Int
+      switch tag & 3 {
+      case 0:
+        len = Int(tag >> 2)
+        if len >= 60 {
+          let extra = len - 59
+          guard extra <= end - pos else { throw Failure(reason: "truncated snappy literal") }
+          len = 0
+          for i in 0..<extra { len |= Int(src[pos + i]) << (8 * i) }
+          pos += extra
+        }
+        len += 1
+        guard len <= end - pos, len <= total - o else { throw Failure(reason: "snappy literal past the end") }
+        if len <= 16 && 16 <= end - pos && 16 <= total - o {
+          // Most literals are short: two 8-byte moves. Bytes past `len` land where the
+          // next elements write (inside the buffer), as in the reference decoder.
+          let s = UnsafeRawPointer(src + pos)
+          let t = UnsafeMutableRawPointer(d + o)
+          t.storeBytes(of: s.loadUnaligned(as: UInt64.self), as: UInt64.self)
+          t.storeBytes(of: s.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+        } else {
+          (d + o).update(from: src + pos, count: len)
+        }
+        pos += len
+        o += len
+        continue
+      case 1:
+        guard pos < end else { throw Failure(reason: "truncated snappy copy") }
+        len = 4 + Int((tag >> 2) & 7)
+        offset = Int(tag >> 5) << 8 | Int(src[pos])
+        pos += 1
+      case 2:
+        guard 2 <= end - pos else { throw Failure(reason: "truncated snappy copy") }
+        len = 1 + Int(tag >> 2)
+        offset = Int(src[pos]) | Int(src[pos + 1]) << 8
+        pos += 2
+      default:
+        guard 4 <= end - pos else { throw Failure(reason: "truncated snappy copy") }
+        len = 1 + Int(tag >> 2)
+        offset = Int(src[pos]) | Int(src[pos + 1]) << 8 | Int(src[pos + 2]) << 16 | Int(src[pos + 3]) << 24
+        pos += 4
+      }
+      guard offset > 0, offset <= o else { throw Failure(reason: "snappy back-reference \(offset) before the start") }
+      guard len <= total - o else { throw Failure(reason: "snappy copy past the end") }
+      if offset >= 8 && len + 8 <= total - o {
+        // 8 bytes at a time: each move reads bytes at least 8 back, already final, and
+        // may write up to 7 bytes past `len`, which later elements overwrite.
+        let t = UnsafeMutableRawPointer(d + o)
+        let s = UnsafeRawPointer(d + (o - offset))
+        var k = 0
+        while k < len {
+          t.storeBytes(of: s.loadUnaligned(fromByteOffset: k, as: UInt64.self), toByteOffset: k, as: UInt64.self)
+          k += 8
+        }
+      } else if offset >= len {
+        // The source ends before the destination starts: one memcpy.
+        (d + o).update(from: d + (o - offset), count: len)
+      } else {
+        // Byte by byte: an offset shorter than the length repeats the recent bytes.
+        for i in 0..<len { d[o + i] = d[o - offset + i] }
+      }
+      o += len
+    }
+    return o
   }
 }
