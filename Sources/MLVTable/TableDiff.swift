@@ -228,18 +228,21 @@ public enum TableDiff {
       }
       return RowSample(values: dict)
     }
-    try prefetch(old: removedSamples.items.map { $0.0 }, new: addedSamples.items.map { $0.0 })
+    // Name the changed columns: re-read both records of each modified row, in old-file
+    // order so the reads stay mostly sequential. The samples come with the first batch:
+    // a re-read decodes every page of the groups it touches, so one pass, not two.
+    modifiedPairs.sort { $0.0 < $1.0 }
+    let firstBatch = modifiedPairs.prefix(prefetchBatch)
+    try prefetch(
+      old: removedSamples.items.map { $0.0 } + firstBatch.map { $0.0 },
+      new: addedSamples.items.map { $0.0 } + firstBatch.map { $0.1 })
     let addedRows = try addedSamples.items.map { try sample(newReader, $0.0) }
     let removedRows = try removedSamples.items.map { try sample(oldReader, $0.0) }
-
-    // Name the changed columns: re-read both records of each modified row, in old-file
-    // order so the reads stay mostly sequential.
-    modifiedPairs.sort { $0.0 < $1.0 }
     var changedColumns: [String: Int] = [:]
     var modifiedRows: [ModifiedRow] = []
     let shared = o.columns.filter { n.columns.contains($0) }
     for (index, (oOff, nOff)) in modifiedPairs.enumerated() {
-      if index % prefetchBatch == 0 {
+      if index > 0 && index % prefetchBatch == 0 {
         let batch = modifiedPairs[index..<min(modifiedPairs.count, index + prefetchBatch)]
         try prefetch(old: batch.map { $0.0 }, new: batch.map { $0.1 })
       }

@@ -169,28 +169,34 @@ private struct ScanState {
     var rowHashes = [UInt64](repeating: 0, count: count)
     var keyHashes = [[UInt64]](repeating: [], count: keyed ? keyIndex.count : 0)
     for i in 0..<accs.count {
-      let col = try p.column(i, ofGroup: g)
       let name = nameHashes[i]
       let isHashed = hashed[i]
       let keyParts = keyed ? keyIndex.indices.filter { keyIndex[$0] == i } : []
       var own: [UInt64] = keyParts.isEmpty ? [] : [UInt64](repeating: 0, count: count)
-      // A DOUBLE column's values as numbers beside their text (`TextColumn.doubles`):
-      // hashes still come from the text, so they are the ones a re-read would compute.
-      let numbers = col.completeDoubles ?? []
-      let useNumbers = numbers.count == count && count > 0
-      rowHashes.withUnsafeMutableBufferPointer { rh in
-        own.withUnsafeMutableBufferPointer { kh in
-          numbers.withUnsafeBufferPointer { ds in
-            accs.withUnsafeMutableBufferPointer { a in
-              for r in 0..<count {
-                let f = col.field(r)
-                var h: UInt64 = 0
-                if f.count > 0, let q = f.baseAddress {
-                  h = fnv1a(q, f.count)
-                  if isHashed { rh[r] &+= mix(name ^ h) }
+      try p.scanColumn(i, ofGroup: g) { col, start in
+        let rows = col.rows
+        guard start >= 0, rows <= count - start else {
+          throw TableError.corrupt(path: p.path, reason: "row group \(g): column '\(p.columns[i])' has more values than rows")
+        }
+        // A DOUBLE column's values as numbers beside their text (`TextColumn.doubles`):
+        // hashes still come from the text, so they are the ones a re-read would compute.
+        let numbers = col.completeDoubles ?? []
+        let useNumbers = numbers.count == rows && rows > 0
+        rowHashes.withUnsafeMutableBufferPointer { rh in
+          own.withUnsafeMutableBufferPointer { kh in
+            numbers.withUnsafeBufferPointer { ds in
+              accs.withUnsafeMutableBufferPointer { a in
+                for j in 0..<rows {
+                  let r = start + j
+                  let f = col.field(j)
+                  var h: UInt64 = 0
+                  if f.count > 0, let q = f.baseAddress {
+                    h = fnv1a(q, f.count)
+                    if isHashed { rh[r] &+= mix(name ^ h) }
+                  }
+                  if !keyParts.isEmpty { kh[r] = h }
+                  if useNumbers { a[i].add(f, hash: h, double: ds[j]) } else { a[i].add(f, hash: h) }
                 }
-                if !keyParts.isEmpty { kh[r] = h }
-                if useNumbers { a[i].add(f, hash: h, double: ds[r]) } else { a[i].add(f, hash: h) }
               }
             }
           }

@@ -24,9 +24,12 @@ struct TypedScanTests {
     func record(at offset: Int64) throws -> [String?] { try inner.record(at: offset) }
   }
 
-  /// Every statistic the report shows (as text: a NaN mean must compare equal too).
+  /// Every statistic the report shows, as sorted-key JSON (a NaN mean compares equal too).
   static func statsText(_ a: ColumnAccumulator) -> String {
-    String(describing: ColumnAnalysis.stats(a, topLimit: 1000))
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return (try? e.encode(ColumnAnalysis.stats(a, topLimit: 1000))).map { String(decoding: $0, as: UTF8.self) } ?? "unencodable"
   }
 
   /// Compares the two scans of `path`; returns how many DOUBLE columns had their values
@@ -43,7 +46,8 @@ struct TypedScanTests {
     for (i, c) in columnWise.columns.enumerated() where i < rowWise.accumulators.count {
       let a = columnWise.accumulators[i]
       let b = rowWise.accumulators[i]
-      #expect(statsText(a) == statsText(b), "\(name) column \(c)")
+      let (sa, sb) = (statsText(a), statsText(b))
+      #expect(sa == sb, "\(name) column \(c): statistics differ")
       #expect(a.contentHash == b.contentHash, "\(name) column \(c)")
       #expect(a.mean.bitPattern == b.mean.bitPattern && a.m2.bitPattern == b.m2.bitPattern, "\(name) column \(c)")
       #expect(a.sketch.levels == b.sketch.levels && a.timeSketch.levels == b.timeSketch.levels, "\(name) column \(c)")

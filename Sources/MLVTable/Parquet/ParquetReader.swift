@@ -153,6 +153,44 @@ final class ParquetReader: RecordReader {
     return try mappingFailures(g) { try decodeOutput(o, g, wanted: wanted) }
   }
 
+  /// Output column `o` of row group `g` for a scan, handed to `body` a data page at a
+  /// time (the page's values and the group row of its first) when it is a flat leaf, so
+  /// a scan holds one page of text per column, not the whole column of the group (a
+  /// million-row group of strings is tens of MB, all page faults and copies); a nested
+  /// column comes whole (first row 0). DOUBLE values come as numbers too
+  /// (`TextColumn.doubles`). A page's column is reused for the next: `body` must not keep it.
+  func scanColumn(_ o: Int, ofGroup g: Int, _ body: (TextColumn, Int) throws -> Void) throws {
+    try checkSize(g)
+    let group = meta.rowGroups[g]
+    guard case .leaf(let i) = meta.outputs[o].1, meta.columns[i].maxRep == 0 else {
+      try body(try mappingFailures(g) { try decodeOutput(o, g) }, 0)
+      return
+    }
+    let column = meta.columns[i]
+    let rows = Int(group.numRows)
+    try mappingFailures(g) {
+      // A flat column's chunk decodes to exactly its declared value count (the page loop
+      // stops there and refuses pages past it), one row each.
+      guard group.chunks[i].numValues == group.numRows else {
+        throw ParquetFailure(reason: "column '\(column.name)' has \(group.chunks[i].numValues) values for \(group.numRows) rows in row group \(g)")
+      }
+      var first = 0
+      // `onPage` is optional, so formally escaping; it is only called during the decode.
+      let rest = try withoutActuallyEscaping(body) { body in
+        try decodeChunk(group.chunks[i], column, rows: rows, doubles: true) { page in
+          guard page.rows <= rows - first else {
+            throw ParquetFailure(reason: "column '\(column.name)' has more values than the \(rows) rows of row group \(g)")
+          }
+          try body(page, first)
+          first += page.rows
+        }
+      }
+      guard first + rest.count == rows else {
+        throw ParquetFailure(reason: "column '\(column.name)' has \(first + rest.count) values for \(rows) rows in row group \(g)")
+      }
+    }
+  }
+
   /// The records at `offsets` (row indexes), by offset, as `record(at:)` returns them,
   /// decoded one column at a time: each row group holding a requested row is decoded
   /// once per call, and only the requested cells are kept.
@@ -247,16 +285,23 @@ final class ParquetReader: RecordReader {
     }
   }
 
+  /// The chunk's values and levels; with `onPage`, each data page's values are handed to
+  /// it and then cleared instead (what is returned holds none).
   private func decodeChunk(
-    _ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int, wanted: [Bool]? = nil, doubles: Bool = false
+    _ chunk: ParquetChunk, _ column: ParquetColumn, rows: Int, wanted: [Bool]? = nil, doubles: Bool = false,
+    onPage: ((TextColumn) throws -> Void)? = nil
   ) throws -> LeafLevels {
     let bytes = try readBytes(at: chunk.start, count: Int(chunk.size))
-    let out = TextColumn(capacity: min(Int(chunk.size) * 2, 1 << 24))
-    out.ends.reserveCapacity(column.maxRep > 0 ? Int(min(chunk.numValues, 1 << 24)) : rows)
+    let out = TextColumn(capacity: onPage != nil ? 1 << 16 : min(Int(chunk.size) * 2, 1 << 24))
+    if onPage == nil { out.ends.reserveCapacity(column.maxRep > 0 ? Int(min(chunk.numValues, 1 << 24)) : rows) }
     let keepDoubles = doubles && column.type == 5 && column.maxRep == 0
-    if keepDoubles { out.doubles = [Double](); out.doubles?.reserveCapacity(rows) }
+    if keepDoubles {
+      out.doubles = [Double]()
+      if onPage == nil { out.doubles?.reserveCapacity(rows) }
+    }
     var levels = LeafLevels(column: column, values: out)
     var dict: TextColumn? = nil
+    var dictPage: (ParquetPageHeader, UnsafeBufferPointer<UInt8>)? = nil
     var values = 0
     var pos = 0
     try bytes.withUnsafeBufferPointer { all in
@@ -278,26 +323,53 @@ final class ParquetReader: RecordReader {
         switch h.type {
         case 2:
           guard h.encoding == 0 || h.encoding == 2 else { throw unsupportedEncoding(h.encoding, column) }
-          let page = try decompress(body, codec: chunk.codec, size: h.uncompressedSize, column)
-          let d = TextColumn(capacity: page.count + 16)
-          if keepDoubles { d.doubles = [] }
-          try page.withUnsafeBufferPointer { p in
-            var plain = PlainDecoder(p, column: column)
-            for _ in 0..<h.numValues { try plain.appendNext(to: d) }
-          }
-          dict = d
+          dictPage = (h, body)
+          dict = nil
         case 0, 3:
           guard h.numValues <= Int(chunk.numValues) - values else {
             throw ParquetFailure(reason: "column '\(column.name)': pages hold more values than the chunk")
           }
+          if let w = wanted, column.maxRep == 0, !Self.anyWanted(w, from: out.rows, count: h.numValues) {
+            // A re-read of a few rows: a flat column's page holds one row per value, so a
+            // page without wanted rows is nulls, neither decompressed nor decoded (the
+            // scan already checked it).
+            for _ in 0..<h.numValues { out.appendNull() }
+            values += h.numValues
+            break
+          }
+          if dict == nil, let (dh, dbody) = dictPage {
+            // Decoded on first use: a re-read may need no page that uses it.
+            let page = try decompress(dbody, codec: chunk.codec, size: dh.uncompressedSize, column)
+            let d = TextColumn(capacity: page.count + 16)
+            if keepDoubles { d.doubles = [] }
+            try page.withUnsafeBufferPointer { p in
+              var plain = PlainDecoder(p, column: column)
+              for _ in 0..<dh.numValues { try plain.appendNext(to: d) }
+            }
+            dict = d
+          }
           try decodeDataPage(h, body, codec: chunk.codec, column, dict: dict, wanted: column.maxRep == 0 ? wanted : nil, into: &levels)
           values += h.numValues
+          if let emit = onPage {
+            try emit(out)
+            out.removeAll()
+            if keepDoubles && out.doubles == nil { out.doubles = [] }
+            levels.defs.removeAll(keepingCapacity: true)
+            levels.reps.removeAll(keepingCapacity: true)
+          }
         default:
           break  // index pages and unknown page types carry no values
         }
       }
     }
     return levels
+  }
+
+  /// Whether any of rows `from..<from + count` is wanted (rows past `wanted` are not).
+  static func anyWanted(_ wanted: [Bool], from: Int, count: Int) -> Bool {
+    let lo = max(0, min(from, wanted.count))
+    let hi = max(lo, min(from + max(0, count), wanted.count))
+    return wanted[lo..<hi].contains(true)
   }
 
   private func unsupportedEncoding(_ e: Int, _ column: ParquetColumn) -> ParquetFailure {

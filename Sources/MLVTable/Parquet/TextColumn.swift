@@ -28,6 +28,13 @@ final class TextColumn {
 
   var rows: Int { ends.count }
 
+  /// Empties the column for the next page (the buffer is kept).
+  func removeAll() {
+    count = 0
+    ends.removeAll(keepingCapacity: true)
+    if doubles != nil { doubles?.removeAll(keepingCapacity: true) }
+  }
+
   /// `doubles` when it holds one value for every row.
   var completeDoubles: [Double]? {
     guard let d = doubles, d.count == ends.count else { return nil }
