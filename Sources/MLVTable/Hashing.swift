@@ -12,6 +12,32 @@ func fnv1a(_ p: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
   return h
 }
 
+/// `fnv1a` of two byte ranges at once, the same two values: each hash is a chain of
+/// dependent multiplies (bound by their latency, not the CPU's width), and two
+/// independent chains in one loop run in about the time of one.
+@inline(__always)
+func fnv1a2(_ p: UnsafePointer<UInt8>, _ n: Int, _ q: UnsafePointer<UInt8>, _ m: Int) -> (UInt64, UInt64) {
+  var a: UInt64 = 0xcbf2_9ce4_8422_2325
+  var b: UInt64 = 0xcbf2_9ce4_8422_2325
+  let both = min(n, m)
+  var i = 0
+  while i < both {
+    a = (a ^ UInt64(p[i])) &* 0x0000_0100_0000_01b3
+    b = (b ^ UInt64(q[i])) &* 0x0000_0100_0000_01b3
+    i += 1
+  }
+  var j = i
+  while i < n {
+    a = (a ^ UInt64(p[i])) &* 0x0000_0100_0000_01b3
+    i += 1
+  }
+  while j < m {
+    b = (b ^ UInt64(q[j])) &* 0x0000_0100_0000_01b3
+    j += 1
+  }
+  return (a, b)
+}
+
 /// MurmurHash3's 64-bit finalizer: a bijection that spreads every input bit.
 @inline(__always)
 func mix(_ x: UInt64) -> UInt64 {

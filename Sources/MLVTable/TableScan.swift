@@ -186,16 +186,37 @@ private struct ScanState {
           own.withUnsafeMutableBufferPointer { kh in
             numbers.withUnsafeBufferPointer { ds in
               accs.withUnsafeMutableBufferPointer { a in
-                for j in 0..<rows {
+                // Row j with its field's hash `h` (0 for a null), in row order.
+                @inline(__always)
+                func take(_ j: Int, _ f: UnsafeBufferPointer<UInt8>, _ h: UInt64) {
                   let r = start + j
-                  let f = col.field(j)
-                  var h: UInt64 = 0
-                  if f.count > 0, let q = f.baseAddress {
-                    h = fnv1a(q, f.count)
-                    if isHashed { rh[r] &+= mix(name ^ h) }
-                  }
+                  if f.count > 0 && isHashed { rh[r] &+= mix(name ^ h) }
                   if !keyParts.isEmpty { kh[r] = h }
                   if useNumbers { a[i].add(f, hash: h, double: ds[j]) } else { a[i].add(f, hash: h) }
+                }
+                @inline(__always)
+                func hash(_ f: UnsafeBufferPointer<UInt8>) -> UInt64 {
+                  guard f.count > 0, let q = f.baseAddress else { return 0 }
+                  return fnv1a(q, f.count)
+                }
+                // Two rows at a time, so their hashes are computed together (`fnv1a2`).
+                var j = 0
+                while j + 1 < rows {
+                  let f = col.field(j)
+                  let g = col.field(j + 1)
+                  if f.count > 0, g.count > 0, let p = f.baseAddress, let q = g.baseAddress {
+                    let (h, k) = fnv1a2(p, f.count, q, g.count)
+                    take(j, f, h)
+                    take(j + 1, g, k)
+                  } else {
+                    take(j, f, hash(f))
+                    take(j + 1, g, hash(g))
+                  }
+                  j += 2
+                }
+                if j < rows {
+                  let f = col.field(j)
+                  take(j, f, hash(f))
                 }
               }
             }

@@ -227,3 +227,21 @@ struct TypedScanTests {
     }
   }
 }
+
+@Suite struct PairHashTests {
+  /// `fnv1a2` is `fnv1a` of each range, for every pair of lengths up to 40 (either
+  /// longer, equal, one empty).
+  @Test func pairHashIsTwoSingleHashes() {
+    var rng = SplitMix64(state: 5)
+    let bytes = (0..<80).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    bytes.withUnsafeBufferPointer { b in
+      guard let p = b.baseAddress else { return }
+      for n in 0...40 {
+        for m in 0...40 {
+          let (x, y) = fnv1a2(p, n, p + 40, m)
+          #expect(x == fnv1a(p, n) && y == fnv1a(p + 40, m), "lengths \(n), \(m)")
+        }
+      }
+    }
+  }
+}

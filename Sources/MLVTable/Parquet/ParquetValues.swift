@@ -141,11 +141,11 @@ enum ParquetText {
   /// HH:MM:SS and, when not zero, the fraction at the unit's precision.
   static func putClock(_ secondOfDay: Int64, fraction: Int64, digits: Int, _ out: TextColumn) {
     let s = UInt64(max(0, min(secondOfDay, 86_399)))
-    out.putDigits(s / 3600, width: 2)
+    out.put2(s / 3600)
     out.put(UInt8(ascii: ":"))
-    out.putDigits(s / 60 % 60, width: 2)
+    out.put2(s / 60 % 60)
     out.put(UInt8(ascii: ":"))
-    out.putDigits(s % 60, width: 2)
+    out.put2(s % 60)
     if fraction != 0 && fraction.magnitude < UInt64(pow10(digits)) {
       out.put(UInt8(ascii: "."))
       out.putDigits(fraction.magnitude, width: digits)
@@ -164,11 +164,16 @@ enum ParquetText {
     let m = mp < 10 ? mp + 3 : mp - 9
     let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
     if y < 0 { out.put(UInt8(ascii: "-")) }
-    out.putDigits(y.magnitude, width: 4)
+    if y.magnitude < 10_000 {
+      out.put2(y.magnitude / 100)
+      out.put2(y.magnitude % 100)
+    } else {
+      out.putDigits(y.magnitude, width: 4)
+    }
     out.put(UInt8(ascii: "-"))
-    out.putDigits(UInt64(m), width: 2)
+    out.put2(UInt64(m))
     out.put(UInt8(ascii: "-"))
-    out.putDigits(UInt64(d), width: 2)
+    out.put2(UInt64(d))
   }
 
   static func bytes(_ p: UnsafePointer<UInt8>, _ n: Int, _ c: ParquetColumn, _ out: TextColumn) throws {

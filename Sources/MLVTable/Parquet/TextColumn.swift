@@ -140,6 +140,16 @@ final class TextColumn {
     count += len
   }
 
+  /// Exactly two digits of `v` (zero padded), as `putDigits(v, width: 2)` writes them for
+  /// `v` below 100 without counting digits first: dates and clocks are made of these.
+  @inline(__always)
+  func put2(_ v: UInt64) {
+    guard v < 100 else { return putDigits(v, width: 2) }
+    base[count] = 0x30 &+ UInt8(truncatingIfNeeded: v / 10)
+    base[count + 1] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
+    count += 2
+  }
+
   func putInt(_ v: Int64) {
     if v < 0 { put(UInt8(ascii: "-")) }
     putDigits(v.magnitude)
