@@ -245,3 +245,31 @@ struct TypedScanTests {
     }
   }
 }
+
+@Suite struct FloatTextTests {
+  /// `putFloatText` writes `description`'s text for every Double and Float bit pattern
+  /// class: random patterns (NaNs of both signs and payloads, subnormals, infinities).
+  @Test func floatTextIsDescription() throws {
+    var rng = SplitMix64(state: 11)
+    var doubles: [Double] = [0, -0.0, .nan, -.nan, .signalingNaN, .infinity, -.infinity, .leastNonzeroMagnitude, 1e16, 1e23]
+    for _ in 0..<50000 { doubles.append(Double(bitPattern: rng.next())) }
+    let col = TextColumn()
+    for v in doubles {
+      try col.putFloatText(v)
+      col.endRow()
+    }
+    for (i, v) in doubles.enumerated() {
+      #expect(ByteText.render(col.field(i)) == v.description, "\(v.bitPattern)")
+    }
+    var floats: [Float] = [0, -0.0, .nan, .signalingNaN, .infinity, 1e-45, 0.1]
+    for _ in 0..<50000 { floats.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))) }
+    let fc = TextColumn()
+    for v in floats {
+      try fc.putFloatText(v)
+      fc.endRow()
+    }
+    for (i, v) in floats.enumerated() {
+      #expect(ByteText.render(fc.field(i)) == v.description, "\(v.bitPattern)")
+    }
+  }
+}

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Streaming reader for flat Parquet tables: decodes one row group at a time (all its
-/// columns as text) and hands out rows from it, so memory follows the largest row
-/// group, not the file. `recordOffset` is the row index; `record(at:)` decodes that
+/// Streaming reader for Parquet tables: row by row (`next`), it decodes one row group at
+/// a time (all its columns as text) and hands out rows from it, so memory follows the
+/// largest row group, not the file; a diff's scan reads a column a page at a time
+/// instead (`scanColumn`). `recordOffset` is the row index; `record(at:)` decodes that
 /// row's group again (or reuses it when it is the one loaded).
 final class ParquetReader: RecordReader {
   let path: String

@@ -72,12 +72,12 @@ struct PlainDecoder {
         seconds: (julian - 2_440_588) * 86_400 + s, fraction: nanos - s * 1_000_000_000, digits: 9, utc: false, out)
     case 4:
       let p = try take(4)
-      try out.putText(Float(bitPattern: UInt32(le(p, 4))).description)
+      try out.putFloatText(Float(bitPattern: UInt32(le(p, 4))))
       out.endRow()
     case 5:
       let p = try take(8)
       let v = Double(bitPattern: le(p, 8))
-      try out.putText(v.description)
+      try out.putFloatText(v)
       out.endRow(double: v)
     case 6:
       let lenAt = try take(4)

@@ -44,11 +44,17 @@ struct RLEHybridDecoder {
         } else {
           let mask: UInt64 = bitWidth == 32 ? 0xffff_ffff : (1 << UInt64(bitWidth)) - 1
           var bitPos = 0
+          let run = UnsafeRawPointer(data.baseAddress ?? emptyBytePointer) + pos
           for _ in 0..<values {
             let byteAt = bitPos >> 3
             var chunk: UInt64 = 0
-            let need = min(5, avail - byteAt)
-            for i in 0..<need { chunk |= UInt64(data[pos + byteAt + i]) << (8 * UInt64(i)) }
+            if avail - byteAt >= 8 {
+              // One load where 8 bytes remain (a value spans at most 5 of them).
+              chunk = UInt64(littleEndian: run.loadUnaligned(fromByteOffset: byteAt, as: UInt64.self))
+            } else {
+              let need = min(5, avail - byteAt)
+              for i in 0..<need { chunk |= UInt64(data[pos + byteAt + i]) << (8 * UInt64(i)) }
+            }
             out.append(UInt32((chunk >> UInt64(bitPos & 7)) & mask))
             bitPos += bitWidth
           }

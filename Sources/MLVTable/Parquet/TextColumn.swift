@@ -105,6 +105,25 @@ final class TextColumn {
       for c in b { put(c) }
     }
   }
+  /// Appends `b` to the value being built.
+  func putBytes(_ b: UnsafeBufferPointer<UInt8>) throws {
+    try reserve(b.count)
+    if let p = b.baseAddress, b.count > 0 { (base + count).update(from: p, count: b.count) }
+    count += b.count
+  }
+
+  /// Appends the text of `v.description` (Double or Float) to the value being built.
+  /// `write(to:)` prints the same characters for every value but a NaN (it spells
+  /// those `-nan`, `snan(0x…)`), and hands them to the stream as one buffer
+  /// (`_writeASCII`) instead of a String, which `description` allocates on the heap past
+  /// 15 bytes, i.e. for most doubles. A NaN takes `description`.
+  func putFloatText<F: BinaryFloatingPoint & TextOutputStreamable & CustomStringConvertible>(_ v: F) throws {
+    if v.isNaN { return try putText(v.description) }
+    var sink = TextSink(column: self)
+    v.write(to: &sink)
+    if let e = sink.failure { throw e }
+  }
+
   func endRow() {
     ends.append(UInt32(count))
     if doubles != nil { doubles = nil }
@@ -153,5 +172,26 @@ final class TextColumn {
   func putInt(_ v: Int64) {
     if v < 0 { put(UInt8(ascii: "-")) }
     putDigits(v.magnitude)
+  }
+}
+
+/// Streams text into a TextColumn (see `putFloatText`). Both entry points append the
+/// same bytes; `_writeASCII` is the one the standard library's number printing calls,
+/// and `write` covers any other caller. A failure (the column's size limit) is kept
+/// for the caller to throw, as a stream cannot.
+private struct TextSink: TextOutputStream {
+  let column: TextColumn
+  var failure: Error? = nil
+
+  mutating func write(_ string: String) {
+    var s = string
+    s.withUTF8 { append($0) }
+  }
+
+  mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { append(buffer) }
+
+  private mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+    guard failure == nil else { return }
+    do { try column.putBytes(b) } catch { failure = error }
   }
 }
