@@ -85,6 +85,53 @@ struct TypedScanTests {
     }
   }
 
+  /// The diff's own paths over damaged files: the page-at-a-time scan and the batched
+  /// re-read end in a TableError naming the file (and, for a damaged page, the column),
+  /// or read; never a crash.
+  @Test func damagedFilesFailByNameInTheScanAndTheReRead() throws {
+    let dir = try TempDir()
+    _ = try ParquetFixtures.generate(in: dir.url.path, rows: 300)
+    let identity = RowIdentity(keyColumns: ["id"], hashedColumns: nil)
+    var named = 0
+    for codec in ["zstd", "lz4", "brotli", "gzip", "snappy"] {
+      let path = dir.url.path + "/t_\(codec)_plain_v1.parquet"
+      var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+      let meta = try ParquetReader(path: path).meta
+      let i = try #require(meta.columns.firstIndex { $0.name == "text" })
+      let chunk = meta.rowGroups[0].chunks[i]
+      let mid = Int(chunk.start + chunk.size / 2)
+      for k in mid..<(mid + 40) { bytes[k] = 0xff }
+      let bad = try dir.writeBytes("bad_\(codec).parquet", bytes)
+      do {
+        _ = try TableScanner.scan(try ParquetReader(path: bad), identity: identity, expectedRows: 0)
+      } catch let e as TableError {
+        named += 1
+        #expect(e.description.contains(bad) && e.description.contains("'text'"), "\(e.description)")
+      }
+    }
+    #expect(named >= 4)
+
+    let good = try [UInt8](Data(contentsOf: dir.url.appendingPathComponent("t_snappy_dict_v1.parquet")))
+    var rng = LCG(state: 7)
+    var failed = 0
+    for round in 0..<300 {
+      var b = good
+      for _ in 0..<(1 + Int(rng.next() * 4)) {
+        let at = rng.next() < 0.3 ? good.count - 1 - Int(rng.next() * 1500) : Int(rng.next() * Double(good.count))
+        b[max(0, at)] ^= UInt8(1 + Int(rng.next() * 255))
+      }
+      let p = try dir.writeBytes("flip\(round % 2).parquet", b)
+      do {
+        _ = try TableScanner.scan(try ParquetReader(path: p), identity: identity, expectedRows: 0)
+        _ = try ParquetReader(path: p).records(at: [0, 5, 150, 299, 10_000])
+      } catch let e as TableError {
+        #expect(e.description.contains(p))
+        failed += 1
+      }
+    }
+    #expect(failed > 0)
+  }
+
   /// A DOUBLE column of awkward values (signed zeros, subnormals, the extremes, 17-digit
   /// values, integers beyond 2^53, NaN and infinities) as PLAIN and dictionary pages.
   @Test func awkwardDoublesScanAlike() throws {
