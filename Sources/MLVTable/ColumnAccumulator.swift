@@ -138,6 +138,8 @@ private func lexLess(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
 private func lexLess(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
   let n = min(a.count, b.count)
   if n > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+    // Most values differ from the running min and max in their first byte.
+    if pa[0] != pb[0] { return pa[0] < pb[0] }
     let c = memcmp(pa, pb, n)
     if c != 0 { return c < 0 }
   }

@@ -43,7 +43,9 @@ struct DistinctCounter {
       return
     }
     exact?.insert(mixed)
-    if let e = exact, e.count > limit {
+    // Reads the count in place: binding the set (`if let e = exact`) copied it, a
+    // retain and release per value.
+    if (exact?.count ?? 0) > limit, let e = exact {
       var h = HyperLogLog()
       e.forEach { h.add($0) }
       hll = h
