@@ -28,6 +28,9 @@ let package = Package(
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
     .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
     .systemLibrary(name: "CSystem"),
+    // libcurl's easy interface, declared without its headers and opened with dlopen (no link
+    // line): only S3 transfers load it, so no other command pays for its libraries.
+    .systemLibrary(name: "CCurl"),
     .target(name: "MLVSystem", dependencies: ["CSystem"]),
     .target(name: "MLVChunking"),
     .target(
@@ -37,7 +40,7 @@ let package = Package(
     .target(name: "MLVWorkspace", dependencies: ["MLVSystem", "MLVStore", "MLVGit"]),
     .target(
       name: "MLVRemote",
-      dependencies: ["MLVSystem", "MLVStore", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["MLVSystem", "MLVStore", "CCurl", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "MLVTable", dependencies: ["CZlib", "CZstd", "CLZ4", "CBrotli"]),
     .target(
       name: "MLVExperiments",
