@@ -5,7 +5,8 @@
 //   mlv -> MLVCommands -> MLVExperiments, MLVRegistry, MLVWorkspace, MLVRemote, MLVTable
 //   MLVWorkspace -> MLVStore, MLVGit;  MLVStore -> MLVChunking, CZlib + CZstd (pack codecs);
 //   MLVTable -> CZlib, CZstd, CLZ4, CBrotli (Parquet codecs)
-// Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2.
+// Only MLVCommands imports ArgumentParser; only MLVGit imports libgit2; only MLVRemote
+// uses libcurl, which it opens at run time (CCurl), so the binary does not link it.
 import PackageDescription
 
 // Every target builds in the Swift 6 language mode (the tools version's default), so data-
