@@ -8,7 +8,9 @@
 # libraries, resolving their ~20,000 symbol relocations was 43% of `mlv --version` and a
 # quarter of a `mlv status` of 20,000 unchanged files, which git's own status does not pay
 # (docs/git.md, "Speed"). The system libraries stay shared: libgit2, zlib, zstd, lz4,
-# brotli, and the libcurl and libxml2 under Foundation's networking and XML parts.
+# brotli. Nothing links libcurl (S3 transfers open it with dlopen) or libxml2 (S3's XML is
+# read by MLVRemote's own reader): with the ~20 libraries under them they were half of
+# what every command loaded at start-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building mlv needs on a fresh Debian machine (libgit2, zlib, zstd, lz4, brotli,
-# pkg-config; libcurl and libxml2, which the release build links Foundation's statically
-# linked networking and XML parts against: scripts/build-release.sh)
+# pkg-config) and the libcurl that S3 remotes open at run time (dlopen; nothing links it, so
+# no headers are needed: libcurl4, or git's libcurl3-gnutls, which Sources/MLVRemote/CurlLibrary.swift
+# also accepts)
 # and, with --test, what the tests use besides: the loopback S3 server (moto), pyarrow
 # (Parquet fixtures), gto (registry oracle), ssh-keygen (model signatures) and a headless
 # Chromium that renders the HTML reports.
@@ -9,9 +10,10 @@
 set -euo pipefail
 
 need=()
-for pkg in libgit2-dev zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev libcurl4-openssl-dev libxml2-dev pkg-config git; do
+for pkg in libgit2-dev zlib1g-dev libzstd-dev liblz4-dev libbrotli-dev pkg-config git; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+dpkg -s libcurl4 >/dev/null 2>&1 || dpkg -s libcurl3-gnutls >/dev/null 2>&1 || need+=(libcurl4)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -17,6 +17,9 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
   case invalidLocation(url: String, reason: String)
   /// No credentials in the environment or the shared credentials file.
   case missingCredentials(detail: String)
+  /// A shared library S3 transfers need (libcurl) could not be opened: why, per file tried,
+  /// and the Debian package that provides it.
+  case libraryUnavailable(library: String, detail: String, package: String)
   /// A response we could not make sense of (malformed XML, missing ETag...).
   case invalidResponse(detail: String)
   /// A local file-system failure (the local backend, or the file given to putFile/getFile).
@@ -59,6 +62,8 @@ public enum RemoteError: Error, CustomStringConvertible, Equatable {
       return "invalid remote location \"\(url)\": \(reason)"
     case .missingCredentials(let detail):
       return "no aws credentials found: \(detail)"
+    case .libraryUnavailable(let library, let detail, let package):
+      return "S3 remotes need \(library), which could not be loaded (\(detail)); install it with `apt-get install \(package)`"
     case .invalidResponse(let detail):
       return "unexpected response from server: \(detail)"
     case .io(let path, let detail):

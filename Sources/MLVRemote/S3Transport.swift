@@ -1,8 +1,5 @@
+import CCurl
 import Foundation
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// One HTTP answer, headers keyed in lowercase.
 struct S3Response: Sendable {
@@ -21,14 +18,16 @@ struct TransportFailure: Error {
 /// Sends signed requests to one endpoint: URL building, signing, and the retry loop. Knows
 /// nothing about S3 operations; S3Backend composes requests and interprets answers.
 final class S3Transport: @unchecked Sendable {
-  // @unchecked: every stored property is immutable; URLSession is thread-safe.
+  // @unchecked: every stored property is immutable; CurlPool is thread-safe.
   let scheme: String
   let host: String
   let port: Int?
   let basePath: String
   let signer: SigV4Signer
   let retry: RetryPolicy
-  let session: URLSession
+  let timeout: TimeInterval
+  /// Eight transfers at a time at most, on reused connections (CurlPool).
+  private let pool = CurlPool(maxWorkers: 8)
 
   init(endpoint: URL, signer: SigV4Signer, retry: RetryPolicy, timeout: TimeInterval) {
     scheme = endpoint.scheme ?? "https"
@@ -40,15 +39,11 @@ final class S3Transport: @unchecked Sendable {
     basePath = path
     self.signer = signer
     self.retry = retry
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.timeoutIntervalForRequest = timeout
-    configuration.httpMaximumConnectionsPerHost = 8
-    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-    session = URLSession(configuration: configuration)
+    self.timeout = timeout
   }
 
   deinit {
-    session.finishTasksAndInvalidate()
+    pool.close()
   }
 
   var hostHeader: String { port.map { "\(host):\($0)" } ?? host }
@@ -110,84 +105,30 @@ final class S3Transport: @unchecked Sendable {
       method: method, path: fullPath, query: query, headers: toSign, payloadHash: payloadHash, date: Date())
     let queryText = query.isEmpty ? "" : "?" + SigV4Signer.encodeQuery(query)
     let urlText = "\(scheme)://\(hostValue)\(SigV4Signer.encodePath(fullPath))\(queryText)"
-    guard let url = URL(string: urlText) else {
+    guard URL(string: urlText) != nil else {
       throw RemoteError.invalidResponse(detail: "cannot form a url from \(urlText)")
     }
-    var request = URLRequest(url: url)
-    request.httpMethod = method
-    // The session would set Host itself; we signed the same value.
-    for (name, value) in signed where name != "host" {
-      request.setValue(value, forHTTPHeaderField: name)
-    }
-    if let body { request.httpBody = Data(body) }
-    return try await perform(request)
-  }
-
-  private func perform(_ request: URLRequest) async throws -> S3Response {
-    let box = TaskBox()
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<S3Response, Error>) in
-        let task = session.dataTask(with: request) { data, response, error in
-          if let error {
-            if (error as? URLError)?.code == .cancelled {
-              continuation.resume(throwing: CancellationError())
-            } else {
-              continuation.resume(throwing: TransportFailure(underlying: error))
-            }
-            return
-          }
-          guard let http = response as? HTTPURLResponse else {
-            continuation.resume(throwing: TransportFailure(underlying: URLError(.badServerResponse)))
-            return
-          }
-          var headers: [String: String] = [:]
-          for (name, value) in http.allHeaderFields {
-            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-          }
-          continuation.resume(
-            returning: S3Response(status: http.statusCode, headers: headers, body: data.map { [UInt8]($0) } ?? []))
-        }
-        box.set(task)
-        task.resume()
-      }
-    } onCancel: {
-      box.cancel()
-    }
+    // libcurl is opened on the first request; without it only S3 commands fail, saying so.
+    let library = try CurlLibrary.shared.get()
+    // curl sets Host from the URL: the value signed above.
+    let request = CurlRequest(
+      method: method, url: urlText, headers: signed.filter { $0.key != "host" }.map { (name: $0.key, value: $0.value) },
+      body: body, timeout: timeout)
+    return try await pool.send(request, with: library)
   }
 
   static func describe(_ error: Error) -> String {
-    if let urlError = error as? URLError {
-      switch urlError.code {
-      case .cannotConnectToHost: return "connection refused"
-      case .timedOut: return "timed out"
-      case .networkConnectionLost: return "connection lost"
-      case .cannotFindHost, .dnsLookupFailed: return "unknown host"
-      default: return urlError.localizedDescription
+    if let failure = error as? CurlFailure {
+      switch failure.code {
+      case MLV_CURLE_COULDNT_CONNECT: return "connection refused"
+      case MLV_CURLE_OPERATION_TIMEDOUT: return "timed out"
+      case MLV_CURLE_GOT_NOTHING, MLV_CURLE_SEND_ERROR, MLV_CURLE_RECV_ERROR, MLV_CURLE_PARTIAL_FILE,
+        MLV_CURLE_HTTP2, MLV_CURLE_HTTP2_STREAM:
+        return "connection lost"
+      case MLV_CURLE_COULDNT_RESOLVE_HOST, MLV_CURLE_COULDNT_RESOLVE_PROXY: return "unknown host"
+      default: return failure.message
       }
     }
     return "\(error)"
-  }
-}
-
-/// Hands the running task to the cancellation handler, which may run on another thread.
-private final class TaskBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var task: URLSessionTask?
-  private var cancelled = false
-
-  func set(_ task: URLSessionTask) {
-    lock.lock()
-    self.task = task
-    let alreadyCancelled = cancelled
-    lock.unlock()
-    if alreadyCancelled { task.cancel() }
-  }
-
-  func cancel() {
-    lock.lock()
-    cancelled = true
-    let task = self.task
-    lock.unlock()
-    task?.cancel()
   }
 }

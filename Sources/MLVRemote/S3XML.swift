@@ -1,13 +1,8 @@
-import Foundation
-
-#if canImport(FoundationXML)
-  import FoundationXML
-#endif
-
 /// A tiny flattening XML reader for S3's responses, which are shallow: it records every
 /// element's text by its path of element names ("ListBucketResult/Contents/Key"), and
-/// groups repeated elements (`Contents`) into records.
-final class S3XMLDocument: NSObject, XMLParserDelegate {
+/// groups repeated elements (`Contents`) into records. XMLReader does the reading (and
+/// the refusing: S3 bodies are untrusted).
+struct S3XMLDocument: XMLEvents {
   /// Text of top-level-ish leaf elements, by path below the root (first occurrence wins).
   private(set) var values: [String: String] = [:]
   /// For each repeated element name given at init, one dictionary per occurrence.
@@ -16,7 +11,9 @@ final class S3XMLDocument: NSObject, XMLParserDelegate {
 
   private let recordElement: String?
   private var stack: [String] = []
-  private var text = ""
+  /// The current element's text since the last start or end tag (an element with children
+  /// keeps only the text after its last child, as XMLParser's delegate did).
+  private var text: [UInt8] = []
   private var current: [String: String]?
 
   private init(recordElement: String?) {
@@ -25,41 +22,35 @@ final class S3XMLDocument: NSObject, XMLParserDelegate {
 
   /// Parses `data`; nil when it is not well-formed XML.
   static func parse(_ data: [UInt8], recordElement: String? = nil) -> S3XMLDocument? {
-    let document = S3XMLDocument(recordElement: recordElement)
-    let parser = XMLParser(data: Data(data))
-    parser.delegate = document
-    return parser.parse() ? document : nil
+    var document = S3XMLDocument(recordElement: recordElement)
+    var reader = XMLReader(data)
+    return reader.read(into: &document) ? document : nil
   }
 
-  func parser(
-    _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
-  ) {
-    if rootName == nil { rootName = elementName }
-    stack.append(elementName)
-    text = ""
-    if elementName == recordElement && stack.count == 2 { current = [:] }
+  mutating func start(_ name: String) {
+    if rootName == nil { rootName = name }
+    stack.append(name)
+    text = []
+    if name == recordElement && stack.count == 2 { current = [:] }
   }
 
-  func parser(_ parser: XMLParser, foundCharacters string: String) {
-    text += string
+  mutating func text(_ bytes: [UInt8]) {
+    text.append(contentsOf: bytes)
   }
 
-  func parser(
-    _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?,
-    qualifiedName qName: String?
-  ) {
-    if elementName == recordElement && stack.count == 2, let record = current {
+  mutating func end(_ name: String) {
+    let value = String(decoding: text, as: UTF8.self)
+    if name == recordElement && stack.count == 2, let record = current {
       records.append(record)
       current = nil
     } else if current != nil && stack.count > 2 {
-      current?[stack[2...].joined(separator: "/")] = text
+      current?[stack[2...].joined(separator: "/")] = value
     } else if stack.count >= 2 {
       let path = stack[1...].joined(separator: "/")
-      if values[path] == nil { values[path] = text }
+      if values[path] == nil { values[path] = value }
     }
-    stack.removeLast()
-    text = ""
+    _ = stack.popLast()
+    text = []
   }
 }
 
