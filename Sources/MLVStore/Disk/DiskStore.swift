@@ -36,8 +36,8 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   private var damaged: [(path: String, reason: String)] = []
   /// Which packs exist, as far as this process has looked.
   private var packExists: [ObjectID: Bool] = [:]
-  /// Open pack files with their size when opened. A published pack never changes; one
-  /// damaged later reads short, which `readStored` refuses.
+  /// Open pack files with their size when opened. A published pack never changes (one
+  /// damaged later reads short, which `readStored` refuses); a pending one only grows.
   private var openPacks: [String: (file: POSIXFile, size: Int64)] = [:]
   /// Pack paths by pack id: every read of a restore asks for one, and formatting it cost
   /// more than the read of a small file.
@@ -243,13 +243,15 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   /// The stored bytes at `l` in `file`. Lengths come from an index that routine opens do
   /// not checksum: they are checked against the pack's size and the codec's limits before
   /// anything is allocated.
-  /// `size` is the file's size when known (taken when the pack was opened).
+  /// `size` is what the file's size was when it was opened: a pack still being written
+  /// (a pending object's) has grown since, so only a fresh fstat can refuse a read.
   static func readStored(_ id: ObjectID, location l: ObjectLocation, file: POSIXFile, size: Int64? = nil) throws -> [UInt8] {
     func corrupt(_ why: String) -> StoreError { .corruptObject(id, location: file.path, reason: why) }
     do { try BlobCodec.checkLengths(codec: l.codec, rawLength: l.rawLength, storedLength: l.storedLength) } catch {
       throw corrupt(error.reason)
     }
-    guard Int64(l.offset) + Int64(l.storedLength) <= (try size ?? file.size()) else { throw corrupt("pack is truncated") }
+    let end = Int64(l.offset) + Int64(l.storedLength)
+    guard try end <= (size ?? -1) || end <= file.size() else { throw corrupt("pack is truncated") }
     let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))
     guard stored.count == Int(l.storedLength) else { throw corrupt("pack is truncated") }
     return stored
