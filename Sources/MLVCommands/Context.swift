@@ -128,11 +128,16 @@ enum Format {
     return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
   }
 
+  /// "20,000": thousands grouped with commas, whatever the locale. By hand: a
+  /// NumberFormatter loads ICU's locale data, a millisecond of every `mlv status`.
   static func count(_ n: Int) -> String {
-    let f = NumberFormatter()
-    f.numberStyle = .decimal
-    f.groupingSeparator = ","
-    return f.string(from: NSNumber(value: n)) ?? "\(n)"
+    let digits = String(n.magnitude)
+    var out = n < 0 ? "-" : ""
+    for (k, c) in digits.enumerated() {
+      if k > 0 && (digits.count - k) % 3 == 0 { out.append(",") }
+      out.append(c)
+    }
+    return out
   }
 
   /// "1 file", "2,000 files": the count with its noun, plural unless exactly one.

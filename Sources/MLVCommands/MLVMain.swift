@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLVGit
 
 /// The `mlv` command: a thin layer that parses arguments, calls the libraries and prints.
 @available(macOS 10.15, *)
@@ -36,6 +37,14 @@ public struct MLVMain: AsyncParsableCommand {
 }
 
 public let mlvVersion = "0.1.0"
+
+extension MLVMain {
+  /// Work every command that opens a repository needs, begun before the arguments are
+  /// parsed so the two overlap (GitRepository.initializeInBackground).
+  public static func prepare() {
+    GitRepository.initializeInBackground()
+  }
+}
 
 extension MLVMain {
   /// When the first word is meant as a subcommand but is none (`mlv stauts`), the closest

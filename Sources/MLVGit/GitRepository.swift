@@ -9,6 +9,16 @@ enum LibGit2 {
   static func ensureInitialized() { _ = initialized }
 }
 
+extension GitRepository {
+  /// Starts libgit2's one-time initialisation on another thread. It parses the system's CA
+  /// bundle (for https remotes), ~3 ms that every command opening a repository would wait
+  /// for; begun while the arguments are parsed, it overlaps that work on the second core.
+  /// Whoever needs libgit2 first still waits for it to finish (`swift_once`).
+  public static func initializeInBackground() {
+    Thread.detachNewThread { LibGit2.ensureInitialized() }
+  }
+}
+
 /// A git repository with a working directory, opened through libgit2.
 ///
 /// Paths given to and returned by its methods are relative to `workdir` and use '/'

@@ -30,9 +30,14 @@ public final class POSIXFile: Sendable {
   }
 
   public func size() throws -> Int64 {
+    Int64(try status().st_size)
+  }
+
+  /// fstat of the open file.
+  public func status() throws -> stat {
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw IOError(path: path, operation: .stat, errno: errno) }
-    return Int64(st.st_size)
+    return st
   }
 
   /// Reads until `count` bytes or end of file; returns the number read.

@@ -302,19 +302,31 @@ extension Workspace {
     let next = Counter()
     let bytes = ByteCounter()
     // File creation waits in the kernel (directory locks, inode allocation) more than it
-    // computes: four lanes keep both cores busy where two left them half idle.
+    // computes: four lanes keep both cores busy where two left them half idle. Each lane
+    // takes a run of files of one directory at a time: lanes creating files in the same
+    // directory queue on its lock, which made a 100,000-file restore 3x slower than tar.
     let lanes = min(work.count, Self.restoreLanes)
     let items = work
+    let runs = Self.directoryRuns(items.map(\.path), longest: Self.restoreRunLength)
     DispatchQueue.concurrentPerform(iterations: lanes) { _ in
-      while !errors.isSet, let k = next.take(below: items.count) {
-        let e = items[k]
-        let rel = cacheKey(dataPath, e.path)
-        do {
-          let n = try restoreFile(rel, e, previous: have[e.path], restorer: restorer, recordStats: recordStats, sink: sink)
-          bytes.add(n)
-        } catch let s as StoreError {
-          errors.set(WorkspaceError.missingData(path: rel, underlying: s))
-        } catch { errors.set(error) }
+      while !errors.isSet, let r = next.take(below: runs.count) {
+        // One directory: its parents are checked and made once, not for every file.
+        var parentsReady = false
+        for k in runs[r] where !errors.isSet {
+          let e = items[k]
+          let rel = cacheKey(dataPath, e.path)
+          do {
+            if !parentsReady {
+              try RepoPath.prepareParents(of: rel, root: root)
+              parentsReady = true
+            }
+            let n = try restoreFile(
+              rel, e, previous: have[e.path], restorer: restorer, recordStats: recordStats, parentsReady: true, sink: sink)
+            bytes.add(n)
+          } catch let s as StoreError {
+            errors.set(WorkspaceError.missingData(path: rel, underlying: s))
+          } catch { errors.set(error) }
+        }
       }
     }
     if let e = errors.error { throw e }
@@ -327,9 +339,9 @@ extension Workspace {
   /// patched in place under the checkout journal, everything else is replaced atomically.
   func restoreFile(
     _ rel: String, _ e: Manifest.Entry, previous: (stat: FileStat, id: ObjectID)?, restorer: Restorer,
-    recordStats: Bool = true, sink: ProgressSink
+    recordStats: Bool = true, parentsReady: Bool = false, sink: ProgressSink
   ) throws -> Int64 {
-    try RepoPath.prepareParents(of: rel, root: root)
+    if !parentsReady { try RepoPath.prepareParents(of: rel, root: root) }
     let abs = absolute(rel)
     var written = e.size
     if let prev = previous, e.size > Int64(Ingester.smallFileLimit), prev.id != .empty, store.contains(prev.id) {
@@ -353,15 +365,38 @@ extension Workspace {
       return written
     }
     if previous == nil {
-      try restorer.restoreInPlace(id: e.oid, size: e.size, to: abs, executable: e.executable) { sink.advance($0) }
-    } else {
-      try restorer.restore(id: e.oid, size: e.size, to: abs, executable: e.executable) { sink.advance($0) }
+      // The new file's own fstat, taken as it was written: no second lookup by path.
+      let made = try restorer.restoreInPlace(id: e.oid, size: e.size, to: abs, executable: e.executable) { sink.advance($0) }
+      if recordStats, let st = made.map({ FileStat($0) }) ?? FileStat.of(abs) { statCache.record(rel, st, e.oid) }
+      return written
     }
+    try restorer.restore(id: e.oid, size: e.size, to: abs, executable: e.executable) { sink.advance($0) }
     if recordStats, let st = FileStat.of(abs) { statCache.record(rel, st, e.oid) }
     return written
   }
 
   static let restoreLanes = 4
+  /// At most this many files of one directory go to one lane at a time, so a flat
+  /// directory of 100,000 files is still spread over the lanes.
+  static let restoreRunLength = 256
+
+  /// Ranges of `paths` (in order) whose files share a parent directory, none longer than
+  /// `longest`.
+  static func directoryRuns(_ paths: [String], longest: Int) -> [Range<Int>] {
+    var runs: [Range<Int>] = []
+    var start = 0
+    var parent: Substring? = nil
+    for (k, p) in paths.enumerated() {
+      let dir = p.lastIndex(of: "/").map { p[..<$0] } ?? ""
+      if k > start && (dir != parent || k - start >= longest) {
+        runs.append(start..<k)
+        start = k
+      }
+      parent = dir
+    }
+    if start < paths.count { runs.append(start..<paths.count) }
+    return runs
+  }
 
   /// Deletes the workspace data of a tracked path (its content is in the store).
   func removeData(_ dataPath: String) throws -> Int {

@@ -14,11 +14,69 @@ import MLVSystem
 /// Symbolic links are never followed: they are reported in `skippedLinks` and left out,
 /// so a link inside a dataset cannot pull data from outside the repository into it.
 public struct DirectoryWalker: Sendable {
+  /// The files found, with their stats and the stat cache's digest of them. Paths are kept
+  /// as UTF-8 bytes back to back, not as one String each: an unchanged directory is told by
+  /// `count` and `digest` alone (StatCache.manifestID, TreeScan), and making 20,000 path
+  /// strings, copying them into one array and freeing them again was a fifth of a `status`
+  /// that changed nothing. `files()` makes the strings when a caller needs them.
   public struct Listing: Sendable {
-    /// Paths relative to the walked directory.
-    public var files: [(path: String, stat: FileStat)] = []
+    /// The files of one walk: the top level, or the subdirectories one thread walked. Kept
+    /// as made: joining them into one array would copy (and fault in) every byte again.
+    struct Segment: Sendable {
+      var pathBytes: [UInt8] = []
+      /// `pathEnds[k]` is where file k's path ends in `pathBytes` (it starts where k-1's ends).
+      var pathEnds: [Int] = []
+      var stats: [FileStat] = []
+    }
+
+    var segments = [Segment()]
+    public private(set) var count = 0
+    /// `StatCache.digest` of (path, stat) over the files, summed as they are listed.
+    public private(set) var digest = StatCache.Digest(a: 0, b: 0)
     public var skippedLinks: [String] = []
     public var skippedOther: [String] = []
+
+    public init() {}
+
+    /// Every file with its stat, in listing order: one String per file, made on each call.
+    public func files() -> [(path: String, stat: FileStat)] {
+      var out: [(path: String, stat: FileStat)] = []
+      out.reserveCapacity(count)
+      for segment in segments {
+        segment.pathBytes.withUnsafeBufferPointer { bytes in
+          var start = 0
+          for (end, stat) in zip(segment.pathEnds, segment.stats) {
+            out.append((String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self), stat))
+            start = end
+          }
+        }
+      }
+      return out
+    }
+
+    /// Adds a file whose path is `prefix` (the directory's path inside the walked one, with
+    /// a trailing "/", or empty) followed by `name`; `prefixHash` is `prefix`'s path hash.
+    mutating func append(prefix: [UInt8], prefixHash: UInt64, name: UnsafeRawBufferPointer, stat: FileStat) {
+      let last = segments.count - 1
+      segments[last].pathBytes.append(contentsOf: prefix)
+      segments[last].pathBytes.append(contentsOf: name)
+      segments[last].pathEnds.append(segments[last].pathBytes.count)
+      segments[last].stats.append(stat)
+      count += 1
+      let (a, b) = StatCache.fileHash(pathHash: StatCache.pathHash(prefixHash, name), stat)
+      digest.a &+= a
+      digest.b &+= b
+    }
+
+    /// Takes `other`'s files (its segments, not copied) and skipped paths after this one's.
+    mutating func append(contentsOf other: Listing) {
+      segments += other.segments.filter { !$0.stats.isEmpty }
+      count += other.count
+      digest.a &+= other.digest.a
+      digest.b &+= other.digest.b
+      skippedLinks += other.skippedLinks
+      skippedOther += other.skippedOther
+    }
   }
 
   let root: String
@@ -48,15 +106,9 @@ public struct DirectoryWalker: Sendable {
       }
     }
     if let e = errors.error { throw e }
-    // Joined into one array reserved once (no regrowth copies of a million-entry listing),
-    // each part released as soon as it is copied so the parts do not outlive the join.
-    var total = listing.files.count
-    for k in 0..<subdirectories.count { total += parts[k].files.count }
-    listing.files.reserveCapacity(total)
+    // Each part released as soon as it is taken, so the parts do not outlive the join.
     for k in 0..<subdirectories.count {
-      listing.files += parts[k].files
-      listing.skippedLinks += parts[k].skippedLinks
-      listing.skippedOther += parts[k].skippedOther
+      listing.append(contentsOf: parts[k])
       parts[k] = Listing()
     }
     return listing
@@ -75,53 +127,66 @@ public struct DirectoryWalker: Sendable {
     defer { closedir(dir) }
     let fd = dirfd(dir)
     var subdirectories: [(String, String)] = []
+    // Every file path here starts with this prefix: its bytes and hash are made once.
+    let prefixBytes = Array((prefix.isEmpty ? "" : prefix + "/").utf8)
+    let prefixHash = StatCache.pathHash(StatCache.pathHashBasis, prefixBytes)
     while let entry = readdir(dir) {
       var st = stat()
-      let item: (name: String, raw: Bool)? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        let cName = raw.bindMemory(to: CChar.self).baseAddress!
-        let bytes = UnsafeRawBufferPointer(start: raw.baseAddress!, count: strlen(cName))
-        if bytes.count <= 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return nil }
+      withUnsafeBytes(of: entry.pointee.d_name) { (raw: UnsafeRawBufferPointer) -> Void in
+        guard let base = raw.baseAddress else { return }
+        let cName = base.assumingMemoryBound(to: CChar.self)
+        let bytes = UnsafeRawBufferPointer(start: base, count: strnlen(cName, raw.count))
+        if bytes.count <= 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return }
         // lstat relative to the open directory: no path resolution from the root per file.
-        guard fstatat(fd, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }  // vanished
+        guard fstatat(fd, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }  // vanished
         // Names that are not UTF-8 or hold control characters cannot be written into a
-        // manifest or printed safely: they are reported, never silently dropped.
-        guard let name = String(validating: bytes, as: UTF8.self), !bytes.contains(where: { $0 < 0x20 || $0 == 0x7f })
-        else {
+        // manifest or printed safely: they are reported, never silently dropped. Plain
+        // ASCII, nearly every name, needs no UTF-8 validation.
+        let name: String
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+          name = String(decoding: bytes, as: UTF8.self)
+        } else if let valid = String(validating: bytes, as: UTF8.self), !bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
+          name = valid
+        } else {
           let shown = String(decoding: bytes, as: UTF8.self).unicodeScalars
             .map { $0.value < 0x20 || $0.value == 0x7f ? "?" : String($0) }.joined()
-          return (shown, true)
+          listing.skippedOther.append(prefix.isEmpty ? shown : prefix + "/" + shown)
+          return
         }
-        return (name, false)
-      }
-      guard let (name, unsupported) = item else { continue }
-      let inDir = prefix.isEmpty ? name : prefix + "/" + name
-      if unsupported {
-        listing.skippedOther.append(inDir)
-        continue
-      }
-      // A nested repository's own directory is left out quietly; any other name that some
-      // filesystem reads as .git or .mlv (".GIT", "git~1") could never be checked out.
-      if name == ".git" || name == ".mlv" { continue }
-      if RepoPath.reservedName(name) != nil {
-        listing.skippedOther.append(inDir)
-        continue
-      }
-      switch st.st_mode & S_IFMT {
-      case S_IFDIR:
-        if ignore.isIgnored(parent: repoRelative, name: name, isDirectory: true) { continue }
-        subdirectories.append((repoRelative + "/" + name, inDir))
-      case S_IFREG:
-        if ignore.isIgnored(parent: repoRelative, name: name, isDirectory: false) { continue }
-        listing.files.append((inDir, FileStat(st)))
-      case S_IFLNK:
-        if !ignore.isIgnored(parent: repoRelative, name: name, isDirectory: false) { listing.skippedLinks.append(inDir) }
-      default:
-        listing.skippedOther.append(inDir)
+        visit(name, bytes, st, parent: repoRelative, prefix: prefix, prefixBytes, prefixHash, &listing, &subdirectories)
       }
     }
     if descend {
       for (rel, inDir) in subdirectories { try walk(rel, prefix: inDir, into: &listing, descend: true) }
     }
     return subdirectories
+  }
+
+  /// Sorts one directory entry with a valid name into the listing: a file is appended (its
+  /// path as bytes), a subdirectory returned for walking, anything else reported.
+  private func visit(
+    _ name: String, _ bytes: UnsafeRawBufferPointer, _ st: stat, parent repoRelative: String, prefix: String,
+    _ prefixBytes: [UInt8], _ prefixHash: UInt64, _ listing: inout Listing, _ subdirectories: inout [(String, String)]
+  ) {
+    func inDir() -> String { prefix.isEmpty ? name : prefix + "/" + name }
+    // A nested repository's own directory is left out quietly; any other name that some
+    // filesystem reads as .git or .mlv (".GIT", "git~1") could never be checked out.
+    if name == ".git" || name == ".mlv" { return }
+    if RepoPath.reservedName(name) != nil {
+      listing.skippedOther.append(inDir())
+      return
+    }
+    switch st.st_mode & S_IFMT {
+    case S_IFDIR:
+      if ignore.isIgnored(parent: repoRelative, name: name, isDirectory: true) { return }
+      subdirectories.append((repoRelative + "/" + name, inDir()))
+    case S_IFREG:
+      if ignore.isIgnored(parent: repoRelative, name: name, isDirectory: false) { return }
+      listing.append(prefix: prefixBytes, prefixHash: prefixHash, name: bytes, stat: FileStat(st))
+    case S_IFLNK:
+      if !ignore.isIgnored(parent: repoRelative, name: name, isDirectory: false) { listing.skippedLinks.append(inDir()) }
+    default:
+      listing.skippedOther.append(inDir())
+    }
   }
 }

@@ -42,7 +42,7 @@ extension Workspace {
     case S_IFDIR:
       kind = .dir
       let l = try made ?? DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
-      listing = l.files
+      listing = l.files()
       links = l.skippedLinks
       other = l.skippedOther
     case S_IFLNK:

@@ -25,8 +25,10 @@ public struct FileStat: Equatable, Sendable {
 
   init(_ st: stat) {
     size = Int64(st.st_size)
-    mtimeNs = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-    ctimeNs = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+    // Wrapping: a file dated past the year 2262 (`touch -d 2500-01-01`) must not trap. The
+    // value is only ever compared for equality, and wrapping keeps it a function of the stat.
+    mtimeNs = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+    ctimeNs = Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec)
     inode = UInt64(st.st_ino)
     executable = st.st_mode & 0o100 != 0
   }
@@ -249,8 +251,25 @@ public final class StatCache: @unchecked Sendable {
 
   /// One file's share of a digest: a sum, so a file can be taken out again by subtraction.
   static func fileHash(_ path: String, _ st: FileStat) -> (UInt64, UInt64) {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in path.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    fileHash(pathHash: pathHash(pathHashBasis, path.utf8), st)
+  }
+
+  /// FNV-1a's start: the hash of the empty path.
+  static let pathHashBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+  /// FNV-1a of `bytes` continued from `h`: the hash of a path is the hash of its directory
+  /// prefix ("a/b/") continued with the name, so the walker hashes each directory's prefix
+  /// once and builds no path string per file (DirectoryWalker).
+  @inline(__always)
+  static func pathHash(_ h: UInt64, _ bytes: some Sequence<UInt8>) -> UInt64 {
+    var h = h
+    for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    return h
+  }
+
+  /// `fileHash` from the path's FNV-1a hash (`pathHash`).
+  static func fileHash(pathHash: UInt64, _ st: FileStat) -> (UInt64, UInt64) {
+    var h = pathHash
     h = mix(h ^ UInt64(bitPattern: st.size))
     h = mix(h ^ UInt64(bitPattern: st.mtimeNs))
     h = mix(h ^ UInt64(bitPattern: st.ctimeNs))
@@ -301,10 +320,9 @@ public final class StatCache: @unchecked Sendable {
   }
 
   /// The same for a listing: what `status` checks before looking up any file.
-  public func manifestID(for dataPath: String, listing: [(path: String, stat: FileStat)]) -> ObjectID? {
+  public func manifestID(for dataPath: String, listing: DirectoryWalker.Listing) -> ObjectID? {
     let summary = lock.withLock { summaries[dataPath] }
-    guard let summary, summary.count == listing.count, summary.digest == Self.digest(listing.lazy.map { ($0.path, $0.stat) })
-    else { return nil }
+    guard let summary, summary.count == listing.count, summary.digest == listing.digest else { return nil }
     return summary.manifest
   }
 

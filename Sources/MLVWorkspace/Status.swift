@@ -59,7 +59,7 @@ extension Workspace {
     for path in try trackedPaths() where matches(path, filter) {
       var s = try status(of: path, checkedOut: checkedOut.entries[path], learned: &learned)
       if let p = s.pointer, s.state != .pointerDeleted {
-        s.uncommitted = try head.flatMap { try? readPointer(path, at: $0) } != p
+        s.uncommitted = head.flatMap { try? readPointer(path, at: $0) } != p
       }
       result.append(s)
     }

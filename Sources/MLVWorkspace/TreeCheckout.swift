@@ -126,13 +126,13 @@ extension Workspace {
   /// else the stat cache's summary, `summaryCheck`), or nil.
   func listingIfUnchanged(_ dataPath: String, _ pointer: Pointer) throws -> [(path: String, stat: FileStat)]? {
     switch try treeState(dataPath, pointer) {
-    case .unchanged(let files)?: return files
+    case .unchanged(let listing)?: return listing.files()
     case .changed(let scan)? where scan.isClean: return Array(zip(scan.listing.paths, scan.listing.stats))  // touched only
     case .changed?: return nil
     case nil: break
     }
     let check = try summaryCheck(dataPath, pointer)
-    return check.unchanged ? check.listing?.files : nil
+    return check.unchanged ? check.listing?.files() : nil
   }
 
   /// Whether the directory `dataPath` is exactly the tree `pointer` by its stat-cache
@@ -148,7 +148,7 @@ extension Workspace {
     guard lstat(absolute(dataPath), &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return (false, nil) }
     let listing = try DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
     let unchanged = listing.skippedLinks.isEmpty && listing.skippedOther.isEmpty
-      && statCache.manifestID(for: dataPath, listing: listing.files) == pointer.oid
+      && statCache.manifestID(for: dataPath, listing: listing) == pointer.oid
     return (unchanged, listing)
   }
 

@@ -10,6 +10,7 @@ func runAsync(_ command: inout any AsyncParsableCommand) async throws {
   try await command.run()
 }
 
+MLVMain.prepare()
 do {
   var command = try await MLVMain.asyncParseAsRoot()
   if var asyncCommand = command as? AsyncParsableCommand {

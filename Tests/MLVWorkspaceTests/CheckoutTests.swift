@@ -8,6 +8,18 @@ import Testing
 /// Checkout paths beyond the basic round trip: in-place patches of large files, the
 /// journal that finishes an interrupted patch, and restoring deleted or missing data.
 @Suite struct CheckoutTests {
+  /// Restore lanes take files of one directory at a time: runs break where the parent
+  /// changes (also when a subdirectory's files interrupt their parent's) and at the limit.
+  @Test func restoreRunsFollowDirectoriesAndTheLimit() {
+    let paths = ["a", "b", "d/x", "d/y", "d/e/z", "d/w", "f/1", "f/2", "f/3", "f/4", "f/5"]
+    #expect(Workspace.directoryRuns(paths, longest: 3) == [0..<2, 2..<4, 4..<5, 5..<6, 6..<9, 9..<11])
+    #expect(Workspace.directoryRuns([], longest: 3).isEmpty)
+    #expect(Workspace.directoryRuns(["only"], longest: 1) == [0..<1])
+    // every path is in exactly one run, in order
+    let runs = Workspace.directoryRuns(paths, longest: 2)
+    #expect(runs.flatMap { Array($0) } == Array(paths.indices))
+  }
+
   @Test func largeFileIsPatchedInPlace() throws {
     let repo = try TestRepo()
     defer { repo.cleanup() }

@@ -172,9 +172,28 @@ import Testing
     try writeFile(root + "/d/x.tmp", "no")
     try FileManager.default.createSymbolicLink(atPath: root + "/d/l", withDestinationPath: "/etc")
     let listing = try DirectoryWalker(root: root, ignore: IgnoreRules(text: "*.tmp")).list("d")
-    #expect(listing.files.map(\.path).sorted() == ["a", "e/b"])
-    #expect(listing.files.first { $0.path == "e/b" }?.stat.size == 2)
+    #expect(listing.files().map(\.path).sorted() == ["a", "e/b"])
+    #expect(listing.files().first { $0.path == "e/b" }?.stat.size == 2)
     #expect(listing.skippedLinks == ["l"])
+  }
+
+  /// The digest the walker sums while listing (with no path strings) is the stat cache's
+  /// digest of the same paths and stats, so summaries written by either side match: across
+  /// nesting, the parallel parts, names longer than a small string, and UTF-8 names.
+  @Test func walkerDigestIsTheStatCacheDigestOfItsFiles() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    let names = ["top", "c0/a", "c0/deeper/still/f", "c1/" + String(repeating: "long", count: 20), "c2/caf\u{e9}.txt", "c2/x"]
+    for (k, n) in names.enumerated() { try writeFile(root + "/d/" + n, String(repeating: "z", count: k)) }
+    let listing = try DirectoryWalker(root: root, ignore: .empty).list("d")
+    #expect(listing.count == names.count)
+    #expect(listing.files().map(\.path).sorted() == names.sorted())
+    #expect(listing.digest == StatCache.digest(listing.files().map { ($0.path, $0.stat) }))
+    // and it follows the stats: a changed file changes it
+    try writeFile(root + "/d/c0/a", "changed")
+    let again = try DirectoryWalker(root: root, ignore: .empty).list("d")
+    #expect(again.digest != listing.digest)
+    #expect(again.digest == StatCache.digest(again.files().map { ($0.path, $0.stat) }))
   }
 
   @Test func walkerReportsNonUTF8Names() throws {
@@ -188,9 +207,9 @@ import Testing
     #expect(fd >= 0)
     close(fd)
     let listing = try DirectoryWalker(root: root, ignore: .empty).list("d")
-    #expect(listing.files.map(\.path) == ["ok"])
+    #expect(listing.files().map(\.path) == ["ok"])
     // A name that is not UTF-8 is reported, never silently dropped.
-    #expect(listing.files.count + listing.skippedOther.count == 2)
+    #expect(listing.count + listing.skippedOther.count == 2)
   }
 
   @Test func controlCharacterInAFileNameDoesNotBreakTheRepository() throws {

@@ -36,7 +36,12 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   private var damaged: [(path: String, reason: String)] = []
   /// Which packs exist, as far as this process has looked.
   private var packExists: [ObjectID: Bool] = [:]
-  private var openPacks: [String: POSIXFile] = [:]
+  /// Open pack files with their size when opened. A published pack never changes (one
+  /// damaged later reads short, which `readStored` refuses); a pending one only grows.
+  private var openPacks: [String: (file: POSIXFile, size: Int64)] = [:]
+  /// Pack paths by pack id: every read of a restore asks for one, and formatting it cost
+  /// more than the read of a small file.
+  private var packPaths: [ObjectID: String] = [:]
   /// Objects accepted by a writer of this process and not yet in a loaded index.
   var pending: [ObjectID: PendingObject] = [:]
   /// Writers with pending objects, so a read can ask them to write their buffers out.
@@ -137,14 +142,22 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   func indexedLocked(_ id: ObjectID) -> (String, ObjectLocation)? {
     for index in indexes {
       guard let l = index.lookup(id) else { continue }
-      if packExistsLocked(l.pack) { return (packPath(l.pack), l) }
+      if packExistsLocked(l.pack) { return (packPathLocked(l.pack), l) }
     }
     return nil
   }
 
+  private func packPathLocked(_ pack: ObjectID) -> String {
+    if let path = packPaths[pack] { return path }
+    let path = packPath(pack)
+    if packPaths.count > 4096 { packPaths.removeAll() }
+    packPaths[pack] = path
+    return path
+  }
+
   private func packExistsLocked(_ pack: ObjectID) -> Bool {
     if let known = packExists[pack] { return known }
-    let exists = FS.exists(packPath(pack))
+    let exists = FS.exists(packPathLocked(pack))
     packExists[pack] = exists
     return exists
   }
@@ -196,7 +209,8 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
     while true {
       guard let (path, l) = readableLocation(id) else { throw StoreError.missingObject(id) }
       do {
-        return (path, l, try Self.readStored(id, location: l, file: try packFile(path)))
+        let pack = try packFile(path)
+        return (path, l, try Self.readStored(id, location: l, file: pack.file, size: pack.size))
       } catch let e as IOError where e.code == ENOENT && attempt < 2 {
         attempt += 1
         forgetPackFile(path)
@@ -205,9 +219,10 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
     }
   }
 
-  func packFile(_ path: String) throws -> POSIXFile {
+  func packFile(_ path: String) throws -> (file: POSIXFile, size: Int64) {
     if let f = lock.withLock({ openPacks[path] }) { return f }
-    let f = try POSIXFile.openForReading(path)
+    let file = try POSIXFile.openForReading(path)
+    let f = (file: file, size: try file.size())
     lock.withLock {
       if openPacks.count > 64 { openPacks.removeAll() }
       openPacks[path] = f
@@ -228,12 +243,15 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   /// The stored bytes at `l` in `file`. Lengths come from an index that routine opens do
   /// not checksum: they are checked against the pack's size and the codec's limits before
   /// anything is allocated.
-  static func readStored(_ id: ObjectID, location l: ObjectLocation, file: POSIXFile) throws -> [UInt8] {
+  /// `size` is what the file's size was when it was opened: a pack still being written
+  /// (a pending object's) has grown since, so only a fresh fstat can refuse a read.
+  static func readStored(_ id: ObjectID, location l: ObjectLocation, file: POSIXFile, size: Int64? = nil) throws -> [UInt8] {
     func corrupt(_ why: String) -> StoreError { .corruptObject(id, location: file.path, reason: why) }
     do { try BlobCodec.checkLengths(codec: l.codec, rawLength: l.rawLength, storedLength: l.storedLength) } catch {
       throw corrupt(error.reason)
     }
-    guard Int64(l.offset) + Int64(l.storedLength) <= (try file.size()) else { throw corrupt("pack is truncated") }
+    let end = Int64(l.offset) + Int64(l.storedLength)
+    guard try end <= (size ?? -1) || end <= file.size() else { throw corrupt("pack is truncated") }
     let stored = try file.read(count: Int(l.storedLength), at: Int64(l.offset))
     guard stored.count == Int(l.storedLength) else { throw corrupt("pack is truncated") }
     return stored

@@ -40,18 +40,20 @@ public final class Restorer: @unchecked Sendable {
   /// file, no rename. For restores into empty places, where a rename per file is a third
   /// of the cost; the caller covers a crash midway (a file cut short) with its journal.
   /// If `path` exists after all, this falls back on `restore`'s atomic replace.
+  @discardableResult
   public func restoreInPlace(
     id: ObjectID, size: Int64, to path: String, executable: Bool, progress: (@Sendable (Int64) -> Void)? = nil
-  ) throws {
+  ) throws -> stat? {
     let chunks = try store.chunks(ofFile: id, size: size)
     let file: POSIXFile
     do {
       file = try POSIXFile(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: executable ? 0o755 : 0o644)
     } catch let e as IOError where e.code == EEXIST {
-      return try restore(id: id, size: size, to: path, executable: executable, progress: progress)
+      try restore(id: id, size: size, to: path, executable: executable, progress: progress)
+      return nil
     }
     do {
-      try write(chunks, into: file, only: nil, progress: progress)
+      return try write(chunks, into: file, only: nil, progress: progress)
     } catch {
       FS.remove(path)
       throw error
@@ -181,7 +183,10 @@ public final class Restorer: @unchecked Sendable {
 
   /// Writes the chunks with indices `only` (all when nil) at their offsets, on two lanes
   /// for large files: reading, inflating and verifying run in parallel with the writes.
-  func write(_ chunks: [FileList.Chunk], into file: POSIXFile, only: [Int]?, progress: (@Sendable (Int64) -> Void)?) throws {
+  /// Writes `chunks` (those at `only`, or all) at their offsets. Writing all, it returns the
+  /// file's stat as written, for the caller to record without a second lookup by path.
+  @discardableResult
+  func write(_ chunks: [FileList.Chunk], into file: POSIXFile, only: [Int]?, progress: (@Sendable (Int64) -> Void)?) throws -> stat? {
     var total: Int64 = 0
     let offsets: [Int64] = chunks.map { c in
       defer { total += Int64(c.length) }
@@ -206,6 +211,12 @@ public final class Restorer: @unchecked Sendable {
       }
     }
     if let e = errors.error { throw e }
-    if only == nil, try file.size() != total { try file.truncate(to: total) }
+    guard only == nil else { return nil }
+    let st = try file.status()
+    guard Int64(st.st_size) == total else {
+      try file.truncate(to: total)
+      return nil
+    }
+    return st
   }
 }

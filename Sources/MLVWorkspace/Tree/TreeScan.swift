@@ -43,7 +43,7 @@ struct TreeScan {
 /// What `Workspace.treeState` found.
 enum TreeState {
   /// The data is exactly the tree: its listing (in the walker's order).
-  case unchanged([(path: String, stat: FileStat)])
+  case unchanged(DirectoryWalker.Listing)
   case changed(TreeScan)
 }
 
@@ -89,11 +89,12 @@ extension Workspace {
     guard lstat(absolute(dataPath), &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return nil }
     let walked = try DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
     guard walked.skippedLinks.isEmpty, walked.skippedOther.isEmpty else { return nil }
-    // The digest is a sum over files, so the unchanged case needs no sorting.
-    if walked.files.count == cache.files, StatCache.digest(walked.files.lazy.map { ($0.path, $0.stat) }) == cache.digest {
-      return .unchanged(walked.files)
+    // The digest is a sum over files, made as they were listed: the unchanged case needs no
+    // sorting and no path strings.
+    if walked.count == cache.files, walked.digest == cache.digest {
+      return .unchanged(walked)
     }
-    var scan = TreeScan(dataPath: dataPath, base: cache.root, listing: TreeListing(walked.files), reused: [])
+    var scan = TreeScan(dataPath: dataPath, base: cache.root, listing: TreeListing(walked.files()), reused: [])
     try compareRuns(&scan, cache)
     try hashChanged(&scan, writer: writer)
     return .changed(scan)
