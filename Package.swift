@@ -47,8 +47,9 @@ let package = Package(
       // Run-time exclusivity checks on class properties (TextColumn, the readers) in the
       // per-cell loops were a tenth of a Parquet diff's CPU (swift_beginAccess). They catch
       // overlapping accesses, a programming error, never bad input; bounds and overflow
-      // checks stay on. The compile-time checks still run.
-      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+      // checks stay on. The compile-time checks still run, and debug builds (the tests)
+      // keep the run-time ones, so an overlapping access would trap in the test suite.
+      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
     .target(
       name: "MLVExperiments",
       dependencies: ["MLVWorkspace", .product(name: "Yams", package: "Yams")]),
