@@ -11,8 +11,8 @@ import Testing
 /// `100 Continue` block with its own header before the final answer; `/b/slow` answers
 /// after 60 s; HEAD answers a length and no body. Every answer repeats a header twice.
 final class WireServer: @unchecked Sendable {
-  let port: Int
-  private let process: Process
+  private let server: ScriptedServer
+  var port: Int { server.port }
 
   static let script = #"""
     import http.server, sys, time
@@ -48,18 +48,7 @@ final class WireServer: @unchecked Sendable {
     """#
 
   init() async throws {
-    port = try MotoServer.freePort()
-    process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", Self.script, String(port)]
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    for _ in 0..<200 {
-      if MotoServer.canConnect(port: port) { return }
-      try await Task.sleep(nanoseconds: 50_000_000)
-    }
-    stop()
-    throw MotoServer.Failure.didNotStart(log: "the scripted python3 server did not listen within 10 s")
+    server = try await ScriptedServer(script: Self.script)
   }
 
   func transport(timeout: TimeInterval = 60, attempts: Int = 1) -> S3Transport {
@@ -68,11 +57,7 @@ final class WireServer: @unchecked Sendable {
       retry: RetryPolicy(maxAttempts: attempts, baseDelay: 0.01), timeout: timeout)
   }
 
-  func stop() {
-    process.terminate()
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-  }
+  func stop() { server.stop() }
 }
 
 private func fields(_ response: S3Response) -> [String: String] {

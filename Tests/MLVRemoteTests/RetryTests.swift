@@ -9,8 +9,8 @@ import Testing
 /// answers 429 once then 200; `/b/denied` always 403 AccessDenied; `/b/broken` always 500.
 /// `GET /count/<path>` tells how many requests `<path>` received.
 final class FlakyServer: @unchecked Sendable {
-  let port: Int
-  private let process: Process
+  private let server: ScriptedServer
+  var port: Int { server.port }
 
   static let script = #"""
     import http.server, sys, collections
@@ -40,18 +40,7 @@ final class FlakyServer: @unchecked Sendable {
     """#
 
   init() async throws {
-    port = try MotoServer.freePort()
-    process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", Self.script, String(port)]
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    for _ in 0..<200 {
-      if MotoServer.canConnect(port: port) { return }
-      try await Task.sleep(nanoseconds: 50_000_000)
-    }
-    stop()
-    throw MotoServer.Failure.didNotStart(log: "the scripted python3 server did not listen within 10 s")
+    server = try await ScriptedServer(script: Self.script)
   }
 
   func count(_ path: String) async throws -> Int {
@@ -59,11 +48,7 @@ final class FlakyServer: @unchecked Sendable {
     return Int(String(decoding: data, as: UTF8.self)) ?? -1
   }
 
-  func stop() {
-    process.terminate()
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-  }
+  func stop() { server.stop() }
 }
 
 #if canImport(FoundationNetworking)

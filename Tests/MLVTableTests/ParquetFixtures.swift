@@ -1,10 +1,25 @@
 import Foundation
 import Testing
 
+@testable import MLVTable
+
 /// Parquet fixtures written at test time by pyarrow (installed by `scripts/setup.sh
 /// --test`), each with a JSON file of the cells mlv should read from it, rendered by
 /// the rules in docs/table-diff.md ("Parquet"). Python is only a test tool.
 enum ParquetFixtures {
+  /// A copy of the generated `t_<codec>_plain_v1.parquet` with 40 bytes in the middle of
+  /// its `text` column overwritten (inside a page's compressed values); returns its path.
+  static func damagedTextColumn(in dir: TempDir, codec: String) throws -> String {
+    let path = dir.url.path + "/t_\(codec)_plain_v1.parquet"
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let meta = try ParquetReader(path: path).meta
+    let i = try #require(meta.columns.firstIndex { $0.name == "text" })
+    let chunk = meta.rowGroups[0].chunks[i]
+    let mid = Int(chunk.start + chunk.size / 2)
+    for k in mid..<(mid + 40) { bytes[k] = 0xff }
+    return try dir.writeBytes("bad_\(codec).parquet", bytes)
+  }
+
   static let available: Bool = {
     (try? run(["-c", "import pyarrow"])) == 0
   }()

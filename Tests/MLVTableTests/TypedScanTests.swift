@@ -94,14 +94,7 @@ struct TypedScanTests {
     let identity = RowIdentity(keyColumns: ["id"], hashedColumns: nil)
     var named = 0
     for codec in ["zstd", "lz4", "brotli", "gzip", "snappy"] {
-      let path = dir.url.path + "/t_\(codec)_plain_v1.parquet"
-      var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-      let meta = try ParquetReader(path: path).meta
-      let i = try #require(meta.columns.firstIndex { $0.name == "text" })
-      let chunk = meta.rowGroups[0].chunks[i]
-      let mid = Int(chunk.start + chunk.size / 2)
-      for k in mid..<(mid + 40) { bytes[k] = 0xff }
-      let bad = try dir.writeBytes("bad_\(codec).parquet", bytes)
+      let bad = try ParquetFixtures.damagedTextColumn(in: dir, codec: codec)
       do {
         _ = try TableScanner.scan(try ParquetReader(path: bad), identity: identity, expectedRows: 0)
       } catch let e as TableError {
