@@ -310,16 +310,12 @@ extension Workspace {
     let runs = Self.directoryRuns(items.map(\.path), longest: Self.restoreRunLength)
     DispatchQueue.concurrentPerform(iterations: lanes) { _ in
       while !errors.isSet, let r = next.take(below: runs.count) {
-        // One directory: its parents are checked and made once, not for every file.
-        var parentsReady = false
         for k in runs[r] where !errors.isSet {
           let e = items[k]
           let rel = cacheKey(dataPath, e.path)
           do {
-            if !parentsReady {
-              try RepoPath.prepareParents(of: rel, root: root)
-              parentsReady = true
-            }
+            // One directory: its parents are checked and made once, for its first file.
+            if k == runs[r].lowerBound { try RepoPath.prepareParents(of: rel, root: root) }
             let n = try restoreFile(
               rel, e, previous: have[e.path], restorer: restorer, recordStats: recordStats, parentsReady: true, sink: sink)
             bytes.add(n)

@@ -183,8 +183,8 @@ public final class Restorer: @unchecked Sendable {
 
   /// Writes the chunks with indices `only` (all when nil) at their offsets, on two lanes
   /// for large files: reading, inflating and verifying run in parallel with the writes.
-  /// Writes `chunks` (those at `only`, or all) at their offsets. Writing all, it returns the
-  /// file's stat as written, for the caller to record without a second lookup by path.
+  /// Writing all, it returns the file's stat as written, for the caller to record without
+  /// a second lookup by path.
   @discardableResult
   func write(_ chunks: [FileList.Chunk], into file: POSIXFile, only: [Int]?, progress: (@Sendable (Int64) -> Void)?) throws -> stat? {
     var total: Int64 = 0
