@@ -252,7 +252,11 @@ extension Workspace {
     }
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     try RepoPath.prepareParents(of: dataPath, root: root)
-    if pointer.kind == .dir, current == nil, mkdir(absolute(dataPath), 0o755) != 0, errno != EEXIST {
+    // The restore marker goes down before the directory is made: a kill between the two
+    // would leave an empty directory that `status` reads as every file deleted.
+    let making = pointer.kind == .dir && current == nil
+    if making { try CheckoutJournal(self).recordRestore(dataPath, pointer) }
+    if making, mkdir(absolute(dataPath), 0o755) != 0, errno != EEXIST {
       throw IOError(path: absolute(dataPath), operation: .createDirectory, errno: errno)
     }
     let have = current?.files ?? [:]
@@ -278,7 +282,8 @@ extension Workspace {
       summary.filesRemoved += 1
     }
     if pointer.kind == .dir { removeEmptyDirectories(absolute(dataPath), keepRoot: true) }
-    try writeFiles(dataPath, work, have: have, restoring: pointer, into: &summary)
+    try writeFiles(dataPath, work, have: have, restoring: making ? nil : pointer, into: &summary)
+    if making { CheckoutJournal(self).clearRestore(dataPath) }
   }
 
   /// Writes `work` (files of `dataPath`) on both cores; `have` is what the workspace holds
