@@ -36,12 +36,9 @@ final class ParquetReader: RecordReader {
     fileSize = Int64(st.st_size)
     // An empty file (or /dev/null for a side that does not exist) is an empty table.
     if fileSize == 0 { return }
-    do {
-      try readFooter()
-    } catch {
-      close(fd)
-      throw error
-    }
+    // Every stored property is set by now, so a throw here runs deinit, which closes fd:
+    // closing it here too closed whatever descriptor another thread had opened since.
+    try readFooter()
   }
 
   deinit { close(fd) }
