@@ -6,18 +6,27 @@ import MLVSystem
 ///
 /// When the data of a tracked directory is exactly the tree it was last checked out as
 /// (told by one `lstat` per file and the leaf cache or the stat cache's summary,
-/// `listingIfUnchanged`), a checkout to another tree needs only what `TreeDiff` finds between the two: the changed
+/// `heldTree`), a checkout to another tree needs only what `TreeDiff` finds between the two: the changed
 /// files are validated, checked recoverable, written or removed, and the leaf cache is moved
 /// to the new tree (TreeScan.swift; the stat cache is left alone, as loading its file table
 /// would cost more than the rest). A one-file change of a million-file dataset then costs
 /// one listing plus one leaf, not two million entries. Anything less certain (partial
 /// restores, modified data, format 1 pointers) takes the full path.
 struct TreeDelta {
+  /// How the workspace's files are known to be exactly `base`.
+  enum Held {
+    /// By the leaf cache, whose recorded stats are the files' stats: the delta needs the
+    /// stats of the few leaves it replaces, and the cache of the target copies the rest.
+    case cache(LeafCache)
+    /// By a listing (the stat cache's summary, or touched files the leaf cache found
+    /// unchanged): the files with their stats, sorted.
+    case listing(TreeListing)
+  }
+
   /// The tree the workspace holds, and the one wanted.
   var base: Pointer
   var target: Pointer
-  /// The workspace's files with their stats (the listing found to be `base`), sorted.
-  var listing: TreeListing
+  var held: Held
   /// Entries of `base` that `target` lacks or has otherwise, and the reverse.
   var old: [Manifest.Entry]
   var new: [Manifest.Entry]
@@ -30,9 +39,9 @@ extension Workspace {
     guard target.kind == .dir, target.isTree, let record, record.parts == nil, record.pointer.kind == .dir,
       record.pointer.isTree, record.pointer != target
     else { return nil }
-    guard let listing = try listingIfUnchanged(dataPath, record.pointer) else { return nil }
+    guard let held = try heldTree(dataPath, record.pointer) else { return nil }
     let (old, new) = try TreeDiff(reader: TreeReader(store: store)).changes(from: record.pointer.oid, to: target.oid)
-    return TreeDelta(base: record.pointer, target: target, listing: TreeListing(listing), old: old, new: new)
+    return TreeDelta(base: record.pointer, target: target, held: held, old: old, new: new)
   }
 
   /// The delta's share of `validateTarget`: the files the target adds or changes.
@@ -55,11 +64,23 @@ extension Workspace {
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     let gitOwned = try gitTrackedFiles(in: dataPath)
     let wanted = Set(delta.new.map(\.path))
-    var removed: [(String, FileStat)] = []
+    // The stats of the files the delta may overwrite or remove: every such file is in a
+    // leaf of the base that the target does not keep (a kept leaf holds the same entries).
+    let replaced: ReplacedLeaves?
+    let statOf: (String) -> FileStat?
+    switch delta.held {
+    case .cache(let cache):
+      let r = try replacedLeaves(of: cache, keptBy: delta.target)
+      replaced = r
+      statOf = { r.stats[$0] }
+    case .listing(let listing):
+      replaced = nil
+      statOf = { listing.index(of: $0).map { listing.stats[$0] } }
+    }
+    var removed = Set<String>()
     var have: [String: (stat: FileStat, id: ObjectID)] = [:]
     for e in delta.old {
-      guard let at = delta.listing.index(of: e.path) else { continue }
-      let st = delta.listing.stats[at]
+      guard let st = statOf(e.path) else { continue }
       have[e.path] = (st, e.oid)
       if wanted.contains(e.path) { continue }
       if gitOwned.contains(e.path) {
@@ -68,7 +89,7 @@ extension Workspace {
       }
       unlink(absolute(cacheKey(dataPath, e.path)))
       removeEmptyParents(of: e.path, in: dataPath)
-      removed.append((e.path, st))
+      removed.insert(e.path)
       summary.filesRemoved += 1
     }
     var work: [Manifest.Entry] = []
@@ -78,39 +99,118 @@ extension Workspace {
     summary.filesUnchanged += delta.target.files - work.count
     LeafCache.remove(stateDir, dataPath)  // it describes the base until rewritten below
     try writeFiles(dataPath, work, have: have, restoring: delta.target, recordStats: false, into: &summary)
-    // The leaf cache follows: the listing without the files removed, with the stats of the
-    // files written, cut again (the target's leaves say where its runs must end).
+    // The leaf cache follows, with the stats of the files written.
     var written: [String: FileStat] = [:]
     for e in work {
       guard let st = FileStat.of(absolute(cacheKey(dataPath, e.path))) else { return }
       written[e.path] = st
     }
-    let gone = Set(removed.map { $0.0 })
+    switch delta.held {
+    case .cache(let cache):
+      if let replaced { try moveLeafCache(dataPath, cache, replaced, to: delta.target, written: written) }
+    case .listing(let listing):
+      try moveLeafCache(dataPath, listing, removed: removed, to: delta.target, written: written)
+    }
+  }
+
+  /// The leaves of a cached base tree that `target` does not keep, with the entries' stats.
+  struct ReplacedLeaves {
+    /// The target's leaves, in order.
+    var targetLeaves: [TreeChild]
+    /// Index in the cache of each base leaf the target keeps, by id.
+    var kept: [ObjectID: Int]
+    /// The recorded stat of each file of the other base leaves, by path.
+    var stats: [String: FileStat]
+    /// Every recorded stat as stored (`LeafCache.rawStats`), read before the restore
+    /// removes the cache; nil if unreadable (then no cache is written).
+    var raw: [UInt8]?
+  }
+
+  /// Reads the base leaves `target` does not keep (their entries from the store, their stats
+  /// from the cache): for a one-file change, one leaf of ~500 files.
+  func replacedLeaves(of cache: LeafCache, keptBy target: Pointer) throws -> ReplacedLeaves {
+    let reader = TreeReader(store: store)
+    let targetLeaves = try reader.leafChildren(target.oid)
+    let targetIDs = Set(targetLeaves.map(\.id))
+    var out = ReplacedLeaves(targetLeaves: targetLeaves, kept: [:], stats: [:], raw: cache.rawStats())
+    for (k, leaf) in cache.leaves.enumerated() {
+      if targetIDs.contains(leaf.child.id) {
+        out.kept[leaf.child.id] = k
+        continue
+      }
+      guard case .leaf(let entries) = try reader.node(leaf.child.id) else {
+        throw WorkspaceError.invalidManifest(leaf.child.id.hex, reason: "tree node: a node where a leaf belongs")
+      }
+      // Unreadable or mismatched stats only cost the cache: no stat, no cache entry.
+      guard let stats = cache.stats(ofLeaf: k), stats.count == entries.count else { continue }
+      for (e, st) in zip(entries, stats) { out.stats[e.path] = st }
+    }
+    return out
+  }
+
+  /// The leaf cache of `target` from the cache of the base it replaces: leaves both trees
+  /// share are copied (digest and stats), the others listed from the target's leaves with
+  /// each file's stat (written now, or recorded for the base). No path of a kept leaf is
+  /// handled, and nothing is sorted. A file with no stat (one git owns, left in place) means
+  /// the data is not the target: no cache.
+  func moveLeafCache(
+    _ dataPath: String, _ cache: LeafCache, _ replaced: ReplacedLeaves, to target: Pointer, written: [String: FileStat]
+  ) throws {
+    let reader = TreeReader(store: store)
+    guard let raw = replaced.raw else { return }
+    var parts: [LeafCache.Part] = []
+    for child in replaced.targetLeaves {
+      if let k = replaced.kept[child.id] {
+        let leaf = cache.leaves[k]
+        let from = leaf.firstStat * LeafCache.statSize
+        parts.append(.kept(leaf, stats: raw[from..<(from + leaf.child.files * LeafCache.statSize)]))
+        continue
+      }
+      guard case .leaf(let entries) = try reader.node(child.id) else {
+        throw WorkspaceError.invalidManifest(child.id.hex, reason: "tree node: a node where a leaf belongs")
+      }
+      var stats: [FileStat] = []
+      stats.reserveCapacity(entries.count)
+      for e in entries {
+        guard let st = written[e.path] ?? replaced.stats[e.path] else { return }
+        stats.append(st)
+      }
+      parts.append(.listed(child, paths: entries.map(\.path), stats: stats))
+    }
+    LeafCache.write(stateDir, dataPath, root: target.oid, parts: parts, absolute: { self.absolute(self.cacheKey(dataPath, $0)) })
+  }
+
+  /// The leaf cache of `target` from a sorted listing of the base: the listing without the
+  /// files removed, with the stats of the files written, cut again (the target's leaves
+  /// say where its runs must end).
+  func moveLeafCache(
+    _ dataPath: String, _ listing: TreeListing, removed: Set<String>, to target: Pointer, written: [String: FileStat]
+  ) throws {
     var paths: [String] = []
     var stats: [FileStat] = []
-    paths.reserveCapacity(delta.listing.paths.count + written.count)
-    stats.reserveCapacity(delta.listing.paths.count + written.count)
-    let fresh = written.keys.filter { delta.listing.index(of: $0) == nil }.sorted { Manifest.bytesLess($0, $1) }
+    paths.reserveCapacity(listing.paths.count + written.count)
+    stats.reserveCapacity(listing.paths.count + written.count)
+    let fresh = written.keys.filter { listing.index(of: $0) == nil }.sorted { Manifest.bytesLess($0, $1) }
     var k = 0
-    for (i, p) in delta.listing.paths.enumerated() {
+    for (i, p) in listing.paths.enumerated() {
       while k < fresh.count, Manifest.bytesLess(fresh[k], p) {
         paths.append(fresh[k])
         stats.append(written[fresh[k]]!)
         k += 1
       }
-      if gone.contains(p) { continue }
+      if removed.contains(p) { continue }
       paths.append(p)
-      stats.append(written[p] ?? delta.listing.stats[i])
+      stats.append(written[p] ?? listing.stats[i])
     }
     for p in fresh[k...] {
       paths.append(p)
       stats.append(written[p]!)
     }
     // Files git owns stay as they were and are not the target's: no cache then.
-    guard paths.count == delta.target.files else { return }
-    var listing = TreeListing(sortedPaths: paths, stats: stats)
-    let leaves = try TreeReader(store: store).leafChildren(delta.target.oid)
-    saveLeafCache(dataPath, root: delta.target.oid, leaves: leaves, listing: &listing)
+    guard paths.count == target.files else { return }
+    var sorted = TreeListing(sortedPaths: paths, stats: stats)
+    let leaves = try TreeReader(store: store).leafChildren(target.oid)
+    saveLeafCache(dataPath, root: target.oid, leaves: leaves, listing: &sorted)
   }
 
   /// Removes the now empty directories between a removed file and the tracked directory.
@@ -122,17 +222,18 @@ extension Workspace {
     }
   }
 
-  /// The listing of `dataPath` when it is exactly the tree `pointer` (by the leaf cache,
-  /// else the stat cache's summary, `summaryCheck`), or nil.
-  func listingIfUnchanged(_ dataPath: String, _ pointer: Pointer) throws -> [(path: String, stat: FileStat)]? {
+  /// How the data of `dataPath` is known to be exactly the tree `pointer` (by the leaf
+  /// cache, else the stat cache's summary, `summaryCheck`), or nil when it is not.
+  func heldTree(_ dataPath: String, _ pointer: Pointer) throws -> TreeDelta.Held? {
     switch try treeState(dataPath, pointer) {
-    case .unchanged(let listing)?: return listing.files()
-    case .changed(let scan)? where scan.isClean: return Array(zip(scan.listing.paths, scan.listing.stats))  // touched only
+    case .unchanged(let cache)?: return .cache(cache)
+    case .changed(let scan)? where scan.isClean: return .listing(scan.listing)  // touched only
     case .changed?: return nil
     case nil: break
     }
     let check = try summaryCheck(dataPath, pointer)
-    return check.unchanged ? check.listing?.files() : nil
+    guard check.unchanged, let listing = check.listing else { return nil }
+    return .listing(TreeListing(listing.files()))
   }
 
   /// Whether the directory `dataPath` is exactly the tree `pointer` by its stat-cache

@@ -136,4 +136,52 @@ import Testing
     #expect(repo.read("data/c50/f05000.bin") == Array("edited after damage".utf8))
     #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"clean\""))
   }
+
+  /// A checkout by tree difference moves the leaf cache without listing the kept leaves'
+  /// files again: the cache it writes must be byte for byte the one a full scan of the same
+  /// data writes, in both directions, with leaves edited, removed, added and re-cut.
+  @Test func checkoutMovesTheLeafCacheExactlyAsAFullScanWritesIt() throws {
+    let repo = try Repo()
+    var v1 = try populate(repo)
+    try repo.mlvOK("add", "data")
+    try repo.mlvOK("commit", "-m", "v1")
+    var v2 = v1
+    for (rel, bytes) in [("data/c10/f01000.bin", "edited"), ("data/c33/f03333.bin", "edited too")] {
+      v2[rel] = Array(bytes.utf8)
+      try repo.write(rel, bytes)
+    }
+    for i in stride(from: 4000, to: 4600, by: 1) {
+      let rel = String(format: "data/c%02d/f%05d.bin", i / 100, i)
+      v2[rel] = nil
+      try repo.remove(rel)
+    }
+    for i in 0..<700 {
+      let rel = String(format: "data/zz/n%04d.bin", i)
+      v2[rel] = Array("new \(i)".utf8)
+      try repo.write(rel, "new \(i)")
+    }
+    try repo.mlvOK("commit", "-m", "v2")
+    let leaves = repo.path + "/.mlv/state/leaves"
+    func cacheBytes() throws -> [UInt8] {
+      let names = try FileManager.default.contentsOfDirectory(atPath: leaves)
+      try #require(names.count == 1)
+      return Array(FileManager.default.contents(atPath: leaves + "/" + names[0]) ?? Data())
+    }
+    for (rev, want) in [("HEAD~1", v1), ("master", v2)] {
+      try repo.mlvOK("checkout", rev)
+      #expect(try repo.snapshot("data") == inner(want), "checkout \(rev)")
+      let moved = try cacheBytes()
+      try FileManager.default.removeItem(atPath: leaves)
+      // With no leaf cache, add scans every file and writes the cache from the listing.
+      try repo.mlvOK("add", "data")
+      #expect(try cacheBytes() == moved, "leaf cache after checkout \(rev)")
+      #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"clean\""))
+    }
+    // And the moved cache still sees the next edit.
+    try repo.mlvOK("checkout", "HEAD~1")
+    try repo.write("data/c44/f04400.bin", "after the move")
+    v1["data/c44/f04400.bin"] = Array("after the move".utf8)
+    let s = try repo.mlvOK("status", "--json").stdout
+    #expect(s.contains("\"state\" : \"modified\"") && s.contains("c44/f04400.bin"), "\(s)")
+  }
 }

@@ -133,48 +133,105 @@ struct LeafCache {
     }
   }
 
+  /// The recorded stats of every file, as stored (`statSize` bytes each, in path order),
+  /// for copying the leaves a checkout keeps into the cache of the next tree; nil if
+  /// unreadable.
+  func rawStats() -> [UInt8]? {
+    guard let f = try? POSIXFile.openForReading(file), let raw = try? f.read(count: files * Self.statSize, at: statsOffset),
+      raw.count == files * Self.statSize
+    else { return nil }
+    return raw
+  }
+
+  /// One leaf of a cache being written.
+  enum Part {
+    /// A leaf of the cache being replaced, whose files and stats the new tree keeps as they
+    /// were: its digest and its recorded stats (`rawStats`, `statSize` bytes per file) are
+    /// copied, so a checkout that keeps 2,000 of 2,001 leaves handles no path of theirs.
+    case kept(Leaf, stats: ArraySlice<UInt8>)
+    /// A leaf with its files' paths and stats, in path order.
+    case listed(TreeChild, paths: [String], stats: [FileStat])
+  }
+
   /// Writes the cache of `dataPath` as tree `root` whose leaves are `leaves` (in order),
-  /// holding the files `paths`/`stats` (sorted, leaf after leaf). A stat in the current
-  /// timestamp tick is settled first: the tick is waited out (once, at most ~20 ms) and the
-  /// file is looked at again; one that changed meanwhile is recorded as `unsettled`.
-  /// Best effort: a cache that cannot be written is removed, and only costs speed.
+  /// holding the files `paths`/`stats` (sorted, leaf after leaf).
   static func write(
     _ stateDir: String, _ dataPath: String, root: ObjectID, leaves: [TreeChild], paths: (Int) -> String,
     stats: inout [FileStat], absolute: (String) -> String
   ) {
+    guard leaves.reduce(0, { $0 + $1.files }) == stats.count else { return FS.remove(Self.path(stateDir, dataPath)) }
+    var parts: [Part] = []
+    parts.reserveCapacity(leaves.count)
+    var next = 0
+    for l in leaves {
+      parts.append(.listed(l, paths: (next..<(next + l.files)).map(paths), stats: Array(stats[next..<(next + l.files)])))
+      next += l.files
+    }
+    write(stateDir, dataPath, root: root, parts: parts, absolute: absolute)
+  }
+
+  /// Writes the cache of `dataPath` as tree `root`, leaf by leaf. A listed stat in the
+  /// current timestamp tick is settled first: the tick is waited out (once, at most ~20 ms)
+  /// and the file is looked at again; one that changed meanwhile is recorded as
+  /// `unsettled`. Kept stats were settled when first written. Best effort: a cache that
+  /// cannot be written is removed, and only costs speed.
+  static func write(_ stateDir: String, _ dataPath: String, root: ObjectID, parts: [Part], absolute: (String) -> String) {
     let path = Self.path(stateDir, dataPath)
-    guard leaves.reduce(0, { $0 + $1.files }) == stats.count else { return FS.remove(path) }
+    var parts = parts
     func now() -> Int64 {
       var ts = timespec()
       clock_gettime(CLOCK_REALTIME, &ts)
       return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
     let racyFrom = now() - StatCache.racyWindowNs
-    let racy = stats.indices.filter { stats[$0].mtimeNs >= racyFrom }
-    if !racy.isEmpty {
-      let newest = racy.map { stats[$0].mtimeNs }.max()!
+    var newest: Int64?
+    for case .listed(_, _, let stats) in parts {
+      for st in stats where st.mtimeNs >= racyFrom { newest = max(newest ?? st.mtimeNs, st.mtimeNs) }
+    }
+    if let newest {
       usleep(UInt32(max(0, min(newest + StatCache.racyWindowNs - now(), StatCache.racyWindowNs)) / 1000))
-      for i in racy where FileStat.of(absolute(paths(i))) != stats[i] { stats[i] = unsettled }
+      for k in parts.indices {
+        guard case .listed(let child, let paths, var stats) = parts[k], stats.contains(where: { $0.mtimeNs >= racyFrom }) else { continue }
+        for i in stats.indices where stats[i].mtimeNs >= racyFrom && FileStat.of(absolute(paths[i])) != stats[i] { stats[i] = unsettled }
+        parts[k] = .listed(child, paths: paths, stats: stats)
+      }
+    }
+    var files = 0
+    for part in parts {
+      switch part {
+      case .kept(let leaf, let raw):
+        guard raw.count == leaf.child.files * statSize else { return FS.remove(path) }
+        files += leaf.child.files
+      case .listed(let child, let paths, let stats):
+        guard paths.count == child.files, stats.count == child.files else { return FS.remove(path) }
+        files += child.files
+      }
     }
     var out = magic
-    out.reserveCapacity(16 + leaves.count * 120 + 64 + stats.count * statSize)
+    out.reserveCapacity(16 + parts.count * 120 + 64 + files * statSize)
     func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
     append(UInt64(0))  // headerLength, filled in below
-    guard dataPath.utf8.count < 65536 else { return FS.remove(path) }
+    guard dataPath.utf8.count < 65536, parts.count <= Int(UInt32.max) else { return FS.remove(path) }
     append(UInt16(dataPath.utf8.count))
     out += dataPath.utf8
     out += root.bytes
-    append(UInt32(leaves.count))
-    var next = 0
-    for l in leaves {
-      guard l.firstPath.utf8.count < 65536, l.files <= Int(UInt32.max) else { return FS.remove(path) }
+    append(UInt32(parts.count))
+    for part in parts {
+      let l: TreeChild
       var d = StatCache.Digest(a: 0, b: 0)
-      for i in next..<(next + l.files) {
-        let (a, b) = StatCache.fileHash(paths(i), stats[i])
-        d.a &+= a
-        d.b &+= b
+      switch part {
+      case .kept(let leaf, _):
+        l = leaf.child
+        d = leaf.digest
+      case .listed(let child, let paths, let stats):
+        l = child
+        for (p, st) in zip(paths, stats) {
+          let (a, b) = StatCache.fileHash(p, st)
+          d.a &+= a
+          d.b &+= b
+        }
       }
-      next += l.files
+      guard l.firstPath.utf8.count < 65536, l.files <= Int(UInt32.max) else { return FS.remove(path) }
       append(UInt32(l.files))
       append(l.bytes)
       out += l.id.bytes
@@ -185,12 +242,18 @@ struct LeafCache {
     }
     withUnsafeBytes(of: UInt64(out.count - 16).littleEndian) { out.replaceSubrange(8..<16, with: $0) }
     out += ObjectID.hash(out).bytes
-    for st in stats {
-      append(st.size)
-      append(st.mtimeNs)
-      append(st.ctimeNs)
-      append(st.inode)
-      out.append(st.executable ? 1 : 0)
+    for part in parts {
+      switch part {
+      case .kept(_, let raw): out += raw
+      case .listed(_, _, let stats):
+        for st in stats {
+          append(st.size)
+          append(st.mtimeNs)
+          append(st.ctimeNs)
+          append(st.inode)
+          out.append(st.executable ? 1 : 0)
+        }
+      }
     }
     do {
       try FS.makeDirectories(stateDir + "/leaves")

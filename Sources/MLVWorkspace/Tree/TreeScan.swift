@@ -42,8 +42,9 @@ struct TreeScan {
 
 /// What `Workspace.treeState` found.
 enum TreeState {
-  /// The data is exactly the tree: its listing (in the walker's order).
-  case unchanged(DirectoryWalker.Listing)
+  /// The data is exactly the tree its leaf cache holds: the cache, whose recorded stats are
+  /// then the files' stats (the listing that told so is not kept: a million files' worth).
+  case unchanged(LeafCache)
   case changed(TreeScan)
 }
 
@@ -92,7 +93,7 @@ extension Workspace {
     // The digest is a sum over files, made as they were listed: the unchanged case needs no
     // sorting and no path strings.
     if walked.count == cache.files, walked.digest == cache.digest {
-      return .unchanged(walked)
+      return .unchanged(cache)
     }
     var scan = TreeScan(dataPath: dataPath, base: cache.root, listing: TreeListing(walked.files()), reused: [])
     try compareRuns(&scan, cache)
