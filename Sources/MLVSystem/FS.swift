@@ -94,11 +94,17 @@ public enum FS {
 
   /// Writes `bytes` to `path` atomically: temp file, fsync, rename, fsync directory.
   public static func atomicWrite(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = true) throws {
+    try atomicWrite(to: path, mode: mode, durable: durable) { try $0.write(bytes) }
+  }
+
+  /// Writes what `body` writes to the file it is given to `path` atomically, as
+  /// `atomicWrite(_:to:)` does, for content too large to assemble in memory first.
+  public static func atomicWrite(to path: String, mode: mode_t = 0o644, durable: Bool = true, _ body: (POSIXFile) throws -> Void) throws {
     let dir = (path as NSString).deletingLastPathComponent
     let tmp = temporaryPath(in: dir.isEmpty ? "." : dir, prefix: ".mlv-tmp")
     do {
       let f = try POSIXFile.create(tmp, mode: mode)
-      try f.write(bytes)
+      try body(f)
       if durable { try f.sync() }
     } catch {
       unlink(tmp)

@@ -69,13 +69,13 @@ extension Workspace {
     let writer = store.makeWriter()
     var prepared: [(String, Pointer, [String], [Manifest.Entry])] = []
     // Leaf caches to write once the pointers are (TreeScan.swift).
-    var leafCaches: [(path: String, root: ObjectID, leaves: [TreeChild], listing: TreeListing)] = []
+    var leafCaches: [(path: String, root: ObjectID, leaves: [TreeChild], listing: TreeListing, reusing: LeafReuse?)] = []
     for p in dataPaths {
       // Data checked out whole as a tree the leaf cache holds: only the changed runs of
       // files are looked at (TreeScan.swift).
       if keep[p] == nil, let current = try? readPointer(p), let fast = try treeAdd(p, current: current, writer: writer) {
         prepared.append((p, fast.pointer, [], fast.changed))
-        if let listing = fast.listing { leafCaches.append((p, fast.pointer.oid, fast.leaves, listing)) }
+        if let listing = fast.listing { leafCaches.append((p, fast.pointer.oid, fast.leaves, listing, fast.reusing)) }
         continue
       }
       guard let scanned = try scan(p, storeObjects: true, writer: writer, label: "adding \(p)") else {
@@ -107,7 +107,7 @@ extension Workspace {
         if keep[p] == nil {
           statCache.recordManifestID(pointer.oid, for: p, files: scanned.files)
           let listing = TreeListing(sortedPaths: entries.map(\.path), stats: entries.map { scanned.files[$0.path]!.stat })
-          leafCaches.append((p, pointer.oid, leaves, listing))
+          leafCaches.append((p, pointer.oid, leaves, listing, nil))
         } else {
           LeafCache.remove(stateDir, p)
         }
@@ -141,7 +141,7 @@ extension Workspace {
     }
     try git.stage(Array(Set(toStage)).sorted())
     try recordCheckedOut(records)
-    for var c in leafCaches { saveLeafCache(c.path, root: c.root, leaves: c.leaves, listing: &c.listing) }
+    for c in leafCaches { saveLeafCache(c.path, root: c.root, leaves: c.leaves, listing: c.listing, reusing: c.reusing) }
     statCache.save()
     let stats = writer.newBytes
     return (results, stats.raw, stats.stored)

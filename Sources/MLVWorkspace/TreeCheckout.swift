@@ -188,11 +188,12 @@ extension Workspace {
   ) throws {
     var paths: [String] = []
     var stats: [FileStat] = []
-    paths.reserveCapacity(listing.paths.count + written.count)
-    stats.reserveCapacity(listing.paths.count + written.count)
+    paths.reserveCapacity(listing.count + written.count)
+    stats.reserveCapacity(listing.count + written.count)
     let fresh = written.keys.filter { listing.index(of: $0) == nil }.sorted { Manifest.bytesLess($0, $1) }
     var k = 0
-    for (i, p) in listing.paths.enumerated() {
+    for i in 0..<listing.count {
+      let p = listing.path(i)
       while k < fresh.count, Manifest.bytesLess(fresh[k], p) {
         paths.append(fresh[k])
         stats.append(written[fresh[k]]!)
@@ -208,9 +209,8 @@ extension Workspace {
     }
     // Files git owns stay as they were and are not the target's: no cache then.
     guard paths.count == target.files else { return }
-    var sorted = TreeListing(sortedPaths: paths, stats: stats)
     let leaves = try TreeReader(store: store).leafChildren(target.oid)
-    saveLeafCache(dataPath, root: target.oid, leaves: leaves, listing: &sorted)
+    saveLeafCache(dataPath, root: target.oid, leaves: leaves, listing: TreeListing(sortedPaths: paths, stats: stats))
   }
 
   /// Removes the now empty directories between a removed file and the tracked directory.
@@ -233,7 +233,7 @@ extension Workspace {
     }
     let check = try summaryCheck(dataPath, pointer)
     guard check.unchanged, let listing = check.listing else { return nil }
-    return .listing(TreeListing(listing.files()))
+    return .listing(TreeListing(listing))
   }
 
   /// Whether the directory `dataPath` is exactly the tree `pointer` by its stat-cache

@@ -137,9 +137,10 @@ import Testing
     #expect(try repo.mlvOK("status", "--json").stdout.contains("\"state\" : \"clean\""))
   }
 
-  /// A checkout by tree difference moves the leaf cache without listing the kept leaves'
-  /// files again: the cache it writes must be byte for byte the one a full scan of the same
-  /// data writes, in both directions, with leaves edited, removed, added and re-cut.
+  /// A commit through the leaf cache and a checkout by tree difference both write the next
+  /// tree's cache from the last one, without listing the kept leaves' files again: the
+  /// cache each writes must be byte for byte the one a full scan of the same data writes,
+  /// with leaves edited, removed, added and re-cut, in both directions.
   @Test func checkoutMovesTheLeafCacheExactlyAsAFullScanWritesIt() throws {
     let repo = try Repo()
     var v1 = try populate(repo)
@@ -167,6 +168,11 @@ import Testing
       try #require(names.count == 1)
       return Array(FileManager.default.contents(atPath: leaves + "/" + names[0]) ?? Data())
     }
+    // The commit copied the unchanged leaves from the v1 cache: the same bytes a full scan writes.
+    let committed = try cacheBytes()
+    try FileManager.default.removeItem(atPath: leaves)
+    try repo.mlvOK("add", "data")
+    #expect(try cacheBytes() == committed, "leaf cache after the commit")
     for (rev, want) in [("HEAD~1", v1), ("master", v2)] {
       try repo.mlvOK("checkout", rev)
       #expect(try repo.snapshot("data") == inner(want), "checkout \(rev)")

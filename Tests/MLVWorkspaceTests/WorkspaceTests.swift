@@ -196,6 +196,39 @@ import Testing
     #expect(again.digest == StatCache.digest(again.files().map { ($0.path, $0.stat) }))
   }
 
+  /// A tree listing made from the walker's bytes is the one made from sorted path strings,
+  /// and its runs are the leaves `TreeBuilder` cuts: across 16-byte prefix ties (the sort's
+  /// keys stop there), UTF-8 names, nesting and both walker threads' parts.
+  @Test func treeListingFromTheWalkerIsSortedAndCutAsTheTreeIs() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    var names: [String] = []
+    for i in 0..<1500 { names.append(String(format: "c%02d/f%05d.bin", i % 7, i)) }
+    for i in 0..<300 { names.append("same-long-prefix-for-every-one/\(i % 3)/n\(i)") }
+    names += ["caf\u{e9}/x", "cafe/x", "z", "a"]
+    for n in names { try writeFile(root + "/d/" + n, n) }
+    let walked = try DirectoryWalker(root: root, ignore: .empty).list("d")
+    let listing = TreeListing(walked)
+    let sorted = names.sorted { Manifest.bytesLess($0, $1) }
+    #expect((0..<listing.count).map(listing.path) == sorted)
+    let stats = Dictionary(uniqueKeysWithValues: walked.files().map { ($0.path, $0.stat) })
+    #expect(listing.stats == sorted.map { stats[$0]! })
+    #expect(listing.runs == TreeListing(sortedPaths: sorted, stats: listing.stats).runs)
+    // The runs are the tree's leaves.
+    let store = MemoryStore()
+    let writer = store.makeWriter()
+    let builder = TreeBuilder(writer: writer)
+    for p in sorted { try builder.add(Manifest.Entry(path: p, size: 1, oid: .empty, executable: false)) }
+    _ = try builder.finish()
+    #expect(builder.leaves.map(\.files) == listing.runs.map(\.count))
+    #expect(builder.leaves.map(\.firstPath) == listing.runs.map { listing.path($0.lowerBound) })
+    for (k, r) in listing.runs.enumerated() {
+      #expect(listing.digest(r) == StatCache.digest(r.map { (listing.path($0), listing.stats[$0]) }), "run \(k)")
+    }
+    #expect(listing.index(of: "caf\u{e9}/x").map(listing.path) == "caf\u{e9}/x")
+    #expect(listing.index(of: "missing") == nil)
+  }
+
   @Test func walkerReportsNonUTF8Names() throws {
     let root = makeTempDir()
     defer { removeTree(root) }

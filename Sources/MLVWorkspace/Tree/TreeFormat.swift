@@ -50,11 +50,24 @@ public enum TreeShape {
   /// FNV-1a over the path's bytes, then SplitMix64's finalizer so every bit depends on
   /// every byte. Part of the format: changing it changes every tree id.
   public static func pathHash(_ path: String) -> UInt64 {
+    var p = path
+    return p.withUTF8 { pathHash($0) }
+  }
+
+  /// `pathHash` of a path's UTF-8 bytes.
+  static func pathHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in path.utf8 {
+    for b in bytes {
       h ^= UInt64(b)
       h = h &* 0x100_0000_01b3
     }
+    return finish(h)
+  }
+
+  /// The finaliser of `pathHash`, from the path's plain FNV-1a (the stat cache's path hash,
+  /// `StatCache.pathHash`, which a listing has already).
+  static func finish(_ fnv: UInt64) -> UInt64 {
+    var h = fnv
     h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
     h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
     return h ^ (h >> 31)

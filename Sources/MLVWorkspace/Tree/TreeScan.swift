@@ -13,8 +13,9 @@ struct TreeScan {
   /// The tree the data was (the leaf cache's root, which is the pointer's).
   var base: ObjectID
   var listing: TreeListing
-  /// Per run of `listing`: the cached leaf it still is, or nil.
-  var reused: [TreeChild?]
+  /// Per run of `listing`: the cached leaf it still is (with its digest and where its
+  /// recorded stats are), or nil.
+  var reused: [LeafCache.Leaf?]
   /// Content ids of the files of changed runs, by listing index.
   var ids: [Int: ObjectID] = [:]
   /// The listing indices whose content must be hashed (not known from their old leaf).
@@ -34,10 +35,19 @@ struct TreeScan {
   var changedEntries: [Manifest.Entry] {
     reused.indices.filter { reused[$0] == nil }.flatMap { r in
       listing.runs[r].map { i in
-        Manifest.Entry(path: listing.paths[i], size: listing.stats[i].size, oid: ids[i]!, executable: listing.stats[i].executable)
+        Manifest.Entry(path: listing.path(i), size: listing.stats[i].size, oid: ids[i]!, executable: listing.stats[i].executable)
       }
     }
   }
+}
+
+/// The leaves of a tree's cache that the runs of a scan still are: `saveLeafCache` copies
+/// them into the next tree's cache.
+struct LeafReuse {
+  /// The tree of the cache the runs were matched against.
+  var base: ObjectID
+  /// Per run: the cached leaf it is, or nil.
+  var leaves: [LeafCache.Leaf?]
 }
 
 /// What `Workspace.treeState` found.
@@ -95,7 +105,7 @@ extension Workspace {
     if walked.count == cache.files, walked.digest == cache.digest {
       return .unchanged(cache)
     }
-    var scan = TreeScan(dataPath: dataPath, base: cache.root, listing: TreeListing(walked.files()), reused: [])
+    var scan = TreeScan(dataPath: dataPath, base: cache.root, listing: TreeListing(walked), reused: [])
     try compareRuns(&scan, cache)
     try hashChanged(&scan, writer: writer)
     return .changed(scan)
@@ -107,14 +117,14 @@ extension Workspace {
     let l = scan.listing
     var matched = [Bool](repeating: false, count: cache.leaves.count)
     var j = 0
-    scan.reused = l.runs.map { r -> TreeChild? in
-      let first = l.paths[r.lowerBound]
+    scan.reused = l.runs.map { r -> LeafCache.Leaf? in
+      let first = l.path(r.lowerBound)
       while j < cache.leaves.count, Manifest.bytesLess(cache.leaves[j].child.firstPath, first) { j += 1 }
       guard j < cache.leaves.count, cache.leaves[j].child.firstPath == first, cache.leaves[j].child.files == r.count,
         cache.leaves[j].digest == l.digest(r)
       else { return nil }
       matched[j] = true
-      return cache.leaves[j].child
+      return cache.leaves[j]
     }
     // A file of a changed run was in a leaf no run kept (a kept leaf holds exactly its run).
     var old: [String: (entry: Manifest.Entry, stat: FileStat)] = [:]
@@ -129,7 +139,7 @@ extension Workspace {
     var before: [Int: Manifest.Entry] = [:]
     for r in scan.reused.indices where scan.reused[r] == nil {
       for i in l.runs[r] {
-        let (path, st) = (l.paths[i], l.stats[i])
+        let (path, st) = (l.path(i), l.stats[i])
         let o = old.removeValue(forKey: path)
         if let o { before[i] = o.entry }
         if let o, o.stat == st, st != LeafCache.unsettled, st.size > 0 || o.entry.oid == .empty {
@@ -153,7 +163,7 @@ extension Workspace {
     let w = writer ?? store.makeWriter()
     let ingester = Ingester(chunker: chunker, writer: w, store: writer != nil)
     for i in scan.hashed {
-      let rel = cacheKey(scan.dataPath, scan.listing.paths[i])
+      let rel = cacheKey(scan.dataPath, scan.listing.path(i))
       var before = scan.listing.stats[i]
       var settled = false
       for _ in 0..<Self.readAttempts {
@@ -176,9 +186,9 @@ extension Workspace {
     for r in scan.reused.indices where scan.reused[r] == nil {
       for i in scan.listing.runs[r] {
         if let o = scan.before[i] {
-          if o.oid != scan.ids[i] || o.executable != scan.listing.stats[i].executable { scan.modified.append(scan.listing.paths[i]) }
+          if o.oid != scan.ids[i] || o.executable != scan.listing.stats[i].executable { scan.modified.append(scan.listing.path(i)) }
         } else {
-          scan.added.append(scan.listing.paths[i])
+          scan.added.append(scan.listing.path(i))
         }
       }
     }
@@ -192,10 +202,10 @@ extension Workspace {
     let l = scan.listing
     for (r, run) in l.runs.enumerated() {
       if let kept = scan.reused[r] {
-        try builder.addLeaf(kept, lastPath: l.paths[run.upperBound - 1])
+        try builder.addLeaf(kept.child, lastPath: l.path(run.upperBound - 1))
       } else {
         for i in run {
-          try builder.add(Manifest.Entry(path: l.paths[i], size: l.stats[i].size, oid: scan.ids[i]!, executable: l.stats[i].executable))
+          try builder.add(Manifest.Entry(path: l.path(i), size: l.stats[i].size, oid: scan.ids[i]!, executable: l.stats[i].executable))
         }
       }
     }
@@ -209,7 +219,7 @@ extension Workspace {
   /// of the runs that changed (the only ones `verifySizes` needs to check); `listing` and
   /// `leaves` are for `saveLeafCache` once the pointer is written.
   func treeAdd(_ dataPath: String, current: Pointer, writer: ObjectWriter) throws -> (
-    pointer: Pointer, changed: [Manifest.Entry], leaves: [TreeChild], listing: TreeListing?
+    pointer: Pointer, changed: [Manifest.Entry], leaves: [TreeChild], listing: TreeListing?, reusing: LeafReuse?
   )? {
     var scan: TreeScan
     if let memo = treeScans.take(dataPath, base: current.oid) {
@@ -217,7 +227,7 @@ extension Workspace {
     } else {
       switch try treeState(dataPath, current, writer: writer) {
       case nil: return nil
-      case .unchanged?: return (current, [], [], nil)
+      case .unchanged?: return (current, [], [], nil, nil)
       case .changed(let s)?: scan = s
       }
     }
@@ -229,20 +239,42 @@ extension Workspace {
       try hashChanged(&scan, writer: writer)
     }
     let (pointer, leaves) = try buildTree(scan, writer: writer)
-    return (pointer, scan.changedEntries, leaves, scan.listing)
+    return (pointer, scan.changedEntries, leaves, scan.listing, LeafReuse(base: scan.base, leaves: scan.reused))
   }
 
   /// Writes the leaf cache of `dataPath` as tree `root`, when `leaves` are exactly the runs
-  /// of `listing`; otherwise removes it (it would describe another tree).
-  func saveLeafCache(_ dataPath: String, root: ObjectID, leaves: [TreeChild], listing: inout TreeListing) {
-    let paths = listing.paths
+  /// of `listing`; otherwise removes it (it would describe another tree). With `reusing`,
+  /// runs that are leaves of the cache being replaced copy its digest and recorded stats
+  /// (their files are as recorded: that is how they were matched), so a commit after a
+  /// one-file edit hashes one leaf's paths, not a million.
+  func saveLeafCache(_ dataPath: String, root: ObjectID, leaves: [TreeChild], listing: TreeListing, reusing: LeafReuse? = nil) {
     let runs = listing.runs
     guard leaves.count == runs.count,
-      zip(leaves, runs).allSatisfy({ pair in pair.0.files == pair.1.count && pair.0.firstPath == paths[pair.1.lowerBound] })
+      zip(leaves, runs).allSatisfy({ pair in pair.0.files == pair.1.count && pair.0.firstPath == listing.path(pair.1.lowerBound) })
     else { return LeafCache.remove(stateDir, dataPath) }
-    LeafCache.write(
-      stateDir, dataPath, root: root, leaves: leaves, paths: { paths[$0] }, stats: &listing.stats,
-      absolute: { self.absolute(self.cacheKey(dataPath, $0)) })
+    // The cache the runs were matched against, if it is still there as it was.
+    var old: (leaves: [ObjectID: LeafCache.Leaf], raw: [UInt8])?
+    if let reusing, reusing.leaves.count == runs.count, let cache = LeafCache.load(stateDir, dataPath), cache.root == reusing.base,
+      let raw = cache.rawStats()
+    {
+      old = (Dictionary(cache.leaves.map { ($0.child.id, $0) }, uniquingKeysWith: { a, _ in a }), raw)
+    }
+    var parts: [LeafCache.Part] = []
+    parts.reserveCapacity(runs.count)
+    for (r, run) in runs.enumerated() {
+      if let old, let matched = reusing?.leaves[r], matched.child.id == leaves[r].id, let leaf = old.leaves[matched.child.id],
+        leaf.digest == matched.digest, leaf.child.files == run.count
+      {
+        let from = leaf.firstStat * LeafCache.statSize
+        let to = from + run.count * LeafCache.statSize
+        if from >= 0, to <= old.raw.count {
+          parts.append(.kept(leaf, stats: old.raw[from..<to]))
+          continue
+        }
+      }
+      parts.append(.listed(leaves[r], paths: run.map(listing.path), stats: Array(listing.stats[run])))
+    }
+    LeafCache.write(stateDir, dataPath, root: root, parts: parts, absolute: { self.absolute(self.cacheKey(dataPath, $0)) })
   }
 
   /// The pointer of a directory with these entries (sorted), storing its tree through
