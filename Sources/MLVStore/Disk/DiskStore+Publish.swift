@@ -11,18 +11,32 @@ extension DiskStore {
     let key = ObjectIdentifier(writer)
     return lock.withLock {
       if pending[id] != nil || indexedLocked(id) != nil { return false }
-      pending[id] = PendingObject(type: type, rawLength: rawLength, writer: key, file: nil)
+      pending[id] = PendingObject(rawLength: rawLength, type: type, writer: key)
       if writers[key] == nil { writers[key] = WeakWriter(writer) }
       return true
     }
   }
 
   /// Records that the bytes of `entries` are now in the temporary pack at `path`.
-  func written(_ entries: ArraySlice<PackFormat.LocatedEntry>, in path: String) {
+  func written(_ entries: ArraySlice<PackFormat.LocatedEntry>, in path: String, by writer: PackWriter) {
     guard !entries.isEmpty else { return }
+    let key = ObjectIdentifier(writer)
     lock.withLock {
-      for e in entries {
-        pending[e.entry.id]?.file = (path, e.entry.location(pack: .empty, offset: e.offset))
+      let number: UInt32
+      if let known = pendingFileNumbers[path] {
+        number = known
+      } else {
+        number = nextPendingFile
+        nextPendingFile = nextPendingFile &+ 1
+        if nextPendingFile == PendingObject.buffered { nextPendingFile = 0 }
+        pendingFileNumbers[path] = number
+        pendingFiles[number] = PendingFile(path: path, pack: .empty, writer: key)
+      }
+      for e in entries where pending[e.entry.id]?.writer == key {
+        pending[e.entry.id]?.file = number
+        pending[e.entry.id]?.offset = e.offset
+        pending[e.entry.id]?.storedLength = e.entry.storedLength
+        pending[e.entry.id]?.codec = e.entry.codec
       }
     }
   }
@@ -41,16 +55,23 @@ extension DiskStore {
     lock.withLock {
       writers[key] = nil
       pending = pending.filter { $0.value.writer != key }
+      for (number, f) in pendingFiles where f.writer == key {
+        pendingFiles[number] = nil
+        pendingFileNumbers[f.path] = nil
+      }
     }
   }
 
   /// Publishes sealed packs: each is renamed into packs/ (fsynced first with MLV_FSYNC=1),
   /// then one index names them all, and only then do their objects leave the pending
   /// table. A kill in between leaves packs that no index names, which gc and repair read
-  /// by their headers — never an index entry for a missing pack.
-  public func publish(_ packs: [SealedPack]) throws {
-    guard !packs.isEmpty else { return }
-    var records: [IndexFormat.Record] = []
+  /// by their headers — never an index entry for a missing pack. Returns the index's path
+  /// (nil for no packs). Serialised with other publishes and `refresh` (`publishLock`).
+  @discardableResult
+  public func publish(_ packs: [SealedPack]) throws -> String? {
+    guard !packs.isEmpty else { return nil }
+    publishLock.lock()
+    defer { publishLock.unlock() }
     var dirs = Set<String>()
     for p in packs {
       let final = packPath(p.id)
@@ -62,18 +83,27 @@ extension DiskStore {
       } else {
         try FS.rename(p.path, final)
       }
+      // Readers of its pending objects now open the published file (one that opened the
+      // temporary name between the rename and this keeps its descriptor, or retries).
       lock.withLock {
-        for e in p.entries where pending[e.entry.id] != nil {
-          pending[e.entry.id]?.file = (final, e.entry.location(pack: p.id, offset: e.offset))
+        if let number = pendingFileNumbers[p.path] {
+          pendingFiles[number]?.path = final
+          pendingFiles[number]?.pack = p.id
         }
       }
-      records += p.records
     }
     for d in dirs { FS.fsyncDirectory(d) }
-    try writeIndex(records)
+    let (bytes, checksum) = IndexFormat.encode(packs: packs.map { ($0.id, $0.entries) })
+    let path = try writeIndex(bytes, checksum: checksum)
     try refresh()
-    lock.withLock { for r in records { pending[r.id] = nil } }
-    if loadedIndexes.count > Self.mergeThreshold { try mergeIndexes() }
+    lock.withLock {
+      for p in packs {
+        for e in p.entries { pending[e.entry.id] = nil }
+        if let number = pendingFileNumbers.removeValue(forKey: p.path) { pendingFiles[number] = nil }
+      }
+    }
+    for p in packs { forgetPackFile(p.path) }
+    return path
   }
 
   /// Writes an index file: built in tmp/ (where a killed writer's leftover is removed by
@@ -82,6 +112,10 @@ extension DiskStore {
   @discardableResult
   func writeIndex(_ records: [IndexFormat.Record]) throws -> String {
     let (bytes, checksum) = IndexFormat.encode(records)
+    return try writeIndex(bytes, checksum: checksum)
+  }
+
+  func writeIndex(_ bytes: [UInt8], checksum: ObjectID) throws -> String {
     let path = "\(indexDir)/\(checksum.hex).idx"
     let tmp = FS.temporaryPath(in: temporaryDirectory, prefix: "index")
     do {
@@ -97,14 +131,47 @@ extension DiskStore {
     return path
   }
 
-  /// Replaces all loaded indexes by one holding their records. Damaged indexes are left for
-  /// `repair`, which can still use what they say.
+  /// Replaces all loaded indexes by one holding their records, merged as a stream
+  /// (`IndexMerge`: no record arrays, whatever the store's size). Damaged indexes are left
+  /// for `repair`, which can still use what they say.
   public func mergeIndexes() throws {
+    publishLock.lock()
+    defer { publishLock.unlock() }
     let old = loadedIndexes
     guard old.count > 1 else { return }
-    var records: [IndexFormat.Record] = []
-    for index in old { records += try index.allRecords() }
-    try supersede(old.map(\.path), with: records)
+    try merge(old)
+  }
+
+  /// Merges the loaded indexes at `paths` (those still loaded) into one; returns its path.
+  @discardableResult
+  func mergeIndexes(at paths: [String]) throws -> String? {
+    publishLock.lock()
+    defer { publishLock.unlock() }
+    let wanted = Set(paths)
+    let inputs = loadedIndexes.filter { wanted.contains($0.path) }
+    guard inputs.count > 1 else { return inputs.first?.path }
+    return try merge(inputs)
+  }
+
+  /// Writes the merge of `inputs` (built in tmp/, renamed complete), then removes the
+  /// inputs' files: durable before the old ones go, as in `supersede`.
+  @discardableResult
+  private func merge(_ inputs: [IndexFile]) throws -> String {
+    let tmp = FS.temporaryPath(in: temporaryDirectory, prefix: "index")
+    let path: String
+    do {
+      let checksum = try IndexMerge.merge(inputs, to: tmp)
+      path = "\(indexDir)/\(checksum.hex).idx"
+      try FS.rename(tmp, path)
+    } catch {
+      FS.remove(tmp)
+      throw error
+    }
+    FS.fsyncDirectory(indexDir)
+    for old in inputs where old.path != path { FS.remove(old.path) }
+    FS.fsyncDirectory(indexDir)
+    try refresh()
+    return path
   }
 
   /// Writes `records` as one index, then removes the `superseded` index files. The new
@@ -112,6 +179,8 @@ extension DiskStore {
   /// (harmless), never a gap. An index is named by its checksum, so the new one may be one
   /// of the superseded names; it is kept.
   func supersede(_ superseded: [String], with records: [IndexFormat.Record]) throws {
+    publishLock.lock()
+    defer { publishLock.unlock() }
     let kept = records.isEmpty ? nil : try writeIndex(records)
     for path in superseded where path != kept { FS.remove(path) }
     FS.fsyncDirectory(indexDir)

@@ -42,17 +42,43 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   /// Pack paths by pack id: every read of a restore asks for one, and formatting it cost
   /// more than the read of a small file.
   private var packPaths: [ObjectID: String] = [:]
-  /// Objects accepted by a writer of this process and not yet in a loaded index.
+  /// Objects accepted by a writer of this process and not yet in a loaded index. A writer
+  /// publishes each pack as it is sealed, so this holds the objects of the packs being
+  /// filled, not of the whole session; entries are kept small (64 bytes with the key) for
+  /// the packs of many tiny objects.
   var pending: [ObjectID: PendingObject] = [:]
+  /// The files pending objects are in, by the number their entries carry: one path per
+  /// pack instead of one per object.
+  var pendingFiles: [UInt32: PendingFile] = [:]
+  var pendingFileNumbers: [String: UInt32] = [:]
+  var nextPendingFile: UInt32 = 0
   /// Writers with pending objects, so a read can ask them to write their buffers out.
   var writers: [ObjectIdentifier: WeakWriter] = [:]
+  /// Serialises publishing, merging and `refresh`: each replaces the table of loaded
+  /// indexes from a listing, and a listing taken before another thread's index was written
+  /// must not replace the table after that thread dropped its objects from `pending`.
+  /// Recursive because publishing refreshes and merges. Held during I/O, unlike `lock`.
+  let publishLock = NSRecursiveLock()
 
   struct PendingObject {
-    var type: ObjectType
+    var offset: UInt32 = 0
+    var storedLength: UInt32 = 0
     var rawLength: UInt32
+    /// The number of its file in `pendingFiles`, or `buffered` while its bytes are not in one.
+    var file: UInt32 = PendingObject.buffered
+    var type: ObjectType
+    var codec: Codec = .raw
     var writer: ObjectIdentifier
-    /// Where its bytes are, once they reached a file (nil while buffered).
-    var file: (path: String, location: ObjectLocation)?
+
+    static let buffered = UInt32.max
+  }
+
+  struct PendingFile {
+    /// The temporary pack, or the published one once renamed.
+    var path: String
+    /// `.empty` until published.
+    var pack: ObjectID
+    var writer: ObjectIdentifier
   }
 
   final class WeakWriter {
@@ -82,6 +108,8 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   // MARK: Loading
 
   public func refresh() throws {
+    publishLock.lock()
+    defer { publishLock.unlock() }
     var loaded: [IndexFile] = []
     var problems: [(String, String)] = []
     // An index that vanishes between listing and opening was merged by another process
@@ -121,7 +149,7 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
     for _ in 0..<3 {
       let found: (location: (String, ObjectLocation)?, writer: PackWriter?) = lock.withLock {
         if let p = pending[id] {
-          if let f = p.file { return ((f.path, f.location), nil) }
+          if let f = pendingLocationLocked(p) { return (f, nil) }
           return (nil, writers[p.writer]?.writer)
         }
         return (indexedLocked(id), nil)
@@ -135,7 +163,15 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
 
   /// Whether `id` is pending with its bytes not yet in a file (buffered, or being written).
   func isPendingWithoutFile(_ id: ObjectID) -> Bool {
-    lock.withLock { pending[id].map { $0.file == nil } ?? false }
+    lock.withLock { pending[id].map { pendingLocationLocked($0) == nil } ?? false }
+  }
+
+  /// Where a pending object's bytes are, if they reached a file. Called with `lock` held.
+  func pendingLocationLocked(_ p: PendingObject) -> (String, ObjectLocation)? {
+    guard p.file != PendingObject.buffered, let f = pendingFiles[p.file] else { return nil }
+    let l = ObjectLocation(
+      pack: f.pack, offset: p.offset, storedLength: p.storedLength, rawLength: p.rawLength, type: p.type, codec: p.codec)
+    return (f.path, l)
   }
 
   /// The first index entry whose pack exists. Called with `lock` held.
@@ -258,4 +294,7 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
   }
 
   public func makeWriter() -> ObjectWriter { PackWriter(store: self) }
+
+  /// A writer whose packs are sealed at `packTarget` bytes (tests seal many small packs).
+  func makeWriter(packTarget: Int) -> PackWriter { PackWriter(store: self, packTarget: packTarget) }
 }

@@ -49,48 +49,106 @@ public enum IndexFormat {
 
   /// Encodes `records` (any order; the first of duplicate ids wins) into index bytes. The
   /// counts are 32-bit: an index holds at most 4 billion entries (a store of 10 million
-  /// objects is 0.25% of that).
+  /// objects is 0.25% of that). Duplicates are dropped after sorting positions (8 bytes
+  /// per record), not through a set of ids (~40 bytes per record) and a filtered copy.
   public static func encode(_ records: [Record]) -> (bytes: [UInt8], checksum: ObjectID) {
-    var seen = Set<ObjectID>()
-    let unique = records.filter { seen.insert($0.id).inserted }.sorted { $0.id < $1.id }
+    let order = records.indices.sorted { a, b in
+      records[a].id < records[b].id || (records[a].id == records[b].id && a < b)
+    }
+    return layout { emit in
+      var previous: ObjectID?
+      for i in order where records[i].id != previous {
+        previous = records[i].id
+        emit(records[i].id, records[i].location)
+      }
+    }
+  }
+
+  /// Encodes the index of sealed packs straight from their headers' entries (the first of
+  /// duplicate ids wins, in pack then blob order): a writer publishing a pack needs no
+  /// `Record` per object (~90 bytes each), only a sorted list of positions.
+  public static func encode(packs: [(id: ObjectID, entries: [PackFormat.LocatedEntry])]) -> (bytes: [UInt8], checksum: ObjectID) {
+    var order: [(pack: UInt32, entry: UInt32)] = []
+    order.reserveCapacity(packs.reduce(0) { $0 + $1.entries.count })
+    for (p, pack) in packs.enumerated() {
+      for e in pack.entries.indices { order.append((UInt32(truncatingIfNeeded: p), UInt32(truncatingIfNeeded: e))) }
+    }
+    func id(_ r: (pack: UInt32, entry: UInt32)) -> ObjectID { packs[Int(r.pack)].entries[Int(r.entry)].entry.id }
+    order.sort { a, b in
+      let (x, y) = (id(a), id(b))
+      return x < y || (x == y && (a.pack, a.entry) < (b.pack, b.entry))
+    }
+    return layout { emit in
+      var previous: ObjectID?
+      for r in order {
+        let pack = packs[Int(r.pack)]
+        let e = pack.entries[Int(r.entry)]
+        guard e.entry.id != previous else { continue }
+        previous = e.entry.id
+        emit(e.entry.id, e.entry.location(pack: pack.id, offset: e.offset))
+      }
+    }
+  }
+
+  /// Lays out an index of the entries that `entries` emits in id order without duplicates.
+  /// It is run twice — once to count entries and number packs, once to write — so the
+  /// bytes are allocated once at their final size and no list of entries is built.
+  static func layout(
+    _ entries: ((ObjectID, ObjectLocation) -> Void) -> Void
+  ) -> (bytes: [UInt8], checksum: ObjectID) {
     var packs: [ObjectID] = []
     var packNumbers: [ObjectID: UInt32] = [:]
-    for r in unique where packNumbers[r.location.pack] == nil {
-      packNumbers[r.location.pack] = UInt32(packs.count)
-      packs.append(r.location.pack)
+    var counts = [UInt32](repeating: 0, count: 256)
+    var n = 0
+    entries { id, l in
+      if packNumbers[l.pack] == nil {
+        packNumbers[l.pack] = UInt32(truncatingIfNeeded: packs.count)
+        packs.append(l.pack)
+      }
+      counts[Int(id.firstByte)] &+= 1
+      n += 1
     }
     let entriesOffset = fanoutOffsetBase + packs.count * 32 + 256 * 4
-    let total = entriesOffset + unique.count * entrySize + 32
+    let total = entriesOffset + n * entrySize + 32
     var out = [UInt8](repeating: 0, count: total)
     out.withUnsafeMutableBytes { p in
       let b = p.baseAddress!
-      for (i, m) in magic.enumerated() { b.storeBytes(of: m, toByteOffset: i, as: UInt8.self) }
-      b.storeBytes(of: UInt32(packs.count).littleEndian, toByteOffset: 8, as: UInt32.self)
-      b.storeBytes(of: UInt32(unique.count).littleEndian, toByteOffset: 12, as: UInt32.self)
-      for (i, pack) in packs.enumerated() { pack.write(to: b + fanoutOffsetBase + i * 32) }
-      let fanout = fanoutOffsetBase + packs.count * 32
-      var counts = [UInt32](repeating: 0, count: 256)
-      for r in unique { counts[Int(r.id.firstByte)] += 1 }
-      var running: UInt32 = 0
-      for i in 0..<256 {
-        running += counts[i]
-        b.storeBytes(of: running.littleEndian, toByteOffset: fanout + i * 4, as: UInt32.self)
-      }
-      for (i, r) in unique.enumerated() {
-        let e = b + entriesOffset + i * entrySize
-        r.id.write(to: e)
-        let l = r.location
-        e.storeBytes(of: packNumbers[l.pack]!.littleEndian, toByteOffset: 32, as: UInt32.self)
-        e.storeBytes(of: l.offset.littleEndian, toByteOffset: 36, as: UInt32.self)
-        e.storeBytes(of: l.storedLength.littleEndian, toByteOffset: 40, as: UInt32.self)
-        e.storeBytes(of: l.rawLength.littleEndian, toByteOffset: 44, as: UInt32.self)
-        e.storeBytes(of: l.type.rawValue, toByteOffset: 48, as: UInt8.self)
-        e.storeBytes(of: l.codec.rawValue, toByteOffset: 49, as: UInt8.self)
+      writeHeader(b, packs: packs, entryCount: n, counts: counts)
+      var i = 0
+      entries { id, l in
+        guard i < n else { return }
+        writeEntry(b + entriesOffset + i * entrySize, id: id, packNumber: packNumbers[l.pack] ?? 0, location: l)
+        i += 1
       }
     }
-    let checksum = ObjectID.hash(UnsafeRawBufferPointer(rebasing: out.withUnsafeBytes { $0 }[..<(total - 32)]))
+    let checksum = out.withUnsafeBytes { ObjectID.hash(UnsafeRawBufferPointer(rebasing: $0[..<(total - 32)])) }
     out.withUnsafeMutableBytes { checksum.write(to: $0.baseAddress! + total - 32) }
     return (out, checksum)
+  }
+
+  /// Magic, counts, pack table and fan-out (from per-first-byte `counts`).
+  static func writeHeader(_ b: UnsafeMutableRawPointer, packs: [ObjectID], entryCount: Int, counts: [UInt32]) {
+    for (i, m) in magic.enumerated() { b.storeBytes(of: m, toByteOffset: i, as: UInt8.self) }
+    b.storeBytes(of: UInt32(truncatingIfNeeded: packs.count).littleEndian, toByteOffset: 8, as: UInt32.self)
+    b.storeBytes(of: UInt32(truncatingIfNeeded: entryCount).littleEndian, toByteOffset: 12, as: UInt32.self)
+    for (i, pack) in packs.enumerated() { pack.write(to: b + fanoutOffsetBase + i * 32) }
+    let fanout = fanoutOffsetBase + packs.count * 32
+    var running: UInt32 = 0
+    for i in 0..<256 {
+      running &+= counts[i]
+      b.storeBytes(of: running.littleEndian, toByteOffset: fanout + i * 4, as: UInt32.self)
+    }
+  }
+
+  static func writeEntry(_ e: UnsafeMutableRawPointer, id: ObjectID, packNumber: UInt32, location l: ObjectLocation) {
+    id.write(to: e)
+    e.storeBytes(of: packNumber.littleEndian, toByteOffset: 32, as: UInt32.self)
+    e.storeBytes(of: l.offset.littleEndian, toByteOffset: 36, as: UInt32.self)
+    e.storeBytes(of: l.storedLength.littleEndian, toByteOffset: 40, as: UInt32.self)
+    e.storeBytes(of: l.rawLength.littleEndian, toByteOffset: 44, as: UInt32.self)
+    e.storeBytes(of: l.type.rawValue, toByteOffset: 48, as: UInt8.self)
+    e.storeBytes(of: l.codec.rawValue, toByteOffset: 49, as: UInt8.self)
+    e.storeBytes(of: UInt16(0), toByteOffset: 50, as: UInt16.self)
   }
 }
 

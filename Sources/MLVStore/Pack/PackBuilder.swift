@@ -33,13 +33,16 @@ public final class PackBuilder: @unchecked Sendable {
   /// Entries whose bytes sit in `buffer`, as indices into `entries`.
   private var buffered: Range<Int> = 0..<0
   public private(set) var sealed: SealedPack?
+  /// The size at which `isFull` says to seal (`PackFormat.targetSize`; smaller in tests).
+  let targetSize: Int64
 
   public static let bufferSize = 4 * 1024 * 1024
   public static let directWriteSize = 64 * 1024
 
   /// Opens a new temporary pack file in `directory`, named so that the next command can
   /// tell whether its creator is still running (`FS.temporaryPath`).
-  public init(directory: String, prefix: String = "pack") throws {
+  public init(directory: String, prefix: String = "pack", targetSize: Int = PackFormat.targetSize) throws {
+    self.targetSize = Int64(targetSize)
     path = FS.temporaryPath(in: directory, prefix: prefix)
     file = try POSIXFile.create(path)
   }
@@ -50,7 +53,7 @@ public final class PackBuilder: @unchecked Sendable {
   }
 
   /// Whether the pack has reached its target size and should be sealed.
-  public var isFull: Bool { size >= Int64(PackFormat.targetSize) }
+  public var isFull: Bool { size >= targetSize }
 
   /// Appends one blob in its stored form. Returns the entries whose bytes reached the file
   /// during this call (readable from `path` from now on); buffered ones follow later. After
