@@ -65,10 +65,12 @@ extension DiskStore {
   /// Publishes sealed packs: each is renamed into packs/ (fsynced first with MLV_FSYNC=1),
   /// then one index names them all, and only then do their objects leave the pending
   /// table. A kill in between leaves packs that no index names, which gc and repair read
-  /// by their headers — never an index entry for a missing pack. Returns the index's path
-  /// (nil for no packs). Serialised with other publishes and `refresh` (`publishLock`).
+  /// by their headers — never an index entry for a missing pack. Returns the new index's path
+  /// (nil for no packs, or merged away). Serialised with other publishes and `refresh` (`publishLock`).
+  /// Past `mergeThreshold` indexes all are merged, unless `mergeIfMany` is false: a writer
+  /// in mid-session merges only its own indexes, and the store's at `flush`.
   @discardableResult
-  public func publish(_ packs: [SealedPack]) throws -> String? {
+  public func publish(_ packs: [SealedPack], mergeIfMany: Bool = true) throws -> String? {
     guard !packs.isEmpty else { return nil }
     publishLock.lock()
     defer { publishLock.unlock() }
@@ -103,6 +105,10 @@ extension DiskStore {
       }
     }
     for p in packs { forgetPackFile(p.path) }
+    if mergeIfMany, loadedIndexes.count > Self.mergeThreshold {
+      try mergeIndexes()
+      return nil  // merged away
+    }
     return path
   }
 

@@ -6,7 +6,7 @@ import MLVSystem
 /// (docs/design.md, "Write ordering"). It owns its builders and its counters; the store
 /// owns which objects exist. Publishing each full pack at once bounds the store's memory by
 /// the packs being filled: held until `flush`, a 1M-object add kept ~290 bytes per object
-/// of pending entries and index records (~0.5 GB).
+/// of pending entries and index records (~0.6 GB).
 ///
 /// Thread-safe, and built so every lane writes at full speed: a `put` checks a builder out
 /// of the idle list (or opens a new one), so each pack has one writer at a time and all
@@ -154,7 +154,7 @@ final class PackWriter: ObjectWriter, @unchecked Sendable {  // state under `loc
     for s in packs { try POSIXFile.openForReading(s.path).sync() }
     store.publishLock.lock()
     defer { store.publishLock.unlock() }
-    if let path = try store.publish(packs) {
+    if let path = try store.publish(packs, mergeIfMany: false) {
       let done = Set(packs.map(\.path))
       lock.withLock { unpublished.removeAll { done.contains($0) } }
       tiers.append((path, 0))
