@@ -37,7 +37,10 @@ let package = Package(
     .target(
       name: "MLVStore",
       dependencies: ["MLVSystem", "MLVChunking", "CZlib", "CZstd", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "MLVGit", dependencies: ["CLibGit2"]),
+    // Defers libgit2's load of the CA bundle from its initialisation to the first clone
+    // (the file says how, and why).
+    .target(name: "CDeferredCertificates"),
+    .target(name: "MLVGit", dependencies: ["CLibGit2", "CDeferredCertificates"]),
     .target(name: "MLVWorkspace", dependencies: ["MLVSystem", "MLVStore", "MLVGit"]),
     .target(
       name: "MLVRemote",

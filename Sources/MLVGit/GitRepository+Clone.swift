@@ -6,7 +6,7 @@ extension GitRepository {
   /// from the object database, so a source repository with thousands of pointers costs
   /// its pack download and nothing else. Remote branches are `origin/<name>`.
   public static func cloneWithoutCheckout(_ url: String, to path: String) throws -> GitRepository {
-    LibGit2.ensureInitialized()
+    LibGit2.ensureCertificates()  // an https URL verifies the server against them
     var opts = git_clone_options()
     try check(git_clone_options_init(&opts, UInt32(GIT_CLONE_OPTIONS_VERSION)), "prepare clone of \(url)")
     opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE.rawValue

@@ -1,3 +1,4 @@
+import CDeferredCertificates
 import CLibGit2
 import Foundation
 
@@ -7,13 +8,21 @@ import Foundation
 enum LibGit2 {
   private static let initialized: Int32 = git_libgit2_init()
   static func ensureInitialized() { _ = initialized }
+
+  /// Loads the CA bundle that the initialisation left for later (CDeferredCertificates):
+  /// only network operations verify certificates, so only they pay for parsing it. If it
+  /// cannot be parsed, https connections fail their certificate check, as they would have.
+  static func ensureCertificates() {
+    ensureInitialized()
+    _ = mlv_load_deferred_certificates()
+  }
 }
 
 extension GitRepository {
-  /// Starts libgit2's one-time initialisation on another thread. It parses the system's CA
-  /// bundle (for https remotes), ~3 ms that every command opening a repository would wait
-  /// for; begun while the arguments are parsed, it overlaps that work on the second core.
-  /// Whoever needs libgit2 first still waits for it to finish (`swift_once`).
+  /// Starts libgit2's one-time initialisation on another thread, while the arguments are
+  /// parsed. (Its costly part, parsing the system's CA bundle, is deferred to the first
+  /// clone: CDeferredCertificates.) Whoever needs libgit2 first still waits for it to
+  /// finish (`swift_once`).
   public static func initializeInBackground() {
     Thread.detachNewThread { LibGit2.ensureInitialized() }
   }

@@ -141,9 +141,12 @@ extension Workspace {
       guard case .leaf(let entries) = try reader.node(leaf.child.id) else {
         throw WorkspaceError.invalidManifest(leaf.child.id.hex, reason: "tree node: a node where a leaf belongs")
       }
-      // Unreadable or mismatched stats only cost the cache: no stat, no cache entry.
-      guard let stats = cache.stats(ofLeaf: k), stats.count == entries.count else { continue }
-      for (e, st) in zip(entries, stats) { out.stats[e.path] = st }
+      // The restore removes and overwrites files by these stats: when the cache cannot give
+      // them, each file is looked at (a file that is not there has none, and is not removed).
+      let recorded = cache.stats(ofLeaf: k).flatMap { $0.count == entries.count ? $0 : nil }
+      for (n, e) in entries.enumerated() {
+        out.stats[e.path] = recorded?[n] ?? FileStat.of(absolute(cacheKey(cache.dataPath, e.path)))
+      }
     }
     return out
   }
@@ -163,7 +166,9 @@ extension Workspace {
       if let k = replaced.kept[child.id] {
         let leaf = cache.leaves[k]
         let from = leaf.firstStat * LeafCache.statSize
-        parts.append(.kept(leaf, stats: raw[from..<(from + leaf.child.files * LeafCache.statSize)]))
+        let to = from + leaf.child.files * LeafCache.statSize
+        guard from >= 0, to <= raw.count else { return }
+        parts.append(.kept(leaf, stats: raw[from..<to]))
         continue
       }
       guard case .leaf(let entries) = try reader.node(child.id) else {

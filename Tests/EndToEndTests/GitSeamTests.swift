@@ -281,4 +281,24 @@ import Testing
     let config = String(decoding: repo.read(".mlv/config") ?? [], as: UTF8.self)
     #expect(!config.contains("\\/"))
   }
+
+  /// `mlv log` without a path shows every tracked path's versions, in text and JSON.
+  @Test func logWithoutAPathShowsEveryTrackedPath() throws {
+    let repo = try Repo()
+    #expect(try repo.mlvOK("log").stdout.contains("no tracked data"))
+    try repo.write("data/a.txt", "a1")
+    try repo.write("model.bin", "m1")
+    try repo.mlvOK("add", "data", "model.bin")
+    try repo.mlvOK("commit", "-m", "first")
+    try repo.write("model.bin", "m2")
+    try repo.mlvOK("commit", "-m", "second model")
+    let text = try repo.mlvOK("log").stdout
+    #expect(text.contains("data:\n") && text.contains("model.bin:\n"), "\(text)")
+    #expect(text.components(separatedBy: "second model").count == 2, "only the model changed in the second commit: \(text)")
+    #expect(text.components(separatedBy: "first").count == 3, "\(text)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(repo.mlvOK("log", "--json").stdout.utf8)) as? [String: Any])
+    let paths = try #require(json["paths"] as? [[String: Any]])
+    #expect(paths.map { $0["path"] as? String } == ["data", "model.bin"])
+    #expect(paths.map { ($0["versions"] as? [Any])?.count } == [1, 2])
+  }
 }
