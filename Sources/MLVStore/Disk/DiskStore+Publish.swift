@@ -32,12 +32,8 @@ extension DiskStore {
         pendingFileNumbers[path] = number
         pendingFiles[number] = PendingFile(path: path, pack: .empty, writer: key)
       }
-      for e in entries where pending[e.entry.id]?.writer == key {
-        pending[e.entry.id]?.file = number
-        pending[e.entry.id]?.offset = e.offset
-        pending[e.entry.id]?.storedLength = e.entry.storedLength
-        pending[e.entry.id]?.codec = e.entry.codec
-      }
+      // One in-place lookup per object (this runs for every object written).
+      for e in entries { pending[e.entry.id]?.place(e, file: number, ifWrittenBy: key) }
     }
   }
 

@@ -71,6 +71,12 @@ public final class DiskStore: ObjectStore, UnhashedObjectReader, StoreMaintenanc
     var writer: ObjectIdentifier
 
     static let buffered = UInt32.max
+
+    /// Records where `writer`'s object now is (another writer's entry is left alone).
+    mutating func place(_ e: PackFormat.LocatedEntry, file number: UInt32, ifWrittenBy key: ObjectIdentifier) {
+      guard writer == key else { return }
+      (file, offset, storedLength, codec) = (number, e.offset, e.entry.storedLength, e.entry.codec)
+    }
   }
 
   struct PendingFile {
