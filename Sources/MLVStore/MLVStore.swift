@@ -9,8 +9,9 @@
 /// A lookup goes: the pending table (objects of this process's writers), then the indexes
 /// (memory-mapped, newest first), then a check that the named pack exists. A write goes:
 /// `PackWriter.put` reserves the id with the store, appends to a `PackBuilder` in tmp/, and
-/// at `flush` hands the sealed packs to `DiskStore.publish`, which renames them into packs/
-/// and writes one index naming them.
+/// hands each pack to `DiskStore.publish` as soon as it is sealed (the rest at `flush`),
+/// which renames it into packs/ and writes an index naming it; the writer merges its own
+/// indexes by tiers and into one at `flush`.
 ///
 /// It must never know about pointers, manifests' text, git or remotes, and never print.
 enum MLVStoreOverview {}
