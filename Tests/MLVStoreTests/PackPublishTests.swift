@@ -48,6 +48,28 @@ import MLVSystem
     try expectConsistent(root)
   }
 
+  @Test func eachFlushLeavesOneIndexAndKeepsTheEarlierOnes() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    let s = try DiskStore(root: root)
+    let w = s.makeWriter(packTarget: 16 * 1024)
+    let all = objects(120, seed: 7000)
+    for o in all.prefix(60) { try w.put(ObjectID.hash(o), type: .chunk, bytes: o, compress: false) }
+    try w.flush()
+    let first = s.indexPaths()
+    #expect(first.count == 1)
+    // A writer flushed again (as pull does) adds one index for what it wrote since, and
+    // does not rewrite the first flush's index into it.
+    for o in all.suffix(60) { try w.put(ObjectID.hash(o), type: .chunk, bytes: o, compress: false) }
+    try w.flush()
+    let second = s.indexPaths()
+    #expect(second.count == 2)
+    #expect(second.contains(first[0]))
+    let reopened = try DiskStore(root: root)
+    #expect(try reopened.allRecords().count == all.count)
+    for o in all { #expect(try reopened.read(ObjectID.hash(o)) == o) }
+  }
+
   @Test func concurrentLanesPublishingPacks() throws {
     let root = makeTempDir()
     defer { removeTree(root) }

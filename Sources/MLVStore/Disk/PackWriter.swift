@@ -36,8 +36,8 @@ final class PackWriter: ObjectWriter, @unchecked Sendable {  // state under `loc
   /// into one. A 1 GB add publishes ~32 packs; one index each would make every later
   /// lookup (each `put` first asks whether the store has the object) search ~32 indexes,
   /// while merging on every publish would rewrite the session's entries ~16 times. Tiers
-  /// keep at most ~2 x 7 + 1 of them and write each entry about twice. Guarded by
-  /// `store.publishLock`, which every publish holds.
+  /// keep at most ~2 x 7 + 1 of them and write each entry about twice. Only indexes since
+  /// the last `flush` take part. Guarded by `store.publishLock`, which every publish holds.
   private var tiers: [(path: String, level: Int)] = []
   static let tierFanIn = 8
 
@@ -166,10 +166,14 @@ final class PackWriter: ObjectWriter, @unchecked Sendable {  // state under `loc
       tiers.removeLast(Self.tierFanIn)
       if let merged = try store.mergeIndexes(at: group) { tiers.append((merged, level + 1)) }
     }
-    if final, tiers.count > 1 {
+    if final {
+      // A flush leaves one index, as before packs were published early, and starts the
+      // tiers afresh: a writer flushed repeatedly (a pull flushes every 256 MiB) would
+      // otherwise rewrite everything it wrote at each flush; the store's threshold merge
+      // takes over from here.
       let all = tiers.map(\.path)
       tiers.removeAll()
-      if let merged = try store.mergeIndexes(at: all) { tiers.append((merged, 0)) }
+      if all.count > 1 { try store.mergeIndexes(at: all) }
     }
   }
 
