@@ -107,8 +107,8 @@ enum CurlExchange {
       let (total, overflow) = size.multipliedReportingOverflow(by: count)
       guard !overflow else { return 0 }  // a short count makes curl fail the transfer
       if total > 0, let data {
-        Unmanaged<ExchangeState>.fromOpaque(context).takeUnretainedValue().body.append(
-          contentsOf: UnsafeRawBufferPointer(start: data, count: total))
+        Unmanaged<ExchangeState>.fromOpaque(context).takeUnretainedValue().appendBody(
+          UnsafeRawBufferPointer(start: data, count: total))
       }
       return total
     })
@@ -140,6 +140,21 @@ private final class ExchangeState {
   var headers: [String: String] = [:]
   var body: [UInt8] = []
   init(cancelled: Locked<Bool>) { self.cancelled = cancelled }
+
+  /// A body larger than this is not reserved up front from its Content-Length (a header
+  /// is the server's word, not a size to allocate): it grows as it arrives.
+  static let reserveLimit = 64 << 20
+
+  /// Appends body bytes. The first reserves the length the response announces, so a
+  /// 16 MiB range of a pack is one allocation: grown by doubling, it was five, and held
+  /// one and a half times its size at the peak (a pull of 100,000 files: 161 MB of its
+  /// 187 MB peak was download buffers).
+  func appendBody(_ bytes: UnsafeRawBufferPointer) {
+    if body.isEmpty, let n = headers["content-length"].flatMap({ Int($0) }), n > 0, n <= Self.reserveLimit {
+      body.reserveCapacity(n)
+    }
+    body.append(contentsOf: bytes)
+  }
 
   /// One header line, CRLF included. A status line starts a response: interim ones
   /// (100 Continue) are forgotten, so the headers are the final response's.

@@ -17,7 +17,8 @@ struct TreeDelta {
   enum Held {
     /// By the leaf cache, whose recorded stats are the files' stats: the delta needs the
     /// stats of the few leaves it replaces, and the cache of the target copies the rest.
-    case cache(LeafCache)
+    /// Read when the delta is made, before HEAD moves or a file is touched.
+    case cache(ReplacedLeaves)
     /// By a listing (the stat cache's summary, or touched files the leaf cache found
     /// unchanged): the files with their stats, sorted.
     case listing(TreeListing)
@@ -32,6 +33,19 @@ struct TreeDelta {
   var new: [Manifest.Entry]
 }
 
+/// The leaves of a cached base tree that `target` does not keep, with the entries' stats.
+struct ReplacedLeaves {
+  /// The target's leaves, in order.
+  var targetLeaves: [TreeChild]
+  /// The cached base leaves the target keeps, by id.
+  var kept: [ObjectID: LeafCache.Leaf]
+  /// The recorded stat of each file of the other base leaves, by path.
+  var stats: [String: FileStat]
+  /// Every recorded stat as stored (`LeafCache.rawStats`), read before the restore
+  /// removes the cache; nil if unreadable (then no cache is written).
+  var raw: [UInt8]?
+}
+
 extension Workspace {
   /// The delta from the checked-out tree of `dataPath` to `target`, or nil when the fast
   /// path does not apply.
@@ -39,7 +53,7 @@ extension Workspace {
     guard target.kind == .dir, target.isTree, let record, record.parts == nil, record.pointer.kind == .dir,
       record.pointer.isTree, record.pointer != target
     else { return nil }
-    guard let held = try heldTree(dataPath, record.pointer) else { return nil }
+    guard let held = try heldTree(dataPath, record.pointer, target: target) else { return nil }
     let (old, new) = try TreeDiff(reader: TreeReader(store: store)).changes(from: record.pointer.oid, to: target.oid)
     return TreeDelta(base: record.pointer, target: target, held: held, old: old, new: new)
   }
@@ -66,16 +80,10 @@ extension Workspace {
     let wanted = Set(delta.new.map(\.path))
     // The stats of the files the delta may overwrite or remove: every such file is in a
     // leaf of the base that the target does not keep (a kept leaf holds the same entries).
-    let replaced: ReplacedLeaves?
     let statOf: (String) -> FileStat?
     switch delta.held {
-    case .cache(let cache):
-      let r = try replacedLeaves(of: cache, keptBy: delta.target)
-      replaced = r
-      statOf = { r.stats[$0] }
-    case .listing(let listing):
-      replaced = nil
-      statOf = { listing.index(of: $0).map { listing.stats[$0] } }
+    case .cache(let replaced): statOf = { replaced.stats[$0] }
+    case .listing(let listing): statOf = { listing.index(of: $0).map { listing.stats[$0] } }
     }
     var removed = Set<String>()
     var have: [String: (stat: FileStat, id: ObjectID)] = [:]
@@ -106,25 +114,13 @@ extension Workspace {
       written[e.path] = st
     }
     switch delta.held {
-    case .cache(let cache):
-      if let replaced { try moveLeafCache(dataPath, cache, replaced, to: delta.target, written: written) }
+    case .cache(let replaced):
+      try moveLeafCache(dataPath, replaced, to: delta.target, written: written)
     case .listing(let listing):
       try moveLeafCache(dataPath, listing, removed: removed, to: delta.target, written: written)
     }
   }
 
-  /// The leaves of a cached base tree that `target` does not keep, with the entries' stats.
-  struct ReplacedLeaves {
-    /// The target's leaves, in order.
-    var targetLeaves: [TreeChild]
-    /// Index in the cache of each base leaf the target keeps, by id.
-    var kept: [ObjectID: Int]
-    /// The recorded stat of each file of the other base leaves, by path.
-    var stats: [String: FileStat]
-    /// Every recorded stat as stored (`LeafCache.rawStats`), read before the restore
-    /// removes the cache; nil if unreadable (then no cache is written).
-    var raw: [UInt8]?
-  }
 
   /// Reads the base leaves `target` does not keep (their entries from the store, their stats
   /// from the cache): for a one-file change, one leaf of ~500 files.
@@ -135,7 +131,7 @@ extension Workspace {
     var out = ReplacedLeaves(targetLeaves: targetLeaves, kept: [:], stats: [:], raw: cache.rawStats())
     for (k, leaf) in cache.leaves.enumerated() {
       if targetIDs.contains(leaf.child.id) {
-        out.kept[leaf.child.id] = k
+        out.kept[leaf.child.id] = leaf
         continue
       }
       guard case .leaf(let entries) = try reader.node(leaf.child.id) else {
@@ -157,14 +153,13 @@ extension Workspace {
   /// handled, and nothing is sorted. A file with no stat (one git owns, left in place) means
   /// the data is not the target: no cache.
   func moveLeafCache(
-    _ dataPath: String, _ cache: LeafCache, _ replaced: ReplacedLeaves, to target: Pointer, written: [String: FileStat]
+    _ dataPath: String, _ replaced: ReplacedLeaves, to target: Pointer, written: [String: FileStat]
   ) throws {
     let reader = TreeReader(store: store)
     guard let raw = replaced.raw else { return }
     var parts: [LeafCache.Part] = []
     for child in replaced.targetLeaves {
-      if let k = replaced.kept[child.id] {
-        let leaf = cache.leaves[k]
+      if let leaf = replaced.kept[child.id] {
         let from = leaf.firstStat * LeafCache.statSize
         let to = from + leaf.child.files * LeafCache.statSize
         guard from >= 0, to <= raw.count else { return }
@@ -228,10 +223,11 @@ extension Workspace {
   }
 
   /// How the data of `dataPath` is known to be exactly the tree `pointer` (by the leaf
-  /// cache, else the stat cache's summary, `summaryCheck`), or nil when it is not.
-  func heldTree(_ dataPath: String, _ pointer: Pointer) throws -> TreeDelta.Held? {
+  /// cache, else the stat cache's summary, `summaryCheck`), for a checkout to `target`;
+  /// nil when it is not.
+  func heldTree(_ dataPath: String, _ pointer: Pointer, target: Pointer) throws -> TreeDelta.Held? {
     switch try treeState(dataPath, pointer) {
-    case .unchanged(let cache)?: return .cache(cache)
+    case .unchanged(let cache)?: return .cache(try replacedLeaves(of: cache, keptBy: target))
     case .changed(let scan)? where scan.isClean: return .listing(scan.listing)  // touched only
     case .changed?: return nil
     case nil: break
