@@ -11,6 +11,32 @@ import Testing
     try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: path)
   }
 
+  /// A cache of several MiB is written through the save's buffer in many pieces, hashed as
+  /// it goes: it must load back whole (its checksum right), every entry a hit.
+  @Test func aLargeCacheRoundTripsThroughTheStreamedSave() throws {
+    let dir = makeTempDir()
+    defer { removeTree(dir) }
+    let old = FileStat(size: 100, mtimeNs: 1_000_000_000, ctimeNs: 1_000_000_000, inode: 7, executable: false)
+    let cache = StatCache(path: dir + "/stat-cache")
+    let n = 60_000  // ~5 MB of entries
+    for i in 0..<n {
+      var st = old
+      st.inode = UInt64(i)
+      cache.record("data/folder\(i % 97)/a-long-enough-file-name-\(i).bin", st, ObjectID.hash(Array("\(i)".utf8)))
+    }
+    cache.save()
+    #expect((try FileManager.default.attributesOfItem(atPath: dir + "/stat-cache")[.size] as? Int ?? 0) > 4 << 20)
+    let loaded = StatCache(path: dir + "/stat-cache")
+    var hits = 0
+    for i in stride(from: 0, to: n, by: 7) {
+      var st = old
+      st.inode = UInt64(i)
+      if loaded.lookup("data/folder\(i % 97)/a-long-enough-file-name-\(i).bin", st) == ObjectID.hash(Array("\(i)".utf8)) { hits += 1 }
+    }
+    #expect(hits == (n + 6) / 7)
+    #expect(loaded.takeDiscardNotice() == nil)
+  }
+
   @Test func saveLoadRoundTripAndMisses() throws {
     let dir = makeTempDir()
     defer { removeTree(dir) }

@@ -51,6 +51,19 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     bytes.withUnsafeBytes { hash($0) }
   }
 
+  /// The id of bytes fed in pieces: for checksums of files written as they are made (a
+  /// million-entry stat cache is not assembled in memory to be hashed).
+  public struct Hasher {
+    private var sha = SHA256()
+    public init() {}
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { sha.update(bufferPointer: bytes) }
+    public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+    /// The id of everything fed so far; the hasher goes on from there.
+    public func current() -> ObjectID {
+      sha.finalize().withUnsafeBytes { ObjectID(bytes: $0.baseAddress!) }
+    }
+  }
+
   /// The digest of zero bytes: the id of an empty file, which needs no stored object.
   public static let empty = ObjectID.hash([])
 
