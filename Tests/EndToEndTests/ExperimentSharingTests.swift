@@ -142,16 +142,10 @@ import Testing
   /// SIGKILL of mlv while the command runs: the next mlv command puts params back.
   @Test func aKilledRunsParamsAreRestoredByTheNextCommand() throws {
     let repo = try T.trainingRepo()
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: Binary.mlv)
-    p.arguments = [
+    let p = try Binary.start([
       "run", "-n", "killed", "-p", "params.yaml", "-d", "train.py", "-o", "out.txt", "-S", "train.lr=0.7", "--", "sh", "-c",
       "echo $$ > child.pid; sleep 60",
-    ]
-    p.currentDirectoryURL = URL(fileURLWithPath: repo.path)
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
+    ], in: repo.path)
     // wait (bounded) for the command to start: then params.yaml has been edited
     var started = false
     for _ in 0..<600 where !started {

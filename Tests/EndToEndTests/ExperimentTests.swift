@@ -263,13 +263,7 @@ import Testing
     try repo.write("params.yaml", "a: 1 # first\n")
     try repo.git("add", "params.yaml")
     try repo.mlvOK("commit", "-m", "params")
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: Binary.mlv)
-    p.arguments = ["run", "-n", "slow", "-p", "params.yaml", "-S", "a=2", "--", "sh", "-c", "touch started; sleep 30"]
-    p.currentDirectoryURL = URL(fileURLWithPath: repo.path)
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
+    let p = try Binary.start(["run", "-n", "slow", "-p", "params.yaml", "-S", "a=2", "--", "sh", "-c", "touch started; sleep 30"], in: repo.path)
     let deadline = Date().addingTimeInterval(20)
     while !repo.exists("started") && Date() < deadline { usleep(20_000) }
     kill(p.processIdentifier, SIGINT)

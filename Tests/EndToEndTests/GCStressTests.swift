@@ -61,13 +61,7 @@ import Testing
     var killedMidway = 0
     for trial in 0..<12 {
       let repo = try copy()
-      let gc = Process()
-      gc.executableURL = URL(fileURLWithPath: Binary.mlv)
-      gc.arguments = ["gc", "-q"]
-      gc.currentDirectoryURL = URL(fileURLWithPath: repo.path)
-      gc.standardOutput = FileHandle.nullDevice
-      gc.standardError = FileHandle.nullDevice
-      try gc.run()
+      let gc = try Binary.start(["gc", "-q"], in: repo.path)
       usleep(UInt32.random(in: 0...micros, using: &rng))
       kill(gc.processIdentifier, SIGKILL)
       gc.waitUntilExit()

@@ -26,6 +26,19 @@ enum Binary {
       .deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug/mlv").path
   }()
+
+  /// Starts mlv with `args` in `dir` and returns at once, its output discarded: for tests
+  /// that kill it mid-way or wait for it themselves.
+  static func start(_ args: [String], in dir: String) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: mlv)
+    p.arguments = args
+    p.currentDirectoryURL = URL(fileURLWithPath: dir)
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+  }
 }
 
 @discardableResult

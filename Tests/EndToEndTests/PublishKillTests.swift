@@ -15,13 +15,7 @@ import Testing
       try repo.write("data/f\(i).bin", bytes)
     }
     let indexDir = repo.path + "/.mlv/store/index"
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: Binary.mlv)
-    p.arguments = ["add", "data"]
-    p.currentDirectoryURL = URL(fileURLWithPath: repo.path)
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
+    let p = try Binary.start(["add", "data"], in: repo.path)
     // Kill as soon as the first index appears, while the add is still writing.
     while p.isRunning, ((try? FileManager.default.contentsOfDirectory(atPath: indexDir)) ?? []).isEmpty {
       usleep(2_000)

@@ -55,13 +55,7 @@ import Testing
     var rng = SystemRandomNumberGenerator()
     for trial in 0..<6 {
       try repo.remove("data")
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: Binary.mlv)
-      p.arguments = ["checkout"]
-      p.currentDirectoryURL = URL(fileURLWithPath: repo.path)
-      p.standardOutput = FileHandle.nullDevice
-      p.standardError = FileHandle.nullDevice
-      try p.run()
+      let p = try Binary.start(["checkout"], in: repo.path)
       usleep(UInt32.random(in: 20_000...400_000, using: &rng))
       kill(p.processIdentifier, SIGKILL)
       p.waitUntilExit()

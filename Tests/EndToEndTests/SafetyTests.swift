@@ -195,13 +195,7 @@ import Testing
     let big = randomBytes(96 << 20, seed: 4242)
     try repo.write("model.bin", big)
     for attempt in 0..<3 {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: Binary.mlv)
-      p.arguments = ["add", "model.bin"]
-      p.currentDirectoryURL = URL(fileURLWithPath: repo.path)
-      p.standardOutput = FileHandle.nullDevice
-      p.standardError = FileHandle.nullDevice
-      try p.run()
+      let p = try Binary.start(["add", "model.bin"], in: repo.path)
       usleep(UInt32(60_000 + attempt * 90_000))
       kill(p.processIdentifier, SIGKILL)
       p.waitUntilExit()
