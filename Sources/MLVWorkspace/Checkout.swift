@@ -238,6 +238,11 @@ extension Workspace {
   func restore(
     _ dataPath: String, _ pointer: Pointer, into summary: inout CheckoutSummary, validated: [Pointer: [Manifest.Entry]] = [:]
   ) throws {
+    // Into no data, a tree is restored leaf by leaf (FreshRestore.swift); validation then
+    // kept no entries for it.
+    if validated[pointer] == nil, restoresFresh(dataPath, pointer) {
+      return try restoreFresh(dataPath, pointer, into: &summary)
+    }
     let entries: [Manifest.Entry]
     do { entries = try validated[pointer] ?? self.entries(of: pointer) } catch let e as StoreError {
       throw WorkspaceError.missingData(path: dataPath, underlying: e)

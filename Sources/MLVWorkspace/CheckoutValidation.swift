@@ -49,9 +49,15 @@ extension Workspace {
     return validated
   }
 
-  /// Validates one target (see `validateCheckout`) and returns its entries.
+  /// Validates one target (see `validateCheckout`) and returns its entries, or nil for a
+  /// tree that will be restored into no data (`restoresFresh`): that one is validated leaf
+  /// by leaf and restored so, and a million entries are never held.
   @discardableResult
-  func validateTarget(_ dataPath: String, _ pointer: Pointer) throws -> [Manifest.Entry] {
+  func validateTarget(_ dataPath: String, _ pointer: Pointer) throws -> [Manifest.Entry]? {
+    if restoresFresh(dataPath, pointer) {
+      try validateTreeStreaming(dataPath, pointer)
+      return nil
+    }
     let pointerPath = Pointer.pointerPath(forData: dataPath)
     try RepoPath.checkLength(pointerPath, root: root, context: pointerPath)
     let entries: [Manifest.Entry]

@@ -125,12 +125,24 @@ struct LeafCache {
       raw.count == l.child.files * Self.statSize
     else { return nil }
     return raw.withUnsafeBytes { p in
-      (0..<l.child.files).map { k -> FileStat in
-        let o = k * Self.statSize
-        func i64(_ at: Int) -> Int64 { Int64(littleEndian: p.loadUnaligned(fromByteOffset: o + at, as: Int64.self)) }
-        return FileStat(size: i64(0), mtimeNs: i64(8), ctimeNs: i64(16), inode: UInt64(bitPattern: i64(24)), executable: p[o + 32] != 0)
-      }
+      guard let base = p.baseAddress else { return [] }
+      return (0..<l.child.files).map { k in Self.decode(base + k * Self.statSize) }
     }
+  }
+
+  /// One stat as the stats section stores it (`statSize` bytes at `at`).
+  static func decode(_ at: UnsafeRawPointer) -> FileStat {
+    func i64(_ o: Int) -> Int64 { Int64(littleEndian: at.loadUnaligned(fromByteOffset: o, as: Int64.self)) }
+    return FileStat(size: i64(0), mtimeNs: i64(8), ctimeNs: i64(16), inode: UInt64(bitPattern: i64(24)), executable: at.load(fromByteOffset: 32, as: UInt8.self) != 0)
+  }
+
+  /// Stores `st` as the stats section holds it (`statSize` bytes at `at`).
+  static func encode(_ st: FileStat, to at: UnsafeMutableRawPointer) {
+    at.storeBytes(of: st.size.littleEndian, toByteOffset: 0, as: Int64.self)
+    at.storeBytes(of: st.mtimeNs.littleEndian, toByteOffset: 8, as: Int64.self)
+    at.storeBytes(of: st.ctimeNs.littleEndian, toByteOffset: 16, as: Int64.self)
+    at.storeBytes(of: st.inode.littleEndian, toByteOffset: 24, as: UInt64.self)
+    at.storeBytes(of: UInt8(st.executable ? 1 : 0), toByteOffset: 32, as: UInt8.self)
   }
 
   /// The recorded stats of every file, as stored (`statSize` bytes each, in path order),
