@@ -18,8 +18,10 @@ extension RemoteRepository {
   /// Gaps smaller than this between wanted objects of one pack are downloaded rather than
   /// split into another request: a request costs more than a MiB on any real link.
   static let coalesceGap: Int64 = 1 << 20
-  /// Upper bound of one ranged GET (memory per job).
-  static let maxRange: Int64 = 48 << 20
+  /// Upper bound of one ranged GET: the bytes of a range are held while its objects are
+  /// stored, so `jobs` of them are in memory at once (8 MiB x 8 jobs; 48 MiB ranges held up
+  /// to 384 MB). A request still carries thousands of small objects.
+  static let maxRange: Int64 = 8 << 20
   /// Downloaded objects are made durable (an index written) every this many bytes, so an
   /// interrupted fetch keeps what it got.
   static let flushEvery: Int64 = 256 << 20
@@ -36,71 +38,96 @@ extension RemoteRepository {
   ) async throws -> FetchReport {
     var report = FetchReport()
     let index = try await self.index()
-    // Memory (issue 14): the plan for a million objects is held once — `byPack` is
-    // consumed into ranges, and the records of the touched packs are dropped once the
-    // ranges know their bonus objects.
-    var byPack: [ObjectID: [(ObjectID, ObjectLocation)]] = [:]
-    do {
-      var seen = Set<ObjectID>()
-      for id in ids where id != .empty && seen.insert(id).inserted {
-        if store.contains(id) {
-          report.alreadyLocal += 1
-        } else if let l = index.lookup(id) {
-          byPack[l.pack, default: []].append((id, l))
+    // Memory (issue 14): a million wanted objects are planned in one compact table
+    // (`PlannedObject`, pack by number, sorted by pack and offset) that the ranges point
+    // into; wanted ids are looked up by binary search in `sorted`, not in a set, and the
+    // remote's records are read one index file at a time, only to count each touched pack's
+    // objects and find the ones lying inside a range.
+    let sorted = zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) ? ids : Array(Set(ids)).sorted()
+    var packs: [ObjectID] = []
+    var packNumber: [ObjectID: Int] = [:]
+    var planned: [PlannedObject] = []
+    for id in sorted where id != .empty {
+      if store.contains(id) {
+        report.alreadyLocal += 1
+      } else if let l = index.lookup(id) {
+        let n: Int
+        if let known = packNumber[l.pack] {
+          n = known
         } else {
-          report.missing.append(id)
+          n = packs.count
+          packNumber[l.pack] = n
+          packs.append(l.pack)
         }
+        planned.append(PlannedObject(id: id, pack: n, location: l))
+      } else {
+        report.missing.append(id)
       }
     }
-    guard !byPack.isEmpty else { return report }
-    // Every object of the touched packs: objects lying in the gaps a coalesced range
-    // downloads anyway are stored too (verified), so the next phase need not fetch them
-    // again (the chunks of a file list usually sit right next to it).
-    var packObjects = try index.records(inPacks: Set(byPack.keys))
+    guard !planned.isEmpty else { return report }
+    planned.sort { ($0.pack, $0.offset) < ($1.pack, $1.offset) }
+    let wantedIn = Self.countsByPack(planned, packs: packs.count)
+    // Ranges, by pack and start; each pack's run of them in `rangesOf`.
+    var ranges: [FetchRange] = []
+    var rangesOf = [Range<Int>](repeating: 0..<0, count: packs.count)
+    var k = 0
+    while k < planned.count {
+      let pack = planned[k].pack
+      let first = ranges.count
+      var current = FetchRange(pack: pack, start: planned[k].start, end: planned[k].start, objects: k..<k)
+      while k < planned.count && planned[k].pack == pack {
+        let o = planned[k]
+        if !current.objects.isEmpty && (o.start - current.end >= Self.coalesceGap || o.end - current.start > Self.maxRange) {
+          ranges.append(current)
+          current = FetchRange(pack: pack, start: o.start, end: o.start, objects: k..<k)
+        }
+        current.objects = current.objects.lowerBound..<(k + 1)
+        current.end = max(current.end, o.end)
+        k += 1
+      }
+      ranges.append(current)
+      rangesOf[pack] = first..<ranges.count
+    }
+    // Every object of the touched packs, one index file at a time: how many each pack
+    // holds (a pack whose every object is wanted travels whole), and the objects lying in
+    // the gaps a coalesced range downloads anyway, which are stored too (verified), so the
+    // next round need not fetch them again (the chunks of a file list usually sit right
+    // next to it).
+    var inPack = [Int](repeating: 0, count: packs.count)
+    var seenRecord = Set<ObjectID>()  // bonus objects only: an id in two remote indexes is stored once
+    for f in index.files where f.packIDs.contains(where: { packNumber[$0] != nil }) {
+      for r in try f.allRecords() {
+        guard let p = packNumber[r.location.pack] else { continue }
+        inPack[p] += 1
+        let start = Int64(r.location.offset)
+        let end = start + Int64(r.location.storedLength)
+        guard let i = Self.range(containing: start..<end, in: ranges, rangesOf[p]), !Self.contains(sorted, r.id),
+          !store.contains(r.id), seenRecord.insert(r.id).inserted
+        else { continue }
+        ranges[i].bonus.append((r.id, r.location))
+      }
+    }
+    seenRecord = []
     // Objects newly stored (whole packs and ranges), and bytes downloaded.
     let counts = Counters()
     // Packs wanted whole travel as files; the rest (and packs failing verification) by range.
-    let whole = byPack.filter { pack, objects in objects.count == packObjects[pack]?.count }.map(\.key)
-    let wholeBytes = whole.reduce(Int64(0)) { total, pack in
-      total + (packObjects[pack] ?? []).reduce(Int64(0)) { $0 + Int64($1.location.storedLength) }
+    let whole = (0..<packs.count).filter { wantedIn[$0] == inPack[$0] }
+    let wholeBytes = whole.reduce(Int64(0)) { total, p in
+      rangesOf[p].reduce(total) { $0 + ranges[$1].end - ranges[$1].start }
     }
     let requests = whole.count
+    var wholeDone = Set<Int>()
     if !whole.isEmpty {
       progress.begin("fetching from \(name)", totalBytes: wholeBytes)
-      let failed = try await fetchWholePacks(
-        whole, into: store, jobs: jobs, progress: progress, counts: counts)
+      let failed = Set(try await fetchWholePacks(
+        whole.map { packs[$0] }, into: store, jobs: jobs, progress: progress, counts: counts))
       progress.end()
-      for pack in whole where !failed.contains(pack) { byPack[pack] = nil }
+      for p in whole where !failed.contains(packs[p]) { wholeDone.insert(p) }
     }
-    var ranges: [FetchRange] = []
-    for pack in Array(byPack.keys) {
-      guard let objects = byPack.removeValue(forKey: pack) else { continue }
-      let sorted = objects.sorted { $0.1.offset < $1.1.offset }
-      var current = FetchRange(pack: pack, start: Int64(sorted[0].1.offset), end: Int64(sorted[0].1.offset), objects: [])
-      for o in sorted {
-        let start = Int64(o.1.offset)
-        let end = start + Int64(o.1.storedLength)
-        if !current.objects.isEmpty && (start - current.end >= Self.coalesceGap || end - current.start > Self.maxRange) {
-          ranges.append(current)
-          current = FetchRange(pack: pack, start: start, end: start, objects: [])
-        }
-        current.objects.append(o)
-        current.end = max(current.end, end)
-      }
-      ranges.append(current)
-    }
-    for i in ranges.indices {
-      let wanted = Set(ranges[i].objects.map(\.0))
-      for r in packObjects[ranges[i].pack] ?? [] {
-        let start = Int64(r.location.offset)
-        if start >= ranges[i].start && start + Int64(r.location.storedLength) <= ranges[i].end && !wanted.contains(r.id)
-          && !store.contains(r.id)
-        {
-          ranges[i].bonus.append((r.id, r.location))
-        }
-      }
-    }
-    packObjects = [:]
+    if !wholeDone.isEmpty { ranges.removeAll { wholeDone.contains($0.pack) } }
+    let plan = planned
+    planned = []
+    let packIDs = packs
     let total = ranges.reduce(Int64(0)) { $0 + $1.end - $1.start }
     progress.begin("fetching from \(name)", totalBytes: total)
     defer { progress.end() }
@@ -109,7 +136,7 @@ extension RemoteRepository {
     // Batches bound what an interruption loses: each ends with a flush (packs + index).
     var batches: [[FetchRange]] = [[]]
     var batchBytes: Int64 = 0
-    for r in ranges.sorted(by: { ($0.pack, $0.start) < ($1.pack, $1.start) }) {
+    for r in ranges {  // by pack and start already
       if batchBytes >= Self.flushEvery {
         batches.append([])
         batchBytes = 0
@@ -119,12 +146,13 @@ extension RemoteRepository {
     }
     for batch in batches {
       try await forEachConcurrently(batch, jobs: jobs) { range in
-        let key = RemoteLayout.packKey(range.pack)
+        let key = RemoteLayout.packKey(packIDs[range.pack])
         let bytes = try await self.backend.get(key, range: range.start..<range.end)
         counts.add(bytes: Int64(bytes.count))
         try await BlockingIO.run {
           let asked = range.objects.count
-          for (k, (id, l)) in (range.objects + range.bonus).enumerated() {
+          let objects = range.objects.lazy.map { (plan[$0].id, plan[$0].location(packIDs)) }
+          for (k, (id, l)) in (Array(objects) + range.bonus).enumerated() {
             let from = Int(Int64(l.offset) - range.start)
             let to = min(bytes.count, from + Int(l.storedLength))
             let entry = PackFormat.Entry(
@@ -154,12 +182,71 @@ extension RemoteRepository {
 }
 
 struct FetchRange {
-  var pack: ObjectID
+  /// The pack's number in the fetch's table of packs.
+  var pack: Int
   var start: Int64
   var end: Int64
-  var objects: [(ObjectID, ObjectLocation)]
+  /// The objects asked for, as positions in the fetch's plan (sorted by pack and offset).
+  var objects: Range<Int>
   /// Other objects inside the range, not asked for.
   var bonus: [(ObjectID, ObjectLocation)] = []
+}
+
+/// One wanted object of a fetch's plan: its location with the pack as a number (56 bytes
+/// rather than 80 with the pack's id, for a million objects).
+struct PlannedObject {
+  var id: ObjectID
+  var pack: Int
+  var offset: UInt32
+  var storedLength: UInt32
+  var rawLength: UInt32
+  var type: ObjectType
+  var codec: Codec
+
+  init(id: ObjectID, pack: Int, location l: ObjectLocation) {
+    (self.id, self.pack, offset, storedLength, rawLength, type, codec) = (id, pack, l.offset, l.storedLength, l.rawLength, l.type, l.codec)
+  }
+
+  var start: Int64 { Int64(offset) }
+  var end: Int64 { Int64(offset) + Int64(storedLength) }
+
+  func location(_ packs: [ObjectID]) -> ObjectLocation {
+    ObjectLocation(pack: packs[pack], offset: offset, storedLength: storedLength, rawLength: rawLength, type: type, codec: codec)
+  }
+}
+
+extension RemoteRepository {
+  /// How many objects of `planned` (sorted by pack) each pack holds.
+  static func countsByPack(_ planned: [PlannedObject], packs: Int) -> [Int] {
+    var out = [Int](repeating: 0, count: packs)
+    for o in planned { out[o.pack] += 1 }
+    return out
+  }
+
+  /// The range among `ranges[candidates]` (sorted by start, not overlapping) that holds
+  /// all of `span`, if any.
+  static func range(containing span: Range<Int64>, in ranges: [FetchRange], _ candidates: Range<Int>) -> Int? {
+    var lo = candidates.lowerBound
+    var hi = candidates.upperBound
+    while lo < hi {  // the last range starting at or before span's start
+      let mid = (lo + hi) / 2
+      if ranges[mid].start <= span.lowerBound { lo = mid + 1 } else { hi = mid }
+    }
+    guard lo > candidates.lowerBound else { return nil }
+    let r = ranges[lo - 1]
+    return span.upperBound <= r.end ? lo - 1 : nil
+  }
+
+  /// Whether sorted `ids` holds `id`.
+  static func contains(_ ids: [ObjectID], _ id: ObjectID) -> Bool {
+    var lo = 0
+    var hi = ids.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if ids[mid] < id { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < ids.count && ids[lo] == id
+  }
 }
 
 final class Counters: @unchecked Sendable {
