@@ -75,7 +75,7 @@ extension Workspace {
     for (i, f) in listing.enumerated() {
       if f.stat.size == 0 {
         ids[i] = .empty
-      } else if let id = statCache.lookup(cacheKey(dataPath, f.path), f.stat), !storeObjects || store.contains(id) {
+      } else if let id = statCache.lookup(dataPath, f.path, f.stat), !storeObjects || store.contains(id) {
         ids[i] = id
       } else {
         misses.append(i)
