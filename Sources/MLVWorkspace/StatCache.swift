@@ -346,6 +346,17 @@ public final class StatCache: @unchecked Sendable {
     }
   }
 
+  /// Records the summary of `dataPath` from a sorted listing of its files.
+  func recordManifestID(_ id: ObjectID, for dataPath: String, listing: TreeListing) {
+    let summary = DirectorySummary(
+      digest: listing.digest(0..<listing.count), count: listing.count, newestMtimeNs: listing.stats.lazy.map(\.mtimeNs).max() ?? 0,
+      manifest: id)
+    lock.withLock {
+      summaries[dataPath] = summary
+      dirty = true
+    }
+  }
+
   public func lookup(_ relativePath: String, _ st: FileStat) -> ObjectID? {
     lookup(relativePath, "", st)
   }
@@ -359,6 +370,16 @@ public final class StatCache: @unchecked Sendable {
     guard let (cached, id) = StatTable.Key.with(dataPath, inner, { entryTable.lookup($0) }), cached == st else {
       return nil
     }
+    return id
+  }
+
+  /// The same, for `inner` given as its UTF-8 bytes (a path of a `TreeListing`).
+  func lookup(_ dataPath: String, innerBytes inner: UnsafeRawBufferPointer, _ st: FileStat) -> ObjectID? {
+    lock.lock()
+    defer { lock.unlock() }
+    loadEntriesLocked()
+    let found = Self.withBytes(dataPath) { entryTable.lookup(StatTable.Key(a: $0, b: inner)) }
+    guard let (cached, id) = found, cached == st else { return nil }
     return id
   }
 
