@@ -84,7 +84,7 @@ extension Workspace {
         // So the first `status` after `add` + `git commit` need not rebuild the tree.
         statCache.recordManifestID(added.pointer.oid, for: p, listing: added.listing)
         leafCaches.append((p, added.pointer.oid, added.leaves, added.listing, nil))
-        prepared.append((p, added.pointer, added.skippedLinks, .listing(added.listing, added.ids)))
+        prepared.append((p, added.pointer, added.skippedLinks, .checked))
         continue
       }
       guard let scanned = try scan(p, storeObjects: true, writer: writer, label: "adding \(p)") else {
@@ -162,31 +162,35 @@ extension Workspace {
   /// nothing is checked then. Otherwise each file costs an index lookup, plus a read of
   /// the file list of each file of more than one chunk (for the 20,000-file bench dataset,
   /// ~0.06 s of CPU; diffing against the previous manifest instead costs more, its decode).
-  /// On a mismatch the file's cache entry is dropped, so running the command again hashes
-  /// it afresh.
+  /// A directory added whole has its cache hits checked as they are taken instead
+  /// (`addDirectory`), so nothing holds its ids until here.
   func verifySizes(_ dataPath: String, _ files: AddedFiles, previous: Pointer?, new: Pointer) throws {
-    if previous == new { return }
-    try files.forEach { path, size, oid in
-      guard size > 0 else { return }
-      var actual: Int64? = nil
-      var matches = false
-      if let info = store.info(oid) {
-        switch info.type {
-        case .chunk:
-          actual = Int64(info.rawLength)
-          matches = actual == size
-        case .fileList: matches = (try? store.chunks(ofFile: oid, size: size)) != nil
-        case .manifest, .tree: break
-        }
-      }
-      if !matches {
-        let rel = cacheKey(dataPath, path())
-        statCache.forget(prefix: rel)
-        statCache.forgetSummary(for: dataPath)
-        statCache.save()
-        throw WorkspaceError.sizeMismatch(path: rel, recorded: size, object: oid, actual: actual)
+    guard previous != new, case .entries(let entries) = files else { return }
+    for e in entries { try checkRecordedSize(dataPath, { e.path }, size: e.size, oid: e.oid) }
+  }
+
+  /// Throws unless the store holds `oid` with `size` bytes (for an empty file, nothing is
+  /// needed). On a mismatch the file's cache entry is dropped, so running the command again
+  /// hashes it afresh.
+  func checkRecordedSize(_ dataPath: String, _ path: () -> String, size: Int64, oid: ObjectID) throws {
+    guard size > 0 else { return }
+    var actual: Int64? = nil
+    var matches = false
+    if let info = store.info(oid) {
+      switch info.type {
+      case .chunk:
+        actual = Int64(info.rawLength)
+        matches = actual == size
+      case .fileList: matches = (try? store.chunks(ofFile: oid, size: size)) != nil
+      case .manifest, .tree: break
       }
     }
+    guard !matches else { return }
+    let rel = cacheKey(dataPath, path())
+    statCache.forget(prefix: rel)
+    statCache.forgetSummary(for: dataPath)
+    statCache.save()
+    throw WorkspaceError.sizeMismatch(path: rel, recorded: size, object: oid, actual: actual)
   }
 
   func warnSkipped(_ dataPath: String, links: [String], other: [String]) {
@@ -226,18 +230,8 @@ extension Workspace {
 /// is written (`verifySizes`).
 enum AddedFiles {
   case entries([Manifest.Entry])
-  /// A directory added whole: its sorted listing and each file's id.
-  case listing(TreeListing, [ObjectID])
-
-  /// Each file's path (made only when asked for), size and id.
-  func forEach(_ body: (_ path: () -> String, _ size: Int64, _ oid: ObjectID) throws -> Void) rethrows {
-    switch self {
-    case .entries(let entries):
-      for e in entries { try body({ e.path }, e.size, e.oid) }
-    case .listing(let listing, let ids):
-      for i in ids.indices { try body({ listing.path(i) }, listing.stats[i].size, ids[i]) }
-    }
-  }
+  /// A directory added whole, each file checked as its id was taken (`addDirectory`).
+  case checked
 }
 
 /// Keeps tracked data out of git: `/name` in the `.gitignore` beside it, as DVC does, so the
