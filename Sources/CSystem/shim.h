@@ -1,6 +1,7 @@
 #ifndef MLV_CSYSTEM_SHIM_H
 #define MLV_CSYSTEM_SHIM_H
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -30,4 +31,7 @@ static inline int mlv_copy_range(int in_fd, long long in_off, int out_fd, long l
 static inline int mlv_start_writeback(int fd) {
   return sync_file_range(fd, 0, 0, MLV_SYNC_FILE_RANGE_WRITE);
 }
+// Allocations of at least `bytes` get their own mapping, unmapped when freed (MLVSystem's
+// Memory.returnLargeBuffers says why).
+static inline void mlv_set_mmap_threshold(int bytes) { mallopt(M_MMAP_THRESHOLD, bytes); }
 #endif

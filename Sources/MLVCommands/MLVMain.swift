@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLVGit
+import MLVSystem
 
 /// The `mlv` command: a thin layer that parses arguments, calls the libraries and prints.
 @available(macOS 10.15, *)
@@ -42,6 +43,7 @@ extension MLVMain {
   /// Work every command that opens a repository needs, begun before the arguments are
   /// parsed so the two overlap (GitRepository.initializeInBackground).
   public static func prepare() {
+    Memory.returnLargeBuffers()
     GitRepository.initializeInBackground()
   }
 }

@@ -39,13 +39,54 @@ extension RemoteRepository {
   ) async throws -> PushReport {
     var report = PushReport()
     let index = try await self.index()
-    var wanted = Set<ObjectID>()
-    for id in ids where id != .empty {
-      if index.contains(id) { report.alreadyOnRemote += 1 } else { wanted.insert(id) }
-    }
-    let layout = store.layout(of: wanted)
-    report.notLocal = layout.notLocal
+    report.alreadyOnRemote = ids.reduce(0) { $1 != .empty && index.contains($1) ? $0 + 1 : $0 }
+    // A first push wants every id: the caller's set is used as it is, not copied (a
+    // million ids are ~70 MB as a Set).
+    let wanted = report.alreadyOnRemote == 0 && !ids.contains(.empty) ? ids : ids.filter { $0 != .empty && !index.contains($0) }
+    let (uploads, storedBytes, objects, notLocal) = Self.plan(wanted, from: store)
+    report.notLocal = notLocal
+    guard !uploads.isEmpty else { return report }
 
+    // Packs an interrupted push already uploaded (same name = same bytes).
+    let existing = Dictionary(
+      (try await backend.list(prefix: RemoteLayout.packPrefix)).map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+
+    progress.begin("pushing to \(name)", totalBytes: storedBytes)
+    defer { progress.end() }
+    let done = ResultCollector(objects: objects)
+    var failure: Error?
+    do {
+      try await forEachConcurrently(uploads, jobs: jobs) { upload in
+        let pack = try await BlockingIO.run { try Self.prepare(upload, from: store) }
+        defer { if case .objects = upload { FS.remove(pack.path) } }
+        let key = RemoteLayout.packKey(pack.id)
+        let size = pack.size
+        let resumed = existing[key] == size
+        if !resumed { try await self.backend.putFile(key, from: pack.path) }
+        progress.advance(size)
+        done.add(pack, bytes: resumed ? 0 : size, resumed: resumed)
+      }
+    } catch {
+      failure = error
+    }
+    // Index whatever made it, even after a failure: a rerun then moves only the rest.
+    let (indexed, count, bytes, packs, resumed) = done.take()
+    if !indexed.isEmpty { try await uploadIndex(IndexFormat.encode(packs: indexed)) }
+    if let failure { throw failure }
+    report.objectsPushed = count
+    report.bytesPushed = bytes
+    report.packsPushed = packs - resumed
+    report.packsResumed = resumed
+    return report
+  }
+
+  /// What to upload for `wanted`: whole local packs, and packs of `PackFormat.targetSize`
+  /// made of the loose objects; with the bytes and objects to upload and the ids the local
+  /// store lacks. The layout by pack is dropped on return: only the loose ids live on.
+  static func plan(_ wanted: Set<ObjectID>, from store: any PackTransfer) -> (
+    uploads: [PackUpload], storedBytes: Int64, objects: Int, notLocal: [ObjectID]
+  ) {
+    let layout = store.layout(of: wanted)
     var uploads: [PackUpload] = layout.wholePacks.keys.sorted().map { .whole($0) }
     var batch: [ObjectID] = []
     var batchBytes: Int64 = 0
@@ -59,39 +100,8 @@ extension RemoteRepository {
       }
     }
     if !batch.isEmpty { uploads.append(.objects(batch)) }
-    guard !uploads.isEmpty else { return report }
-
-    // Packs an interrupted push already uploaded (same name = same bytes).
-    let existing = Dictionary(
-      (try await backend.list(prefix: RemoteLayout.packPrefix)).map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
-
-    progress.begin("pushing to \(name)", totalBytes: layout.storedBytes)
-    defer { progress.end() }
-    let done = ResultCollector()
-    var failure: Error?
-    do {
-      try await forEachConcurrently(uploads, jobs: jobs) { upload in
-        let pack = try await BlockingIO.run { try Self.prepare(upload, from: store) }
-        defer { if case .objects = upload { FS.remove(pack.path) } }
-        let key = RemoteLayout.packKey(pack.id)
-        let size = pack.size
-        let resumed = existing[key] == size
-        if !resumed { try await self.backend.putFile(key, from: pack.path) }
-        progress.advance(size)
-        done.add(pack.records, bytes: resumed ? 0 : size, resumed: resumed)
-      }
-    } catch {
-      failure = error
-    }
-    // Index whatever made it, even after a failure: a rerun then moves only the rest.
-    let (records, bytes, packs, resumed) = done.value
-    try await uploadIndex(records)
-    if let failure { throw failure }
-    report.objectsPushed = records.count
-    report.bytesPushed = bytes
-    report.packsPushed = packs - resumed
-    report.packsResumed = resumed
-    return report
+    let objects = layout.loose.count + layout.wholePacks.values.reduce(0) { $0 + $1.count }
+    return (uploads, layout.storedBytes, objects, layout.notLocal)
   }
 
   /// The verified pack to upload: the local pack itself, or a new pack of loose objects
@@ -123,22 +133,33 @@ enum PackUpload: Sendable {
   case objects([ObjectID])
 }
 
-/// Collects the results of concurrent uploads.
+/// Collects the results of concurrent uploads: each pack's header entries, from which the
+/// index is encoded at the end (`IndexFormat.encode(packs:)`; an `IndexFormat.Record` per
+/// object was ~90 bytes, 90 MB for a million-file push, and its array grew by doubling).
 final class ResultCollector: @unchecked Sendable {
   private let lock = NSLock()
-  private var records: [IndexFormat.Record] = []
+  private var packs: [(id: ObjectID, entries: [PackFormat.LocatedEntry])] = []
+  private var objects = 0
   private var bytes: Int64 = 0
-  private var packs = 0
   private var resumed = 0
 
-  func add(_ r: [IndexFormat.Record], bytes b: Int64, resumed wasResumed: Bool) {
+  init(objects expected: Int) { packs.reserveCapacity(expected / 1024 + 1) }
+
+  func add(_ pack: SealedPack, bytes b: Int64, resumed wasResumed: Bool) {
     lock.withLock {
-      records += r
+      packs.append((pack.id, pack.entries))
+      objects += pack.entries.count
       bytes += b
-      packs += 1
       if wasResumed { resumed += 1 }
     }
   }
 
-  var value: ([IndexFormat.Record], Int64, Int, Int) { lock.withLock { (records, bytes, packs, resumed) } }
+  /// Everything collected (the collector is left empty, so the entries are not held twice
+  /// while the index is encoded): packs with their entries, objects, bytes, packs, resumed.
+  func take() -> ([(id: ObjectID, entries: [PackFormat.LocatedEntry])], Int, Int64, Int, Int) {
+    lock.withLock {
+      defer { packs = [] }
+      return (packs, objects, bytes, packs.count, resumed)
+    }
+  }
 }

@@ -146,7 +146,13 @@ public final class RemoteRepository: @unchecked Sendable {
   @discardableResult
   func uploadIndex(_ records: [IndexFormat.Record]) async throws -> String? {
     guard !records.isEmpty else { return nil }
-    let (bytes, checksum) = IndexFormat.encode(records)
+    return try await uploadIndex(IndexFormat.encode(records))
+  }
+
+  /// Uploads an encoded index and keeps a copy in the index cache.
+  @discardableResult
+  func uploadIndex(_ encoded: (bytes: [UInt8], checksum: ObjectID)) async throws -> String {
+    let (bytes, checksum) = encoded
     let key = RemoteLayout.indexKey(checksum)
     try await backend.put(key, data: bytes)
     try FS.atomicWrite(bytes, to: cacheDir + "/\(checksum.hex).idx", durable: false)

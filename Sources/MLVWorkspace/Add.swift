@@ -67,26 +67,30 @@ extension Workspace {
     }
     if !stale.isEmpty { throw WorkspaceError.notCheckedOut(stale) }
     let writer = store.makeWriter()
-    var prepared: [(String, Pointer, [String], [Manifest.Entry])] = []
+    var prepared: [(String, Pointer, [String], AddedFiles)] = []
     // Leaf caches to write once the pointers are (TreeScan.swift).
     var leafCaches: [(path: String, root: ObjectID, leaves: [TreeChild], listing: TreeListing, reusing: LeafReuse?)] = []
     for p in dataPaths {
       // Data checked out whole as a tree the leaf cache holds: only the changed runs of
       // files are looked at (TreeScan.swift).
       if keep[p] == nil, let current = try? readPointer(p), let fast = try treeAdd(p, current: current, writer: writer) {
-        prepared.append((p, fast.pointer, [], fast.changed))
+        prepared.append((p, fast.pointer, [], .entries(fast.changed)))
         if let listing = fast.listing { leafCaches.append((p, fast.pointer.oid, fast.leaves, listing, fast.reusing)) }
+        continue
+      }
+      // A directory added whole: listed, hashed and built in tree order (AddDirectory.swift).
+      if keep[p] == nil, let added = try addDirectory(p, writer: writer) {
+        warnSkipped(p, links: added.skippedLinks, other: added.skippedOther)
+        // So the first `status` after `add` + `git commit` need not rebuild the tree.
+        statCache.recordManifestID(added.pointer.oid, for: p, listing: added.listing)
+        leafCaches.append((p, added.pointer.oid, added.leaves, added.listing, nil))
+        prepared.append((p, added.pointer, added.skippedLinks, .checked))
         continue
       }
       guard let scanned = try scan(p, storeObjects: true, writer: writer, label: "adding \(p)") else {
         throw WorkspaceError.noSuchPath(p)
       }
-      for link in scanned.skippedLinks {
-        progress.warn("skipping symbolic link \(p)/\(link) (mlv does not follow links)")
-      }
-      for name in scanned.skippedOther {
-        progress.warn("skipping \(p)/\(name) (not a regular file, or a name mlv cannot track: not UTF-8, control characters, or a name such as .GIT that some filesystems read as .git or .mlv)")
-      }
+      warnSkipped(p, links: scanned.skippedLinks, other: scanned.skippedOther)
       let pointer: Pointer
       var entries = scanned.manifestEntries
       if let kept = keep[p], scanned.kind == .dir {
@@ -112,21 +116,25 @@ extension Workspace {
           LeafCache.remove(stateDir, p)
         }
       }
-      prepared.append((p, pointer, scanned.skippedLinks, entries))
+      prepared.append((p, pointer, scanned.skippedLinks, .entries(entries)))
     }
     try writer.flush()
     var previousPointers: [String: Pointer] = [:]
     // Entries kept from the pointer for files never checked out are not checked here: their
     // objects may live only on a remote, and they are the pointer's own, not measured.
-    for (p, pointer, _, entries) in prepared {
+    for (p, pointer, _, files) in prepared {
       previousPointers[p] = try? readPointer(p)
       let kept = Set(keep[p]?.entries.map(\.path) ?? [])
-      try verifySizes(p, kept.isEmpty ? entries : entries.filter { !kept.contains($0.path) }, previous: previousPointers[p], new: pointer)
+      if case .entries(let entries) = files, !kept.isEmpty {
+        try verifySizes(p, .entries(entries.filter { !kept.contains($0.path) }), previous: previousPointers[p], new: pointer)
+      } else {
+        try verifySizes(p, files, previous: previousPointers[p], new: pointer)
+      }
     }
     var results: [AddResult] = []
     var toStage: [String] = []
     var records: [String: CheckedOutState.Entry?] = [:]
-    for (p, pointer, links, entries) in prepared {
+    for (p, pointer, links, files) in prepared {
       let previous = previousPointers[p]
       let pointerPath = Pointer.pointerPath(forData: p)
       if previous != pointer { try FS.atomicWrite(pointer.encode(), to: absolute(pointerPath)) }
@@ -134,8 +142,9 @@ extension Workspace {
       if let ignoreFile = try GitIgnoreFile.ensureIgnored(p, root: root) { toStage.append(ignoreFile) }
       results.append(AddResult(path: p, pointer: pointer, changed: previous != pointer, skippedLinks: links))
       // The data is now this pointer's; a partial directory stays partial.
-      let parts = keep[p].map { kept in
-        kept.parts.union(Set(entries.map(\.path)).subtracting(kept.entries.map(\.path)))
+      var parts: Set<String>?
+      if let kept = keep[p], case .entries(let entries) = files {
+        parts = kept.parts.union(Set(entries.map(\.path)).subtracting(kept.entries.map(\.path)))
       }
       records[p] = CheckedOutState.Entry(pointer: pointer, parts: parts)
     }
@@ -153,29 +162,43 @@ extension Workspace {
   /// nothing is checked then. Otherwise each file costs an index lookup, plus a read of
   /// the file list of each file of more than one chunk (for the 20,000-file bench dataset,
   /// ~0.06 s of CPU; diffing against the previous manifest instead costs more, its decode).
-  /// On a mismatch the file's cache entry is dropped, so running the command again hashes
-  /// it afresh.
-  func verifySizes(_ dataPath: String, _ entries: [Manifest.Entry], previous: Pointer?, new: Pointer) throws {
-    if previous == new { return }
-    for e in entries where e.size > 0 {
-      var actual: Int64? = nil
-      var matches = false
-      if let info = store.info(e.oid) {
-        switch info.type {
-        case .chunk:
-          actual = Int64(info.rawLength)
-          matches = actual == e.size
-        case .fileList: matches = (try? store.chunks(ofFile: e.oid, size: e.size)) != nil
-        case .manifest, .tree: break
-        }
+  /// A directory added whole has its cache hits checked as they are taken instead
+  /// (`addDirectory`), so nothing holds its ids until here.
+  func verifySizes(_ dataPath: String, _ files: AddedFiles, previous: Pointer?, new: Pointer) throws {
+    guard previous != new, case .entries(let entries) = files else { return }
+    for e in entries { try checkRecordedSize(dataPath, { e.path }, size: e.size, oid: e.oid) }
+  }
+
+  /// Throws unless the store holds `oid` with `size` bytes (for an empty file, nothing is
+  /// needed). On a mismatch the file's cache entry is dropped, so running the command again
+  /// hashes it afresh.
+  func checkRecordedSize(_ dataPath: String, _ path: () -> String, size: Int64, oid: ObjectID) throws {
+    guard size > 0 else { return }
+    var actual: Int64? = nil
+    var matches = false
+    if let info = store.info(oid) {
+      switch info.type {
+      case .chunk:
+        actual = Int64(info.rawLength)
+        matches = actual == size
+      case .fileList: matches = (try? store.chunks(ofFile: oid, size: size)) != nil
+      case .manifest, .tree: break
       }
-      if !matches {
-        let rel = cacheKey(dataPath, e.path)
-        statCache.forget(prefix: rel)
-        statCache.forgetSummary(for: dataPath)
-        statCache.save()
-        throw WorkspaceError.sizeMismatch(path: rel, recorded: e.size, object: e.oid, actual: actual)
-      }
+    }
+    guard !matches else { return }
+    let rel = cacheKey(dataPath, path())
+    statCache.forget(prefix: rel)
+    statCache.forgetSummary(for: dataPath)
+    statCache.save()
+    throw WorkspaceError.sizeMismatch(path: rel, recorded: size, object: oid, actual: actual)
+  }
+
+  func warnSkipped(_ dataPath: String, links: [String], other: [String]) {
+    for link in links {
+      progress.warn("skipping symbolic link \(dataPath)/\(link) (mlv does not follow links)")
+    }
+    for name in other {
+      progress.warn("skipping \(dataPath)/\(name) (not a regular file, or a name mlv cannot track: not UTF-8, control characters, or a name such as .GIT that some filesystems read as .git or .mlv)")
     }
   }
 
@@ -201,6 +224,14 @@ extension Workspace {
       throw WorkspaceError.forbiddenPath(p, reason: "contains files tracked by git; run `git rm -r --cached \(p)` first")
     }
   }
+}
+
+/// The files an add records for one path, checked against the store before any pointer
+/// is written (`verifySizes`).
+enum AddedFiles {
+  case entries([Manifest.Entry])
+  /// A directory added whole, each file checked as its id was taken (`addDirectory`).
+  case checked
 }
 
 /// Keeps tracked data out of git: `/name` in the `.gitignore` beside it, as DVC does, so the

@@ -75,7 +75,7 @@ extension Workspace {
     for (i, f) in listing.enumerated() {
       if f.stat.size == 0 {
         ids[i] = .empty
-      } else if let id = statCache.lookup(cacheKey(dataPath, f.path), f.stat), !storeObjects || store.contains(id) {
+      } else if let id = statCache.lookup(dataPath, f.path, f.stat), !storeObjects || store.contains(id) {
         ids[i] = id
       } else {
         misses.append(i)
@@ -87,28 +87,35 @@ extension Workspace {
     let total = misses.reduce(Int64(0)) { $0 + listing[$1].stat.size }
     progress.begin(label, totalBytes: total)
     defer { progress.end() }
+    let results = try hashFiles(dataPath, misses.map { listing[$0] }, ingester: ingester)
+    for (k, i) in misses.enumerated() { (ids[i], listing[i].stat) = results[k] }
+    return ids.map { $0! }
+  }
+
+  /// Hashes `files` (of `dataPath`, each with the stat it was listed with), storing them
+  /// when the ingester stores: big files one at a time with the pipelined ingester, small
+  /// files two at a time. Returns each file's id with the stat it had while read.
+  func hashFiles(_ dataPath: String, _ files: [(path: String, stat: FileStat)], ingester: Ingester) throws -> [(ObjectID, FileStat)] {
     let sink = progress
-    let large = misses.filter { listing[$0].stat.size > Int64(Ingester.smallFileLimit) }
-    let small = misses.filter { listing[$0].stat.size <= Int64(Ingester.smallFileLimit) }
-    for i in large {
-      (ids[i], listing[i].stat) = try ingestSettled(ingester, dataPath, listing[i], progress: sink)
+    let none = (ObjectID.empty, FileStat(size: 0, mtimeNs: 0, ctimeNs: 0, inode: 0, executable: false))
+    var results = [(ObjectID, FileStat)](repeating: none, count: files.count)
+    let small = files.indices.filter { files[$0].stat.size <= Int64(Ingester.smallFileLimit) }
+    for i in files.indices where files[i].stat.size > Int64(Ingester.smallFileLimit) {
+      results[i] = try ingestSettled(ingester, dataPath, files[i], progress: sink)
     }
     let errors = ErrorBox()
     let next = Counter()
-    let results = SharedSlots(
-      repeating: (ObjectID.empty, FileStat(size: 0, mtimeNs: 0, ctimeNs: 0, inode: 0, executable: false)),
-      count: small.count)
-    let smallFiles = small.map { listing[$0] }
+    let slots = SharedSlots(repeating: none, count: small.count)
     DispatchQueue.concurrentPerform(iterations: min(2, small.count)) { _ in
       while !errors.isSet, let k = next.take(below: small.count) {
         do {
-          results[k] = try ingestSettled(ingester, dataPath, smallFiles[k], progress: sink)
+          slots[k] = try ingestSettled(ingester, dataPath, files[small[k]], progress: sink)
         } catch { errors.set(error) }
       }
     }
     if let e = errors.error { throw e }
-    for (k, i) in small.enumerated() { (ids[i], listing[i].stat) = results[k] }
-    return ids.map { $0! }
+    for (k, i) in small.enumerated() { results[i] = slots[k] }
+    return results
   }
 
   /// Reads one file and returns its id with the stat it had while read, caching the id.

@@ -65,7 +65,7 @@ public struct FileStat: Equatable, Sendable {
 public final class StatCache: @unchecked Sendable {
   public let path: String
   /// Loaded on first use (`loadEntries`); `entriesState` says whether that happened.
-  private var entryTable: [String: (FileStat, ObjectID)] = [:]
+  private var entryTable = StatTable()
   private var entriesLoaded = false
 
   /// Tracked directory → the digest of its files' paths and stats when its manifest id was
@@ -150,48 +150,54 @@ public final class StatCache: @unchecked Sendable {
       summaries = [:]
       if let onDiscard, let notice = takeNoticeLocked() { onDiscard(notice) }
     }
-    // The file is read again whole: another mlv may have replaced it since `load`, so its
-    // own header says where its entries start.
-    guard let bytes = try? FS.readAll(path), bytes.count >= 16 + 4 + 32 + 4 + 32 else { return discard("truncated") }
-    let body = bytes.count - 32
-    let checksum = bytes.withUnsafeBytes { ObjectID.hash(UnsafeRawBufferPointer(rebasing: $0[0..<body])) }
-    guard checksum.bytes.elementsEqual(bytes[body...]), Array(bytes[0..<8]) == Self.magic else {
-      return discard("checksum mismatch")
+    // The file is read again: another mlv may have replaced it since `load`, so its own
+    // header says where its entries start.
+    do {
+      guard let table = try Self.readEntries(path) else { return discard("malformed entries") }
+      entryTable = table
+    } catch let e as Damage {
+      discard(e.reason)
+    } catch is WindowReader.Truncated {
+      discard("truncated")
+    } catch {
+      discard("unreadable")
     }
-    let dirsLength = bytes[8..<16].withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-    guard dirsLength <= UInt64(body), 16 + Int(dirsLength) + 32 <= body else { return discard("malformed entries") }
-    guard let loaded = Self.parseEntries(bytes, from: 16 + Int(dirsLength) + 32, end: body) else {
-      return discard("malformed entries")
-    }
-    entryTable = loaded
   }
 
-  /// The file entries between `from` and `end`, or nil unless they parse exactly to `end`.
-  private static func parseEntries(_ bytes: [UInt8], from start: Int, end: Int) -> [String: (FileStat, ObjectID)]? {
-    var loaded: [String: (FileStat, ObjectID)] = [:]
-    let complete: Bool = bytes.withUnsafeBytes { all in
-      let p = UnsafeRawBufferPointer(rebasing: all[0..<end])
-      guard start + 4 <= p.count else { return false }
-      let count = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
-      var o = start + 4
-      loaded.reserveCapacity(min(count, p.count / 67))
-      for _ in 0..<count {
-        guard o + 2 <= p.count else { return false }
-        let n = Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
-        o += 2
-        guard o + n + 65 <= p.count else { return false }
-        let name = String(decoding: UnsafeRawBufferPointer(rebasing: p[o..<(o + n)]), as: UTF8.self)
-        o += n
-        func i64(_ at: Int) -> Int64 { Int64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
-        let st = FileStat(
-          size: i64(o), mtimeNs: i64(o + 8), ctimeNs: i64(o + 16), inode: UInt64(bitPattern: i64(o + 24)),
-          executable: p[o + 32] != 0)
-        loaded[name] = (st, ObjectID(bytes: p.baseAddress! + o + 33))
-        o += 65
-      }
-      return o == p.count
+  struct Damage: Error { var reason: String }
+
+  /// The file entries of the cache file at `path`, streamed through a 1 MiB window and
+  /// hashed as they are read (a million-entry file is ~90 MB: read whole, it sat next to
+  /// the table made from it). Nil, or `Damage`, unless the file parses exactly to its
+  /// checksum and the checksum matches.
+  static func readEntries(_ path: String) throws -> StatTable? {
+    let file = try POSIXFile.openForReading(path)
+    let size = try file.size()
+    guard size >= 16 + 4 + 32 + 4 + 32 else { throw Damage(reason: "truncated") }
+    let reader = WindowReader(file: file, end: size - 32)
+    guard let head = try reader.take(16), Array(head[0..<8]) == magic else { throw Damage(reason: "checksum mismatch") }
+    let dirsLength = UInt64(littleEndian: head.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    guard dirsLength <= UInt64(size), try reader.skip(Int(dirsLength) + 32), let countBytes = try reader.take(4) else {
+      return nil
     }
-    return complete ? loaded : nil
+    let count = Int(UInt32(littleEndian: countBytes.loadUnaligned(as: UInt32.self)))
+    let table = StatTable(capacity: min(count, Int(size / 67)))
+    let none = UnsafeRawBufferPointer(start: nil, count: 0)
+    for _ in 0..<count {
+      guard let lengthBytes = try reader.take(2) else { return nil }
+      let n = Int(UInt16(littleEndian: lengthBytes.loadUnaligned(as: UInt16.self)))
+      guard let entry = try reader.take(n + StatTable.fixedBytes), let base = entry.baseAddress else { return nil }
+      let (st, id) = StatTable.decode(base + n)
+      // Paths over the table's limit (possible in an older cache) are simply not cached.
+      if n <= StatTable.maxPathLength {
+        table.set(StatTable.Key(a: UnsafeRawBufferPointer(rebasing: entry[0..<n]), b: none), st, id)
+      }
+    }
+    guard reader.atEnd else { return nil }
+    guard try file.read(count: 32, at: size - 32) == reader.hasher.current().bytes else {
+      throw Damage(reason: "checksum mismatch")
+    }
+    return table
   }
 
   /// The directory summaries between `from` and `end`, or nil unless they parse exactly.
@@ -340,11 +346,40 @@ public final class StatCache: @unchecked Sendable {
     }
   }
 
+  /// Records the summary of `dataPath` from a sorted listing of its files.
+  func recordManifestID(_ id: ObjectID, for dataPath: String, listing: TreeListing) {
+    let summary = DirectorySummary(
+      digest: listing.digest(0..<listing.count), count: listing.count, newestMtimeNs: listing.stats.lazy.map(\.mtimeNs).max() ?? 0,
+      manifest: id)
+    lock.withLock {
+      summaries[dataPath] = summary
+      dirty = true
+    }
+  }
+
   public func lookup(_ relativePath: String, _ st: FileStat) -> ObjectID? {
+    lookup(relativePath, "", st)
+  }
+
+  /// The id of `dataPath/inner` (of `dataPath` when `inner` is empty) if cached with this
+  /// stat, without building the path string.
+  public func lookup(_ dataPath: String, _ inner: String, _ st: FileStat) -> ObjectID? {
     lock.lock()
     defer { lock.unlock() }
     loadEntriesLocked()
-    guard let (cached, id) = entryTable[relativePath], cached == st else { return nil }
+    guard let (cached, id) = StatTable.Key.with(dataPath, inner, { entryTable.lookup($0) }), cached == st else {
+      return nil
+    }
+    return id
+  }
+
+  /// The same, for `inner` given as its UTF-8 bytes (a path of a `TreeListing`).
+  func lookup(_ dataPath: String, innerBytes inner: UnsafeRawBufferPointer, _ st: FileStat) -> ObjectID? {
+    lock.lock()
+    defer { lock.unlock() }
+    loadEntriesLocked()
+    let found = Self.withBytes(dataPath) { entryTable.lookup(StatTable.Key(a: $0, b: inner)) }
+    guard let (cached, id) = found, cached == st else { return nil }
     return id
   }
 
@@ -352,9 +387,7 @@ public final class StatCache: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     loadEntriesLocked()
-    if let (cached, old) = entryTable[relativePath], cached == st, old == id { return }
-    entryTable[relativePath] = (st, id)
-    dirty = true
+    if StatTable.Key.with(relativePath, "", { entryTable.set($0, st, id) }) { dirty = true }
   }
 
   /// Drops the directory summary of `dataPath` (its manifest id is recomputed next time).
@@ -370,9 +403,19 @@ public final class StatCache: @unchecked Sendable {
     loadEntriesLocked()
     let summariesBefore = summaries.count
     summaries = summaries.filter { !($0.key == prefix || $0.key.hasPrefix(prefix + "/")) }
-    let before = entryTable.count
-    entryTable = entryTable.filter { !($0.key == prefix || $0.key.hasPrefix(prefix + "/")) }
-    if entryTable.count != before || summaries.count != summariesBefore { dirty = true }
+    let removed = Self.withBytes(prefix) { p in entryTable.removeAll { Self.isAtOrUnder($0, p) } }
+    if removed > 0 || summaries.count != summariesBefore { dirty = true }
+  }
+
+  private static func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    var s = s
+    return try s.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// Whether `path` is `prefix` or inside the directory `prefix`.
+  private static func isAtOrUnder(_ path: UnsafeRawBufferPointer, _ prefix: UnsafeRawBufferPointer) -> Bool {
+    guard path.count >= prefix.count, path.prefix(prefix.count).elementsEqual(prefix) else { return false }
+    return path.count == prefix.count || path[prefix.count] == UInt8(ascii: "/")
   }
 
   /// Writes the cache (atomically; not fsynced: losing it costs only re-hashing).
@@ -396,19 +439,20 @@ public final class StatCache: @unchecked Sendable {
     // Entries whose mtime is in the current tick are racy: wait the tick out, then keep
     // only those whose file still has the recorded stat.
     let racyFrom = now() - Self.racyWindowNs
-    let newest = entries.values.map { $0.0.mtimeNs }.max() ?? 0
+    var newest = Int64.min
+    entries.forEach { newest = max(newest, $0.stat.mtimeNs) }
     if newest >= racyFrom, rootForRecheck != nil {
       usleep(UInt32(max(0, min(newest + Self.racyWindowNs - now(), Self.racyWindowNs)) / 1000))
     }
-    // Which entries go: racy ones whose file changed, and names too long for the format.
-    // Only those are collected (a copy of what stays would be a second million-entry table).
+    // Which entries go: racy ones whose file changed. Only those are collected (a copy of
+    // what stays would be a second million-entry table).
     var dropped = Set<String>()
-    for (name, value) in entries {
-      if name.utf8.count >= 65536 {
-        dropped.insert(name)
-      } else if value.0.mtimeNs >= racyFrom, rootForRecheck.map({ FileStat.of($0 + "/" + name) == value.0 }) != true {
-        dropped.insert(name)
-      }
+    var racy: [String] = []
+    entries.forEach { e in
+      guard e.stat.mtimeNs >= racyFrom else { return }
+      let name = e.pathString
+      racy.append(name)
+      if rootForRecheck.map({ FileStat.of($0 + "/" + name) == e.stat }) != true { dropped.insert(name) }
     }
     // A summary of a directory with a racily new file is kept only if it covers exactly
     // the entries under that directory and each racy one passed the re-check above;
@@ -417,14 +461,13 @@ public final class StatCache: @unchecked Sendable {
     func settled(_ dir: String, _ s: DirectorySummary) -> Bool {
       if s.newestMtimeNs < racyFrom { return true }
       guard rootForRecheck != nil else { return false }
+      if racy.contains(where: { $0.hasPrefix(dir + "/") && dropped.contains($0) }) { return false }
       var count = 0
-      for (name, value) in entries where name.hasPrefix(dir + "/") {
-        count += 1
-        if value.0.mtimeNs >= racyFrom && dropped.contains(name) { return false }
-      }
+      Self.withBytes(dir) { d in entries.forEach { if Self.isAtOrUnder($0.path, d), $0.path.count > d.count { count += 1 } } }
       return count == s.count
     }
     let keptSummaries = summaries.filter { $0.key.utf8.count < 65536 && settled($0.key, $0.value) }
+    if !dropped.isEmpty { entries.removeAll { dropped.contains(String(decoding: $0, as: UTF8.self)) } }
     var out = Self.magic
     out.reserveCapacity(16 + keptSummaries.count * 100 + 36 + 32)
     func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
@@ -441,10 +484,10 @@ public final class StatCache: @unchecked Sendable {
     }
     withUnsafeBytes(of: UInt64(out.count - 16).littleEndian) { out.replaceSubrange(8..<16, with: $0) }
     out += ObjectID.hash(out).bytes
-    append(UInt32(entries.count - dropped.count))
+    append(UInt32(entries.count))
     // The file entries are streamed to the file through a 1 MiB buffer, hashed as they go:
-    // assembled first, a million of them were 110 MB more at a commit's peak. ~1.5 ms for
-    // a 20,000-file cache (2 MB at SHA-256's ~1.4 GB/s).
+    // the table keeps them in the file's layout, so each is copied as it is. ~1.5 ms for a
+    // 20,000-file cache (2 MB at SHA-256's ~1.4 GB/s).
     var hasher = ObjectID.Hasher()
     try? FS.atomicWrite(to: path, durable: false) { f in
       func emit() throws {
@@ -454,15 +497,8 @@ public final class StatCache: @unchecked Sendable {
       }
       try emit()
       out.reserveCapacity(1 << 20)
-      for (name, (st, id)) in entries where !dropped.contains(name) {
-        append(UInt16(name.utf8.count))
-        out += name.utf8
-        append(st.size)
-        append(st.mtimeNs)
-        append(st.ctimeNs)
-        append(st.inode)
-        out.append(st.executable ? 1 : 0)
-        out += id.bytes
+      try entries.forEach { e in
+        out += e.raw
         if out.count >= 1 << 20 { try emit() }
       }
       try emit()

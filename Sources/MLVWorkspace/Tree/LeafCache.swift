@@ -163,6 +163,10 @@ struct LeafCache {
     case kept(Leaf, stats: ArraySlice<UInt8>)
     /// A leaf with its files' paths and stats, in path order.
     case listed(TreeChild, paths: [String], stats: [FileStat])
+    /// A leaf whose files are `range` of `listing`: no path is made into a String (for a
+    /// million files those were ~100 MB at the end of an add), except where a racy stat
+    /// must be looked at again.
+    case run(TreeChild, TreeListing, Range<Int>)
   }
 
   /// Writes the cache of `dataPath` as tree `root`, leaf by leaf. A listed stat in the
@@ -180,12 +184,22 @@ struct LeafCache {
     }
     let racyFrom = now() - StatCache.racyWindowNs
     var newest: Int64?
-    for case .listed(_, _, let stats) in parts {
-      for st in stats where st.mtimeNs >= racyFrom { newest = max(newest ?? st.mtimeNs, st.mtimeNs) }
+    for part in parts {
+      switch part {
+      case .kept: continue
+      case .listed(_, _, let stats):
+        for st in stats where st.mtimeNs >= racyFrom { newest = max(newest ?? st.mtimeNs, st.mtimeNs) }
+      case .run(_, let listing, let range):
+        for st in listing.stats[range] where st.mtimeNs >= racyFrom { newest = max(newest ?? st.mtimeNs, st.mtimeNs) }
+      }
     }
     if let newest {
       usleep(UInt32(max(0, min(newest + StatCache.racyWindowNs - now(), StatCache.racyWindowNs)) / 1000))
       for k in parts.indices {
+        // A run with a racy stat is listed out, to be re-checked below like any listed leaf.
+        if case .run(let child, let listing, let range) = parts[k], listing.stats[range].contains(where: { $0.mtimeNs >= racyFrom }) {
+          parts[k] = .listed(child, paths: range.map(listing.path), stats: Array(listing.stats[range]))
+        }
         guard case .listed(let child, let paths, var stats) = parts[k], stats.contains(where: { $0.mtimeNs >= racyFrom }) else { continue }
         for i in stats.indices where stats[i].mtimeNs >= racyFrom && FileStat.of(absolute(paths[i])) != stats[i] { stats[i] = unsettled }
         parts[k] = .listed(child, paths: paths, stats: stats)
@@ -197,6 +211,8 @@ struct LeafCache {
         guard raw.count == leaf.child.files * statSize else { return FS.remove(path) }
       case .listed(let child, let paths, let stats):
         guard paths.count == child.files, stats.count == child.files else { return FS.remove(path) }
+      case .run(let child, let listing, let range):
+        guard range.count == child.files, range.upperBound <= listing.count else { return FS.remove(path) }
       }
     }
     var out = magic
@@ -222,6 +238,9 @@ struct LeafCache {
           d.a &+= a
           d.b &+= b
         }
+      case .run(let child, let listing, let range):
+        l = child
+        d = listing.digest(range)
       }
       guard l.firstPath.utf8.count < 65536, l.files <= Int(UInt32.max) else { return FS.remove(path) }
       append(UInt32(l.files))
@@ -245,20 +264,27 @@ struct LeafCache {
           switch part {
           case .kept(_, let raw): try raw.withUnsafeBytes { try f.write($0) }
           case .listed(_, _, let stats):
-            buffer.removeAll(keepingCapacity: true)
-            func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { buffer += $0 } }
-            for st in stats {
-              put(st.size)
-              put(st.mtimeNs)
-              put(st.ctimeNs)
-              put(st.inode)
-              buffer.append(st.executable ? 1 : 0)
-            }
-            try f.write(buffer)
+            try write(stats[...], &buffer, f)
+          case .run(_, let listing, let range):
+            try write(listing.stats[range], &buffer, f)
           }
         }
       }
     } catch { FS.remove(path) }
+  }
+
+  /// Appends `stats` in the cache's layout to `buffer` (emptied first) and writes it.
+  private static func write(_ stats: ArraySlice<FileStat>, _ buffer: inout [UInt8], _ f: POSIXFile) throws {
+    buffer.removeAll(keepingCapacity: true)
+    func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { buffer += $0 } }
+    for st in stats {
+      put(st.size)
+      put(st.mtimeNs)
+      put(st.ctimeNs)
+      put(st.inode)
+      buffer.append(st.executable ? 1 : 0)
+    }
+    try f.write(buffer)
   }
 
   static func remove(_ stateDir: String, _ dataPath: String) { FS.remove(Self.path(stateDir, dataPath)) }

@@ -272,7 +272,7 @@ extension Workspace {
           continue
         }
       }
-      parts.append(.listed(leaves[r], paths: run.map(listing.path), stats: Array(listing.stats[run])))
+      parts.append(.run(leaves[r], listing, run))
     }
     LeafCache.write(stateDir, dataPath, root: root, parts: parts, absolute: { self.absolute(self.cacheKey(dataPath, $0)) })
   }
