@@ -84,6 +84,9 @@ extension MLVMain {
     mutating func run() async throws {
       let ctx = Context(global)
       try await Fetch.locked(ctx, "mlv pull", words: words, jobs: jobs) { ws, w, remote, report, selections in
+        // The remote's index (mapped, ~50 MB for a million objects once read through) is
+        // not needed by the restore: let it go before the restore's own peak.
+        remote.invalidate()
         var total = CheckoutSummary()
         func add(_ s: CheckoutSummary) {
           total.filesWritten += s.filesWritten

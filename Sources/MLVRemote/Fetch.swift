@@ -47,6 +47,7 @@ extension RemoteRepository {
     var packs: [ObjectID] = []
     var packNumber: [ObjectID: Int] = [:]
     var planned: [PlannedObject] = []
+    planned.reserveCapacity(sorted.count)  // callers pass what they found missing: most are planned
     for id in sorted where id != .empty {
       if store.contains(id) {
         report.alreadyLocal += 1
