@@ -19,9 +19,9 @@ extension RemoteRepository {
   /// split into another request: a request costs more than a MiB on any real link.
   static let coalesceGap: Int64 = 1 << 20
   /// Upper bound of one ranged GET: the bytes of a range are held while its objects are
-  /// stored, so `jobs` of them are in memory at once (8 MiB x 8 jobs; 48 MiB ranges held up
+  /// stored, so `jobs` of them are in memory at once (4 MiB x 8 jobs; 48 MiB ranges held up
   /// to 384 MB). A request still carries thousands of small objects.
-  static let maxRange: Int64 = 8 << 20
+  static let maxRange: Int64 = 4 << 20
   /// Downloaded objects are made durable (an index written) every this many bytes, so an
   /// interrupted fetch keeps what it got.
   static let flushEvery: Int64 = 256 << 20
@@ -33,17 +33,18 @@ extension RemoteRepository {
   /// (`ObjectWriter.putEncoded`). A remote that serves wrong bytes is reported by name and
   /// key (`RemoteError.corruptObject`) after everything good has been stored.
   public func fetch(
-    _ ids: [ObjectID], into store: any PackTransfer, jobs: Int = 8,
+    _ ids: consuming [ObjectID], into store: any PackTransfer, jobs: Int = 8,
     progress: TransferProgress = SilentTransferProgress()
   ) async throws -> FetchReport {
     var report = FetchReport()
     let index = try await self.index()
     // Memory (issue 14): a million wanted objects are planned in one compact table
     // (`PlannedObject`, pack by number, sorted by pack and offset) that the ranges point
-    // into; wanted ids are looked up by binary search in `sorted`, not in a set, and the
-    // remote's records are read one index file at a time, only to count each touched pack's
-    // objects and find the ones lying inside a range.
-    let sorted = zip(ids, ids.dropFirst()).allSatisfy({ $0 < $1 }) ? ids : Array(Set(ids)).sorted()
+    // into; the ids asked for are let go once planned (the caller hands them over), and
+    // the remote's records are read one index file at a time, only to count each touched
+    // pack's objects and find the ones lying inside a range.
+    var sorted = ids
+    if !zip(sorted, sorted.dropFirst()).allSatisfy({ $0 < $1 }) { sorted = Array(Set(sorted)).sorted() }
     var packs: [ObjectID] = []
     var packNumber: [ObjectID: Int] = [:]
     var planned: [PlannedObject] = []
@@ -65,6 +66,7 @@ extension RemoteRepository {
         report.missing.append(id)
       }
     }
+    sorted = []
     guard !planned.isEmpty else { return report }
     planned.sort { ($0.pack, $0.offset) < ($1.pack, $1.offset) }
     let wantedIn = Self.countsByPack(planned, packs: packs.count)
@@ -102,7 +104,7 @@ extension RemoteRepository {
         inPack[p] += 1
         let start = Int64(r.location.offset)
         let end = start + Int64(r.location.storedLength)
-        guard let i = Self.range(containing: start..<end, in: ranges, rangesOf[p]), !Self.contains(sorted, r.id),
+        guard let i = Self.range(containing: start..<end, in: ranges, rangesOf[p]), !Self.plans(planned, ranges[i].objects, r),
           !store.contains(r.id), seenRecord.insert(r.id).inserted
         else { continue }
         ranges[i].bonus.append((r.id, r.location))
@@ -238,15 +240,19 @@ extension RemoteRepository {
     return span.upperBound <= r.end ? lo - 1 : nil
   }
 
-  /// Whether sorted `ids` holds `id`.
-  static func contains(_ ids: [ObjectID], _ id: ObjectID) -> Bool {
-    var lo = 0
-    var hi = ids.count
+  /// Whether `planned[objects]` (one pack's, sorted by offset) asks for the record `r`.
+  static func plans(_ planned: [PlannedObject], _ objects: Range<Int>, _ r: IndexFormat.Record) -> Bool {
+    var lo = objects.lowerBound
+    var hi = objects.upperBound
     while lo < hi {
       let mid = (lo + hi) / 2
-      if ids[mid] < id { lo = mid + 1 } else { hi = mid }
+      if planned[mid].offset < r.location.offset { lo = mid + 1 } else { hi = mid }
     }
-    return lo < ids.count && ids[lo] == id
+    while lo < objects.upperBound && planned[lo].offset == r.location.offset {
+      if planned[lo].id == r.id { return true }
+      lo += 1
+    }
+    return false
   }
 }
 

@@ -68,7 +68,7 @@ enum DataTransfer {
       asked = (walk.missing.count, sum)
       let wanted = walk.missing
       walk.missing = []  // one copy of the ids in flight
-      let r = try await remote.fetch(wanted, into: ws.store, jobs: jobs, progress: progress)
+      let r = try await remote.fetch(consume wanted, into: ws.store, jobs: jobs, progress: progress)
       total.objectsFetched += r.objectsFetched
       total.bytesFetched += r.bytesFetched
       total.requests += r.requests
