@@ -60,7 +60,7 @@ extension MLVMain {
         // What the target needs must be local before HEAD moves or data is touched.
         let selections = try ws.selectData(at: commit, paths: filter)
         let kept = ws.keptSubtrees(for: selections)
-        if let fetched = try await DataTransfer.ensureLocal(ws.graph(of: selections, skipping: kept), ws: ws), !global.quiet {
+        if let fetched = try await DataTransfer.ensureLocal(selections, skipping: kept, ws: ws), !global.quiet {
           ctx.out.line("fetched \(Format.count(fetched.objectsFetched, "object")) (\(Format.bytes(fetched.bytesFetched)))")
         }
         let s = try ws.checkout(revision: revision, paths: filter, force: force)

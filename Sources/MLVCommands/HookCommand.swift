@@ -48,10 +48,7 @@ extension MLVMain {
         let lock = try ws.lock("mlv hook \(hook)")
         defer { withExtendedLifetime(lock) {} }
         let out = try ws.outOfDateSelections()
-        let graph = ws.graph(of: out)
-        if !graph.missing.isEmpty {
-          do { _ = try await DataTransfer.ensureLocal(graph, ws: ws) } catch { warn("\(error)") }
-        }
+        do { _ = try await DataTransfer.ensureLocal(out, ws: ws) } catch { warn("\(error)") }
         let (s, skipped) = try ws.restoreOutOfDate()
         if s.filesWritten + s.filesRemoved > 0 {
           warn(MLVMain.Checkout.summary(s))

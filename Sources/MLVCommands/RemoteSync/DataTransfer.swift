@@ -46,7 +46,7 @@ enum DataTransfer {
   /// `ObjectGraph`: a round holds only the ids still missing, sorted (issue 14: the graph of
   /// a fresh clone's million files held ~200 MB through the fetch).
   static func fetch(
-    _ selections: [DataSelection], ws: Workspace, remote: RemoteRepository, jobs: Int
+    _ selections: [DataSelection], skipping: Set<ObjectID> = [], ws: Workspace, remote: RemoteRepository, jobs: Int
   ) async throws -> FetchReport {
     let progress = TransferProgressBridge(ws.progress)
     var total = FetchReport()
@@ -55,7 +55,7 @@ enum DataTransfer {
     // last round is remembered by its count and a sum of its ids, not as a copy.
     var asked: (count: Int, sum: UInt64)?
     while true {
-      var walk = ws.missingObjects(selections)
+      var walk = ws.missingObjects(selections, skipping: skipping)
       if first { total.alreadyLocal = walk.present }
       first = false
       let sum = walk.missing.reduce(UInt64(0)) { $0 &+ $1.w0 }
@@ -75,7 +75,7 @@ enum DataTransfer {
       if !r.missing.isEmpty {
         // Naming the paths walks the graph with labels for just those ids (error path only).
         var seen = Set<String>()
-        let named = ws.graph(of: selections).paths(of: Set(r.missing))
+        let named = ws.graph(of: selections, skipping: skipping).paths(of: Set(r.missing))
         let labels = r.missing.flatMap { named[$0] ?? [] }.filter { seen.insert($0).inserted }
         throw RemoteError.missingObjects(remote: remote.label, count: r.missing.count, examples: labels)
       }
@@ -119,6 +119,32 @@ extension DataTransfer {
     }
     do {
       return try await fetchMissing(graph, ws: ws, remote: remote, jobs: defaultJobs)
+    } catch RemoteError.missingObjects {
+      throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [remote.label])
+    }
+  }
+}
+
+extension DataTransfer {
+  /// `ensureLocal` for selections, walked with `Workspace.missingObjects` instead of an
+  /// `ObjectGraph` (checkout and the hooks: a graph of a million files held ~125 MB, most
+  /// of a million-file restore's peak). Nil when everything is local already.
+  static func ensureLocal(_ selections: [DataSelection], skipping: Set<ObjectID> = [], ws: Workspace) async throws -> FetchReport? {
+    // Damaged objects are left to the command's own validation, which names them in its
+    // terms (a path that enters .git, sizes that overflow) before anything changes.
+    let first = ws.missingObjects(selections, skipping: skipping)
+    guard !first.missing.isEmpty else { return nil }
+    // The paths behind what is missing, named by a labelled walk (error paths only).
+    func paths() -> [String] {
+      var seen = Set<String>()
+      let named = ws.graph(of: selections, skipping: skipping).paths(of: Set(first.missing))
+      return named.values.flatMap { $0 }.sorted().filter { seen.insert($0).inserted }
+    }
+    guard let remote = try? RemoteAccess.open(ws, name: nil) else {
+      throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [])
+    }
+    do {
+      return try await fetch(selections, skipping: skipping, ws: ws, remote: remote, jobs: defaultJobs)
     } catch RemoteError.missingObjects {
       throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [remote.label])
     }
