@@ -104,20 +104,13 @@ final class StatTable {
   @discardableResult
   func removeAll(where matches: (UnsafeRawBufferPointer) throws -> Bool) rethrows -> Int {
     var removed = 0
-    for s in segments.indices {
-      var o = 0
-      while o < segmentUsed[s] {
-        let p = segments[s] + o
-        let (n, dead) = Self.pathLength(p)
-        let size = 2 + n + Self.fixedBytes
-        if !dead, try matches(UnsafeRawBufferPointer(start: p + 2, count: n)) {
-          p.storeBytes(of: (UInt16(n) | Self.deadBit).littleEndian, as: UInt16.self)
-          removed += 1
-          liveBytes -= size
-          deadBytes += size
-        }
-        o += size
-      }
+    try Self.walk(segments, segmentUsed) { p, n, _ in
+      guard try matches(UnsafeRawBufferPointer(start: p + 2, count: n)) else { return }
+      let size = 2 + n + Self.fixedBytes
+      p.storeBytes(of: (UInt16(n) | Self.deadBit).littleEndian, as: UInt16.self)
+      removed += 1
+      liveBytes -= size
+      deadBytes += size
     }
     guard removed > 0 else { return 0 }
     count -= removed
@@ -127,14 +120,23 @@ final class StatTable {
 
   /// Every live entry, in the order they were added.
   func forEach(_ body: (Entry) throws -> Void) rethrows {
+    try Self.walk(segments, segmentUsed) { p, n, _ in
+      try body(Entry(raw: UnsafeRawBufferPointer(start: p, count: 2 + n + Self.fixedBytes)))
+    }
+  }
+
+  /// Calls `body` with each live entry of `segments` (filled to `used`): its address, its
+  /// path length and its reference.
+  private static func walk(
+    _ segments: [UnsafeMutableRawPointer], _ used: [Int], _ body: (UnsafeMutableRawPointer, Int, UInt32) throws -> Void
+  ) rethrows {
     for s in segments.indices {
       var o = 0
-      while o < segmentUsed[s] {
+      while o < used[s] {
         let p = segments[s] + o
-        let (n, dead) = Self.pathLength(p)
-        let size = 2 + n + Self.fixedBytes
-        if !dead { try body(Entry(raw: UnsafeRawBufferPointer(start: p, count: size))) }
-        o += size
+        let (n, dead) = pathLength(p)
+        if !dead { try body(p, n, UInt32(s << segmentBits | o)) }
+        o += 2 + n + fixedBytes
       }
     }
   }
@@ -202,19 +204,11 @@ final class StatTable {
   private func rebuildSlots() {
     slots = [UInt32](repeating: Self.emptySlot, count: Self.slotCount(for: count))
     let mask = slots.count - 1
-    for s in segments.indices {
-      var o = 0
-      while o < segmentUsed[s] {
-        let p = segments[s] + o
-        let (n, dead) = Self.pathLength(p)
-        if !dead {
-          let h = Self.hash(Key(a: UnsafeRawBufferPointer(start: p + 2, count: n), b: UnsafeRawBufferPointer(start: nil, count: 0)))
-          var i = Int(truncatingIfNeeded: h) & mask
-          while slots[i] != Self.emptySlot { i = (i + 1) & mask }
-          slots[i] = UInt32(s << Self.segmentBits | o)
-        }
-        o += 2 + n + Self.fixedBytes
-      }
+    Self.walk(segments, segmentUsed) { p, n, ref in
+      let h = Self.hash(Key(a: UnsafeRawBufferPointer(start: p + 2, count: n), b: UnsafeRawBufferPointer(start: nil, count: 0)))
+      var i = Int(truncatingIfNeeded: h) & mask
+      while slots[i] != Self.emptySlot { i = (i + 1) & mask }
+      slots[i] = ref
     }
   }
 
@@ -227,18 +221,10 @@ final class StatTable {
     liveBytes = 0
     deadBytes = 0
     defer { for s in old { s.deallocate() } }
-    for s in old.indices {
-      var o = 0
-      while o < oldUsed[s] {
-        let p = old[s] + o
-        let (n, dead) = Self.pathLength(p)
-        if !dead {
-          let key = Key(a: UnsafeRawBufferPointer(start: p + 2, count: n), b: UnsafeRawBufferPointer(start: nil, count: 0))
-          let (st, id) = Self.decode(p + 2 + n)
-          _ = append(key, st, id)  // fewer bytes than before: always fits
-        }
-        o += 2 + n + Self.fixedBytes
-      }
+    Self.walk(old, oldUsed) { p, n, _ in
+      let key = Key(a: UnsafeRawBufferPointer(start: p + 2, count: n), b: UnsafeRawBufferPointer(start: nil, count: 0))
+      let (st, id) = Self.decode(p + 2 + n)
+      _ = append(key, st, id)  // fewer bytes than before: always fits
     }
     rebuildSlots()
   }
