@@ -170,7 +170,7 @@ extension Workspace {
               complete = false
               continue
             }
-            LeafCache.encode(st, to: base.at(starts[item.leaf] + k))
+            st.write(to: base.at(starts[item.leaf] + k))
             let (a, b) = StatCache.fileHash(e.path, st)
             digest.a &+= a
             digest.b &+= b
@@ -210,10 +210,10 @@ extension Workspace {
       var d = StatCache.Digest(a: 0, b: 0)
       for (k, e) in entries.enumerated() {
         let at = base + (starts[i] + k) * LeafCache.statSize
-        var st = LeafCache.decode(at)
+        var st = FileStat(bytes: at)
         if st.mtimeNs >= racyFrom, FileStat.of(absolute(cacheKey(dataPath, e.path))) != st {
           st = LeafCache.unsettled
-          LeafCache.encode(st, to: at)
+          st.write(to: at)
         }
         let (a, b) = StatCache.fileHash(e.path, st)
         d.a &+= a

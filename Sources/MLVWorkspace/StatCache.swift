@@ -23,6 +23,27 @@ public struct FileStat: Equatable, Sendable {
     self.executable = executable
   }
 
+  /// The bytes of one stat in the stat cache's and the leaf cache's files: size, mtimeNs,
+  /// ctimeNs and inode (8 bytes each, little-endian), then the executable bit (one byte).
+  static let byteCount = 33
+
+  /// Reads a stat stored by `write(to:)` (`byteCount` bytes at `p`, unaligned).
+  init(bytes p: UnsafeRawPointer) {
+    func i64(_ at: Int) -> Int64 { Int64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
+    self.init(
+      size: i64(0), mtimeNs: i64(8), ctimeNs: i64(16), inode: UInt64(bitPattern: i64(24)),
+      executable: p.load(fromByteOffset: 32, as: UInt8.self) != 0)
+  }
+
+  /// Stores the stat in `byteCount` bytes at `p`.
+  func write(to p: UnsafeMutableRawPointer) {
+    p.storeBytes(of: size.littleEndian, toByteOffset: 0, as: Int64.self)
+    p.storeBytes(of: mtimeNs.littleEndian, toByteOffset: 8, as: Int64.self)
+    p.storeBytes(of: ctimeNs.littleEndian, toByteOffset: 16, as: Int64.self)
+    p.storeBytes(of: inode.littleEndian, toByteOffset: 24, as: UInt64.self)
+    p.storeBytes(of: UInt8(executable ? 1 : 0), toByteOffset: 32, as: UInt8.self)
+  }
+
   init(_ st: stat) {
     size = Int64(st.st_size)
     // Wrapping: a file dated past the year 2262 (`touch -d 2500-01-01`) must not trap. The

@@ -38,7 +38,7 @@ final class StatTable {
     /// The entry's bytes, in the cache file's layout.
     var raw: UnsafeRawBufferPointer
     var path: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: raw[2..<(raw.count - StatTable.fixedBytes)]) }
-    var stat: FileStat { StatTable.decode(raw.baseAddress! + raw.count - StatTable.fixedBytes).0 }
+    var stat: FileStat { FileStat(bytes: raw.baseAddress! + raw.count - StatTable.fixedBytes) }
     var pathString: String { String(decoding: path, as: UTF8.self) }
   }
 
@@ -46,7 +46,7 @@ final class StatTable {
   static let segmentSize = 1 << segmentBits
   static let maxSegments = 1 << (32 - segmentBits)
   /// The bytes after the path: size, mtime, ctime, inode, executable, id.
-  static let fixedBytes = 65
+  static let fixedBytes = FileStat.byteCount + ObjectID.byteCount
   static let maxPathLength = 0x7FFF
   private static let deadBit: UInt16 = 0x8000
   /// No reference reaches this: an entry needs 67 bytes, so none starts in a segment's last 66.
@@ -241,21 +241,14 @@ final class StatTable {
     return StatCache.mix(h)
   }
 
+  /// The fixed part of an entry: the stat (`FileStat`'s stored layout), then the id.
   static func decode(_ p: UnsafeRawPointer) -> (FileStat, ObjectID) {
-    func i64(_ at: Int) -> Int64 { Int64(littleEndian: p.loadUnaligned(fromByteOffset: at, as: Int64.self)) }
-    let st = FileStat(
-      size: i64(0), mtimeNs: i64(8), ctimeNs: i64(16), inode: UInt64(bitPattern: i64(24)),
-      executable: p.load(fromByteOffset: 32, as: UInt8.self) != 0)
-    return (st, ObjectID(bytes: p + 33))
+    (FileStat(bytes: p), ObjectID(bytes: p + FileStat.byteCount))
   }
 
   static func encode(_ p: UnsafeMutableRawPointer, _ st: FileStat, _ id: ObjectID) {
-    p.storeBytes(of: st.size.littleEndian, toByteOffset: 0, as: Int64.self)
-    p.storeBytes(of: st.mtimeNs.littleEndian, toByteOffset: 8, as: Int64.self)
-    p.storeBytes(of: st.ctimeNs.littleEndian, toByteOffset: 16, as: Int64.self)
-    p.storeBytes(of: st.inode.littleEndian, toByteOffset: 24, as: UInt64.self)
-    p.storeBytes(of: UInt8(st.executable ? 1 : 0), toByteOffset: 32, as: UInt8.self)
-    id.write(to: p + 33)
+    st.write(to: p)
+    id.write(to: p + FileStat.byteCount)
   }
 }
 

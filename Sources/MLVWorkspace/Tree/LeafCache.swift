@@ -43,7 +43,7 @@ struct LeafCache {
   private var file: String = ""
 
   static let magic = Array("MLVLEAF1".utf8)
-  static let statSize = 33
+  static let statSize = FileStat.byteCount
   /// Stands for a stat that must never match (a racily clean file's).
   static let unsettled = FileStat(size: -1, mtimeNs: -1, ctimeNs: -1, inode: 0, executable: false)
 
@@ -126,23 +126,8 @@ struct LeafCache {
     else { return nil }
     return raw.withUnsafeBytes { p in
       guard let base = p.baseAddress else { return [] }
-      return (0..<l.child.files).map { k in Self.decode(base + k * Self.statSize) }
+      return (0..<l.child.files).map { k in FileStat(bytes: base + k * Self.statSize) }
     }
-  }
-
-  /// One stat as the stats section stores it (`statSize` bytes at `at`).
-  static func decode(_ at: UnsafeRawPointer) -> FileStat {
-    func i64(_ o: Int) -> Int64 { Int64(littleEndian: at.loadUnaligned(fromByteOffset: o, as: Int64.self)) }
-    return FileStat(size: i64(0), mtimeNs: i64(8), ctimeNs: i64(16), inode: UInt64(bitPattern: i64(24)), executable: at.load(fromByteOffset: 32, as: UInt8.self) != 0)
-  }
-
-  /// Stores `st` as the stats section holds it (`statSize` bytes at `at`).
-  static func encode(_ st: FileStat, to at: UnsafeMutableRawPointer) {
-    at.storeBytes(of: st.size.littleEndian, toByteOffset: 0, as: Int64.self)
-    at.storeBytes(of: st.mtimeNs.littleEndian, toByteOffset: 8, as: Int64.self)
-    at.storeBytes(of: st.ctimeNs.littleEndian, toByteOffset: 16, as: Int64.self)
-    at.storeBytes(of: st.inode.littleEndian, toByteOffset: 24, as: UInt64.self)
-    at.storeBytes(of: UInt8(st.executable ? 1 : 0), toByteOffset: 32, as: UInt8.self)
   }
 
   /// The recorded stats of every file, as stored (`statSize` bytes each, in path order),
@@ -273,16 +258,13 @@ struct LeafCache {
     } catch { FS.remove(path) }
   }
 
-  /// Appends `stats` in the cache's layout to `buffer` (emptied first) and writes it.
+  /// Writes `stats` in the cache's layout through `buffer`.
   private static func write(_ stats: ArraySlice<FileStat>, _ buffer: inout [UInt8], _ f: POSIXFile) throws {
     buffer.removeAll(keepingCapacity: true)
-    func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { buffer += $0 } }
-    for st in stats {
-      put(st.size)
-      put(st.mtimeNs)
-      put(st.ctimeNs)
-      put(st.inode)
-      buffer.append(st.executable ? 1 : 0)
+    buffer.append(contentsOf: repeatElement(0, count: stats.count * statSize))
+    buffer.withUnsafeMutableBytes { out in
+      guard let base = out.baseAddress else { return }
+      for (k, st) in stats.enumerated() { st.write(to: base + k * statSize) }
     }
     try f.write(buffer)
   }
