@@ -166,17 +166,20 @@ extension Workspace {
   /// (`addDirectory`), so nothing holds its ids until here.
   func verifySizes(_ dataPath: String, _ files: AddedFiles, previous: Pointer?, new: Pointer) throws {
     guard previous != new, case .entries(let entries) = files else { return }
-    for e in entries { try checkRecordedSize(dataPath, { e.path }, size: e.size, oid: e.oid) }
+    for e in entries where e.size > 0 {
+      try checkRecordedSize(dataPath, { e.path }, size: e.size, oid: e.oid, info: store.info(e.oid))
+    }
   }
 
-  /// Throws unless the store holds `oid` with `size` bytes (for an empty file, nothing is
-  /// needed). On a mismatch the file's cache entry is dropped, so running the command again
-  /// hashes it afresh.
-  func checkRecordedSize(_ dataPath: String, _ path: () -> String, size: Int64, oid: ObjectID) throws {
-    guard size > 0 else { return }
+  /// Throws unless `oid`, which the store's index describes as `info` (nil: not stored),
+  /// holds `size` bytes. On a mismatch the file's cache entry is dropped, so running the
+  /// command again hashes it afresh.
+  func checkRecordedSize(
+    _ dataPath: String, _ path: () -> String, size: Int64, oid: ObjectID, info: (type: ObjectType, rawLength: Int)?
+  ) throws {
     var actual: Int64? = nil
     var matches = false
-    if let info = store.info(oid) {
+    if let info {
       switch info.type {
       case .chunk:
         actual = Int64(info.rawLength)

@@ -41,13 +41,15 @@ extension Workspace {
       var misses: [Int] = []
       ids.removeAll(keepingCapacity: true)
       for i in batch {
-        let st = listing.stats[i]
-        if st.size > 0, let id = try cachedID(dataPath, listing, i) {
-          progress.advance(st.size)
+        let size = listing.stats[i].size
+        if size == 0 {
+          ids.append(.empty)
+        } else if let id = try cachedID(dataPath, listing, i) {
+          progress.advance(size)
           ids.append(id)
         } else {
-          if st.size > 0 { misses.append(i) }
-          ids.append(.empty)
+          misses.append(i)
+          ids.append(.empty)  // filled in once hashed
         }
       }
       let results = try hashFiles(dataPath, misses.map { (listing.path($0), listing.stats[$0]) }, ingester: ingester)
@@ -74,12 +76,10 @@ extension Workspace {
   /// whose object has another size is dropped from the cache and refused by name.
   private func cachedID(_ dataPath: String, _ listing: TreeListing, _ i: Int) throws -> ObjectID? {
     let st = listing.stats[i]
-    let hit = listing.bytes.withUnsafeBytes { all in
-      let from = i == 0 ? 0 : listing.ends[i - 1]
-      return statCache.lookup(dataPath, innerBytes: UnsafeRawBufferPointer(rebasing: all[from..<listing.ends[i]]), st)
-    }
-    guard let hit, store.contains(hit) else { return nil }
-    try checkRecordedSize(dataPath, { listing.path(i) }, size: st.size, oid: hit)
+    let hit = listing.pathBytes(i).withUnsafeBytes { statCache.lookup(dataPath, innerBytes: $0, st) }
+    // One index lookup serves both questions: is it stored, and with which size.
+    guard let hit, let info = store.info(hit) else { return nil }
+    try checkRecordedSize(dataPath, { listing.path(i) }, size: st.size, oid: hit, info: info)
     return hit
   }
 

@@ -385,13 +385,7 @@ public final class StatCache: @unchecked Sendable {
   /// The id of `dataPath/inner` (of `dataPath` when `inner` is empty) if cached with this
   /// stat, without building the path string.
   public func lookup(_ dataPath: String, _ inner: String, _ st: FileStat) -> ObjectID? {
-    lock.lock()
-    defer { lock.unlock() }
-    loadEntriesLocked()
-    guard let (cached, id) = StatTable.Key.with(dataPath, inner, { entryTable.lookup($0) }), cached == st else {
-      return nil
-    }
-    return id
+    Self.withBytes(inner) { lookup(dataPath, innerBytes: $0, st) }
   }
 
   /// The same, for `inner` given as its UTF-8 bytes (a path of a `TreeListing`).
