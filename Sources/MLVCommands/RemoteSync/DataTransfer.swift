@@ -27,18 +27,20 @@ enum DataTransfer {
       total.objectsFetched += r.objectsFetched
       total.bytesFetched += r.bytesFetched
       total.requests += r.requests
-      if !r.missing.isEmpty {
-        var seen = Set<String>()
-        let named = graph.paths(of: Set(r.missing))
-        let labels = r.missing.flatMap { named[$0] ?? [] }.filter { seen.insert($0).inserted }
-        throw RemoteError.missingObjects(remote: remote.label, count: r.missing.count, examples: labels)
-      }
+      if !r.missing.isEmpty { throw missing(r.missing, named: graph.paths(of: Set(r.missing)), on: remote) }
       graph.resume()
     }
     if let (id, why) = graph.damaged.first {
       throw StoreError.corruptObject(id, location: "the local store", reason: why)
     }
     return total
+  }
+
+  /// The error for objects `remote` lacks, with the paths `named` gives them as examples.
+  private static func missing(_ ids: [ObjectID], named: [ObjectID: [String]], on remote: RemoteRepository) -> RemoteError {
+    var seen = Set<String>()
+    let labels = ids.flatMap { named[$0] ?? [] }.filter { seen.insert($0).inserted }
+    return RemoteError.missingObjects(remote: remote.label, count: ids.count, examples: labels)
   }
 
   /// Fetches what `selections` need, round after round like `fetchMissing`, but walking
@@ -74,10 +76,7 @@ enum DataTransfer {
       total.requests += r.requests
       if !r.missing.isEmpty {
         // Naming the paths walks the graph with labels for just those ids (error path only).
-        var seen = Set<String>()
-        let named = ws.graph(of: selections, skipping: skipping).paths(of: Set(r.missing))
-        let labels = r.missing.flatMap { named[$0] ?? [] }.filter { seen.insert($0).inserted }
-        throw RemoteError.missingObjects(remote: remote.label, count: r.missing.count, examples: labels)
+        throw missing(r.missing, named: ws.graph(of: selections, skipping: skipping).paths(of: Set(r.missing)), on: remote)
       }
     }
     return total
@@ -110,22 +109,11 @@ extension DataTransfer {
   /// tried, so checkout is all or nothing.
   static func ensureLocal(_ graph: ObjectGraph, ws: Workspace) async throws -> FetchReport? {
     guard !graph.missing.isEmpty else { return nil }
-    func paths() -> [String] {
-      var seen = Set<String>()
-      return graph.paths(of: graph.missing).values.flatMap { $0 }.sorted().filter { seen.insert($0).inserted }
-    }
-    guard let remote = try? RemoteAccess.open(ws, name: nil) else {
-      throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [])
-    }
-    do {
-      return try await fetchMissing(graph, ws: ws, remote: remote, jobs: defaultJobs)
-    } catch RemoteError.missingObjects {
-      throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [remote.label])
+    return try await fetchFromDefault(ws, naming: { graph.paths(of: graph.missing) }) { remote in
+      try await fetchMissing(graph, ws: ws, remote: remote, jobs: defaultJobs)
     }
   }
-}
 
-extension DataTransfer {
   /// `ensureLocal` for selections, walked with `Workspace.missingObjects` instead of an
   /// `ObjectGraph` (checkout and the hooks: a graph of a million files held ~125 MB, most
   /// of a million-file restore's peak). Nil when everything is local already.
@@ -134,17 +122,27 @@ extension DataTransfer {
     // terms (a path that enters .git, sizes that overflow) before anything changes.
     let first = ws.missingObjects(selections, skipping: skipping)
     guard !first.missing.isEmpty else { return nil }
-    // The paths behind what is missing, named by a labelled walk (error paths only).
+    // The paths behind what is missing come from a labelled walk (error paths only).
+    let naming = { ws.graph(of: selections, skipping: skipping).paths(of: Set(first.missing)) }
+    return try await fetchFromDefault(ws, naming: naming) { remote in
+      try await fetch(selections, skipping: skipping, ws: ws, remote: remote, jobs: defaultJobs)
+    }
+  }
+
+  /// Runs `fetch` against the default remote; when there is none, or it lacks something,
+  /// throws `dataUnavailable` with the paths `naming` labels (sorted, each once).
+  private static func fetchFromDefault(
+    _ ws: Workspace, naming: () -> [ObjectID: [String]], _ fetch: (RemoteRepository) async throws -> FetchReport
+  ) async throws -> FetchReport {
     func paths() -> [String] {
       var seen = Set<String>()
-      let named = ws.graph(of: selections, skipping: skipping).paths(of: Set(first.missing))
-      return named.values.flatMap { $0 }.sorted().filter { seen.insert($0).inserted }
+      return naming().values.flatMap { $0 }.sorted().filter { seen.insert($0).inserted }
     }
     guard let remote = try? RemoteAccess.open(ws, name: nil) else {
       throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [])
     }
     do {
-      return try await fetch(selections, skipping: skipping, ws: ws, remote: remote, jobs: defaultJobs)
+      return try await fetch(remote)
     } catch RemoteError.missingObjects {
       throw WorkspaceError.dataUnavailable(paths: paths(), remotesTried: [remote.label])
     }
