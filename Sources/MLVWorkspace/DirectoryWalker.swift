@@ -9,7 +9,8 @@ import MLVSystem
 
 /// Lists the regular files under a tracked directory with their `lstat` data, using
 /// readdir/lstat directly (FileManager's enumerator costs ~10x more per entry, which is
-/// most of a 20,000-file `status`).
+/// most of a 20,000-file `status`). With a `ListingCache`, a directory unchanged since it
+/// was last read is not read again: its recorded names are looked up one by one.
 ///
 /// Symbolic links are never followed: they are reported in `skippedLinks` and left out,
 /// so a link inside a dataset cannot pull data from outside the repository into it.
@@ -81,11 +82,20 @@ public struct DirectoryWalker: Sendable {
 
   let root: String
   let ignore: IgnoreRules
+  /// Where directories' names are taken from while their stat is unchanged, and recorded.
+  let listings: ListingCache?
+
+  /// `root` is the repository root; `ignore` is matched against repository-relative paths;
+  /// `listings`, when given, is the listing cache of the directory about to be listed.
+  init(root: String, ignore: IgnoreRules, listings: ListingCache?) {
+    self.root = root
+    self.ignore = ignore
+    self.listings = listings
+  }
 
   /// `root` is the repository root; `ignore` is matched against repository-relative paths.
   public init(root: String, ignore: IgnoreRules) {
-    self.root = root
-    self.ignore = ignore
+    self.init(root: root, ignore: ignore, listings: nil)
   }
 
   public func list(_ relativeDir: String) throws -> Listing {
@@ -121,39 +131,61 @@ public struct DirectoryWalker: Sendable {
     -> [(String, String)]
   {
     let dirPath = root + "/" + repoRelative
-    guard let dir = opendir(dirPath) else {
-      throw IOError(path: dirPath, operation: .list, errno: errno)
-    }
-    defer { closedir(dir) }
-    let fd = dirfd(dir)
+    let fd = open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw IOError(path: dirPath, operation: .list, errno: errno) }
     var subdirectories: [(String, String)] = []
     // Every file path here starts with this prefix: its bytes and hash are made once.
     let prefixBytes = Array((prefix.isEmpty ? "" : prefix + "/").utf8)
     let prefixHash = StatCache.pathHash(StatCache.pathHashBasis, prefixBytes)
-    while let entry = readdir(dir) {
+    // One entry other than "." and "..": its name's bytes, and the same NUL-terminated.
+    func entry(_ bytes: UnsafeRawBufferPointer, _ cName: UnsafePointer<CChar>) {
       var st = stat()
-      withUnsafeBytes(of: entry.pointee.d_name) { (raw: UnsafeRawBufferPointer) -> Void in
-        guard let base = raw.baseAddress else { return }
-        let cName = base.assumingMemoryBound(to: CChar.self)
-        let bytes = UnsafeRawBufferPointer(start: base, count: strnlen(cName, raw.count))
-        if bytes.count <= 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return }
-        // lstat relative to the open directory: no path resolution from the root per file.
-        guard fstatat(fd, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }  // vanished
-        // Names that are not UTF-8 or hold control characters cannot be written into a
-        // manifest or printed safely: they are reported, never silently dropped. Plain
-        // ASCII, nearly every name, needs no UTF-8 validation.
-        let name: String
-        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
-          name = String(decoding: bytes, as: UTF8.self)
-        } else if let valid = String(validating: bytes, as: UTF8.self), !bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
-          name = valid
-        } else {
-          let shown = String(decoding: bytes, as: UTF8.self).unicodeScalars
-            .map { $0.value < 0x20 || $0.value == 0x7f ? "?" : String($0) }.joined()
-          listing.skippedOther.append(prefix.isEmpty ? shown : prefix + "/" + shown)
-          return
+      // lstat relative to the open directory: no path resolution from the root per file.
+      guard fstatat(fd, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }  // vanished
+      // Names that are not UTF-8 or hold control characters cannot be written into a
+      // manifest or printed safely: they are reported, never silently dropped. Plain
+      // ASCII, nearly every name, needs no UTF-8 validation.
+      let name: String
+      if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+        name = String(decoding: bytes, as: UTF8.self)
+      } else if let valid = String(validating: bytes, as: UTF8.self), !bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
+        name = valid
+      } else {
+        let shown = String(decoding: bytes, as: UTF8.self).unicodeScalars
+          .map { $0.value < 0x20 || $0.value == 0x7f ? "?" : String($0) }.joined()
+        listing.skippedOther.append(prefix.isEmpty ? shown : prefix + "/" + shown)
+        return
+      }
+      visit(name, bytes, st, parent: repoRelative, prefix: prefix, prefixBytes, prefixHash, &listing, &subdirectories)
+    }
+    // A directory whose stat is the one its cached names were read at is not read again.
+    let startedAt = listings?.listingStarts() ?? 0
+    let before = listings == nil ? nil : ListingCache.DirStat(fd: fd)
+    if let listings, let before, listings.forEachName(at: prefix, before, entry) {
+      close(fd)
+    } else {
+      guard let dir = fdopendir(fd) else {
+        let e = errno
+        close(fd)
+        throw IOError(path: dirPath, operation: .list, errno: e)
+      }
+      defer { closedir(dir) }
+      var names: [UInt8] = []
+      while let e = readdir(dir) {
+        withUnsafeBytes(of: e.pointee.d_name) { (raw: UnsafeRawBufferPointer) -> Void in
+          guard let base = raw.baseAddress else { return }
+          let cName = base.assumingMemoryBound(to: CChar.self)
+          let bytes = UnsafeRawBufferPointer(start: base, count: strnlen(cName, raw.count))
+          if bytes.count <= 2 && bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return }
+          if listings != nil {
+            names += bytes
+            names.append(0)
+          }
+          entry(bytes, cName)
         }
-        visit(name, bytes, st, parent: repoRelative, prefix: prefix, prefixBytes, prefixHash, &listing, &subdirectories)
+      }
+      if let listings, let before {
+        listings.record(at: prefix, startedAt: startedAt, before: before, after: ListingCache.DirStat(fd: fd), names: names)
       }
     }
     if descend {

@@ -98,7 +98,11 @@ extension Workspace {
     try RepoPath.checkNoSymlinks(dataPath, root: root, includingLeaf: true)
     var st = stat()
     guard lstat(absolute(dataPath), &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return nil }
-    let walked = try DirectoryWalker(root: root, ignore: ignoreRules()).list(dataPath)
+    // Only this path, which runs on every `status` of unchanged data, keeps directory
+    // listings: the others read the directories they are about to change.
+    let listings = ListingCache(stateDir: stateDir, dataPath: dataPath)
+    let walked = try DirectoryWalker(root: root, ignore: ignoreRules(), listings: listings).list(dataPath)
+    listings.save()
     guard walked.skippedLinks.isEmpty, walked.skippedOther.isEmpty else { return nil }
     // The digest is a sum over files, made as they were listed: the unchanged case needs no
     // sorting and no path strings.
