@@ -40,7 +40,10 @@ let package = Package(
     // Defers libgit2's load of the CA bundle from its initialisation to the first clone
     // (the file says how, and why).
     .target(name: "CDeferredCertificates"),
-    .target(name: "MLVGit", dependencies: ["CLibGit2", "CDeferredCertificates"]),
+    // The GSSAPI calls of a statically linked libgit2, forwarded to a libgssapi_krb5 opened
+    // on first use (scripts/build-release.sh; the file says why).
+    .target(name: "CGSSAPILoader"),
+    .target(name: "MLVGit", dependencies: ["CLibGit2", "CDeferredCertificates", "CGSSAPILoader"]),
     .target(name: "MLVWorkspace", dependencies: ["MLVSystem", "MLVStore", "MLVGit"]),
     .target(
       name: "MLVRemote",

@@ -13,7 +13,13 @@
  * success; mlv_load_deferred_certificates parses the file into that same chain, which
  * libgit2 has kept a pointer to, before any clone (GitRepository+Clone.swift). Every
  * other call goes straight to mbedtls's own function (dlsym RTLD_NEXT). With a libgit2
- * built on OpenSSL this function is simply never called, and nothing changes. */
+ * built on OpenSSL this function is simply never called, and nothing changes.
+ *
+ * The release build links libgit2 and mbedtls statically (scripts/build-release.sh), where
+ * a second definition of the name would clash with mbedtls's own. There it is built with
+ * MLV_STATIC_LIBGIT2 and linked with --wrap=mbedtls_x509_crt_parse_file: the linker sends
+ * libgit2's call to __wrap_mbedtls_x509_crt_parse_file, defined here, and
+ * __real_mbedtls_x509_crt_parse_file names mbedtls's function. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -32,12 +38,20 @@ static char deferred_path[4096];
 /* mbedtls's MBEDTLS_ERR_X509_FILE_IO_ERROR: what it returns when it cannot read a file. */
 #define FILE_IO_ERROR (-0x2900)
 
+#ifdef MLV_STATIC_LIBGIT2
+int __real_mbedtls_x509_crt_parse_file(void *chain, const char *path);
+static int real_parse_file(void *chain, const char *path) { return __real_mbedtls_x509_crt_parse_file(chain, path); }
+#define INTERPOSED __wrap_mbedtls_x509_crt_parse_file
+#else
 static int real_parse_file(void *chain, const char *path) {
   parse_file_fn real = (parse_file_fn)dlsym(RTLD_NEXT, "mbedtls_x509_crt_parse_file");
   return real ? real(chain, path) : FILE_IO_ERROR;
 }
+#define INTERPOSED mbedtls_x509_crt_parse_file
+#endif
 
-int mbedtls_x509_crt_parse_file(void *chain, const char *path) {
+int INTERPOSED(void *chain, const char *path);
+int INTERPOSED(void *chain, const char *path) {
   pthread_mutex_lock(&lock);
   int defer = first_call && chain != NULL && path != NULL && strlen(path) < sizeof deferred_path;
   first_call = 0;
