@@ -57,7 +57,9 @@ extension MLVMain {
           let layout = ws.store.layout(of: lacking)
           let local = lacking.count - layout.notLocal.count
           ctx.out.line(
-            local == 0
+            ids.isEmpty
+              ? "nothing to push: no data is tracked here"
+              : local == 0
               ? "\(remote.name) has all \(Format.count(ids.count, "object")) this push would send"
               : "would push \(Format.count(local, "object")) (\(Format.bytes(layout.storedBytes))) to \(remote.name); "
                 + "\(Format.count(ids.count - lacking.count)) already there")

@@ -234,6 +234,28 @@ import Testing
     #expect(hash(repo.read("model.bin")) == ObjectID.hash(randomBytes(300_000, seed: 1)))
   }
 
+  /// `push --dry-run` and `status --remote` say what the remote lacks, and change nothing.
+  @Test func pushDryRunAndStatusRemoteSayWhatTheRemoteLacks() throws {
+    let repo = try twoBranches()
+    let remote = makeTempDir("mlv-remote")
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    try repo.mlvOK("checkout")
+    try repo.mlvOK("remote", "add", "origin", remote)
+    let before = try repo.mlvOK("push", "--dry-run").stdout
+    #expect(before.contains("would push ") && before.contains(" to origin"), "\(before)")
+    let lacking = try repo.mlvOK("status", "--remote", "origin").stdout
+    #expect(lacking.contains("origin lacks ") && lacking.contains("run `mlv push origin`"), "\(lacking)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: remote).isEmpty, "a dry run wrote to the remote")
+    try repo.mlvOK("push")
+    #expect(try repo.mlvOK("push", "--dry-run").stdout.contains("origin has all "))
+    #expect(try repo.mlvOK("status", "--remote", "origin").stdout.contains("origin has all the data the workspace needs"))
+    // Untracked but not yet committed, HEAD still needs the data; once committed, nothing does.
+    try repo.mlvOK("rm", "data", "model.bin")
+    #expect(try repo.mlvOK("push", "--dry-run").stdout.contains("origin has all "))
+    try repo.git("commit", "-q", "-m", "untrack everything")
+    #expect(try repo.mlvOK("push", "--dry-run").stdout.contains("nothing to push: no data is tracked here"))
+  }
+
   @Test func checkoutOfARevisionThatDoesNotTrackAPathRemovesItsData() throws {
     let repo = try Repo()
     try repo.write("a.bin", randomBytes(1000, seed: 5))
