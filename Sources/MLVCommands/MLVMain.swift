@@ -49,6 +49,32 @@ extension MLVMain {
 }
 
 extension MLVMain {
+  /// The arguments with global flags given before the subcommand (`mlv -q status`, as
+  /// with git) moved to just after its name (`mlv status -q`), where ArgumentParser reads
+  /// them; every command takes them (GlobalOptions). Not moved to the end: `mlv -q run
+  /// python train.py` must not hand `-q` to the training script.
+  public static func arguments(_ given: [String]) -> [String] {
+    var leading: [String] = []
+    var rest = given[...]
+    while let f = rest.first, f == "-q" || f == "--quiet" {
+      leading.append(f)
+      rest = rest.dropFirst()
+    }
+    guard !leading.isEmpty else { return given }
+    var command: ParsableCommand.Type = MLVMain.self
+    var path: [String] = []
+    while let word = rest.first,
+      let sub = command.configuration.subcommands.first(where: { $0._commandName == word || $0.configuration.aliases.contains(word) })
+    {
+      path.append(word)
+      rest = rest.dropFirst()
+      command = sub
+    }
+    // `mlv -q` alone, or before a word that is no command: left for ArgumentParser to explain.
+    guard !path.isEmpty else { return given }
+    return path + leading + Array(rest)
+  }
+
   /// When the first word is meant as a subcommand but is none (`mlv stauts`), the closest
   /// subcommand by edit distance, for a "did you mean" hint; nil when nothing is close.
   public static func suggestion(for arguments: [String]) -> String? {

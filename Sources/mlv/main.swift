@@ -12,14 +12,14 @@ func runAsync(_ command: inout any AsyncParsableCommand) async throws {
 
 MLVMain.prepare()
 do {
-  var command = try await MLVMain.asyncParseAsRoot()
+  var command = try await MLVMain.asyncParseAsRoot(MLVMain.arguments(Array(CommandLine.arguments.dropFirst())))
   if var asyncCommand = command as? AsyncParsableCommand {
     try await runAsync(&asyncCommand)
   } else {
     try command.run()
   }
 } catch {
-  let arguments = Array(CommandLine.arguments.dropFirst())
+  let arguments = Array(CommandLine.arguments.dropFirst().drop { $0 == "-q" || $0 == "--quiet" })
   if let best = MLVMain.suggestion(for: arguments) {
     FileHandle.standardError.write(Data("mlv: '\(arguments[0])' is not an mlv command. Did you mean `mlv \(best)`?\n".utf8))
     MLVMain.exit(withError: ExitCode(64))

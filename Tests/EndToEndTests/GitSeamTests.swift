@@ -295,7 +295,18 @@ import Testing
     #expect(typo.code == 64 && typo.stderr.contains("Did you mean `mlv status`?"), "\(typo.stderr)")
     let unknown = try repo.mlv("diff", "--", "dta/")
     #expect(unknown.code == 1 && unknown.stderr.contains("dta"), "\(unknown.stderr)")
-    #expect(try repo.mlv("-q", "status").stdout.isEmpty)
+    // -q before the subcommand (as with git) or after it: nothing but errors is printed.
+    for args in [["-q", "status"], ["status", "-q"], ["--quiet", "status"]] {
+      let quiet = try repo.mlv(args: args)
+      #expect(quiet.code == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(args): \(quiet.code) \(quiet.stderr)")
+    }
+    let remote = makeTempDir("mlv-remote")
+    defer { try? FileManager.default.removeItem(atPath: remote) }
+    let nested = try repo.mlv(args: ["-q", "remote", "add", "quiet", remote])
+    #expect(nested.code == 0 && nested.stdout.isEmpty && nested.stderr.isEmpty, "\(nested.stderr)")
+    #expect(try repo.mlvOK("remote", "list").stdout.contains("quiet"))
+    let quietTypo = try repo.mlv("-q", "stauts")
+    #expect(quietTypo.code == 64 && quietTypo.stderr.contains("Did you mean `mlv status`?"), "\(quietTypo.stderr)")
     let log = try repo.mlvOK("log", "data/f1.txt").stdout
     #expect(log.contains("Test User") && log.contains("base"), "\(log)")
     let json = try repo.mlvOK("status", "--json").stdout
