@@ -315,6 +315,36 @@ import Testing
     #expect(!config.contains("\\/"))
   }
 
+  /// The bash completion script mlv generates, run by bash itself as a shell would on <Tab>:
+  /// it completes revisions, tracked paths, and files inside a tracked directory.
+  @Test func bashCompletionOffersRevisionsTrackedPathsAndFilesInside() throws {
+    let repo = try twoBranches()
+    try repo.mlvOK("checkout")
+    let script = try repo.mlvOK("--generate-completion-script", "bash").stdout
+    try repo.write(".complete.bash", script)
+    let driver = """
+      source .complete.bash
+      complete_line() {
+        COMP_WORDS=("$@"); COMP_WORDS[0]="$MLV"; COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+        COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+        _mlv mlv "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"
+        printf '%s\n' "${COMPREPLY[@]}"
+      }
+      echo "== checkout"; complete_line mlv checkout ""
+      echo "== status"; complete_line mlv status da
+      echo "== inside"; complete_line mlv checkout feature -- data/f
+      """
+    let r = try exec("bash", ["-c", driver], cwd: repo.path, env: ["MLV": Binary.mlv])
+    #expect(r.code == 0, "\(r.stderr)")
+    let sections = r.stdout.components(separatedBy: "== ").dropFirst().map { $0.split(separator: "\n").map(String.init) }
+    #expect(sections.count == 3, "\(r.stdout)")
+    guard sections.count == 3 else { return }
+    #expect(sections[0].contains("checkout") && sections[0].contains("feature") && sections[0].contains("master"), "\(sections[0])")
+    #expect(sections[0].contains("HEAD") && !sections[0].contains("data"), "revisions only before --: \(sections[0])")
+    #expect(Array(sections[1].dropFirst()) == ["data"], "\(sections[1])")
+    #expect(Array(sections[2].dropFirst()) == ["data/f0.txt", "data/f1.txt", "data/f2.txt"], "\(sections[2])")
+  }
+
   /// `mlv log` without a path shows every tracked path's versions, in text and JSON.
   @Test func logWithoutAPathShowsEveryTrackedPath() throws {
     let repo = try Repo()
