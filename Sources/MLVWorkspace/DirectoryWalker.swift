@@ -131,7 +131,9 @@ public struct DirectoryWalker: Sendable {
     -> [(String, String)]
   {
     let dirPath = root + "/" + repoRelative
-    let fd = open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    // Every caller found this a directory with lstat, and a subdirectory is one by fstatat
+    // without following links: O_NOFOLLOW refuses one swapped for a link since (ELOOP).
+    let fd = open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
     guard fd >= 0 else { throw IOError(path: dirPath, operation: .list, errno: errno) }
     var subdirectories: [(String, String)] = []
     // Every file path here starts with this prefix: its bytes and hash are made once.

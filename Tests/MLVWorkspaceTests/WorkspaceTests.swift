@@ -1,4 +1,5 @@
 import Foundation
+import MLVSystem
 import Testing
 
 @testable import MLVGit
@@ -161,6 +162,18 @@ import Testing
     // Nothing from outside was read into the store.
     #expect(!repo.ws.store.contains(ObjectID.hash(Array("outside the repository\n".utf8))))
     #expect(repo.ws.store.contains(ObjectID.hash(Array("real\n".utf8))))
+  }
+
+  /// A directory to walk that is a symbolic link (one swapped in after the caller's lstat)
+  /// is refused, never followed out of the repository.
+  @Test func walkerRefusesADirectoryThatIsALink() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    let outside = makeTempDir()
+    defer { removeTree(outside) }
+    try writeFile(outside + "/secret", "s")
+    try FileManager.default.createSymbolicLink(atPath: root + "/d", withDestinationPath: outside)
+    #expect(throws: IOError.self) { try DirectoryWalker(root: root, ignore: .empty).list("d") }
   }
 
   @Test func walkerListsFilesAndSkipsLinks() throws {
