@@ -40,6 +40,7 @@ extension Workspace {
       stage.append(pointer)
       if let ignore = try GitIgnoreFile.removeIgnore(p, root: root) { stage.append(ignore) }
       statCache.forget(prefix: p)
+      forgetTreeCaches(p)
       records[p] = .some(nil)
       results.append(r)
     }
@@ -81,6 +82,14 @@ extension Workspace {
     updates[dest] = record ?? CheckedOutState.Entry(pointer: pointer, parts: nil)
     try recordCheckedOut(updates)
     statCache.forget(prefix: source)
+    forgetTreeCaches(source)
     statCache.save()
+  }
+
+  /// Drops the leaf and listing caches of a path no longer tracked: nothing would read
+  /// them again, and they would only take room in .mlv/state.
+  private func forgetTreeCaches(_ dataPath: String) {
+    LeafCache.remove(stateDir, dataPath)
+    ListingCache.remove(stateDir, dataPath)
   }
 }

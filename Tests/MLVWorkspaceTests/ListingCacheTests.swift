@@ -200,5 +200,10 @@ import Testing
     let s = try #require(try repo.ws.status().first { $0.path == "data" })
     #expect(s.added == ["c1/new"])
     #expect(s.state == .modified)
+    // Untracked, its caches go.
+    #expect(FileManager.default.fileExists(atPath: LeafCache.path(repo.ws.stateDir, "data")))
+    _ = try repo.ws.remove(["data"], purge: false, force: false)
+    #expect(!FileManager.default.fileExists(atPath: file))
+    #expect(!FileManager.default.fileExists(atPath: LeafCache.path(repo.ws.stateDir, "data")))
   }
 }
