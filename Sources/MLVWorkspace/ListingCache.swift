@@ -44,10 +44,9 @@ final class ListingCache: @unchecked Sendable {
     init?(fd: Int32) {
       var st = stat()
       guard fstat(fd, &st) == 0 else { return nil }
-      self.init(
-        dev: UInt64(st.st_dev), inode: UInt64(st.st_ino),
-        mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-        ctimeNs: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec), size: Int64(st.st_size))
+      // FileStat's conversion: its nanoseconds wrap for a date past 2262 instead of trapping.
+      let f = FileStat(st)
+      self.init(dev: UInt64(st.st_dev), inode: f.inode, mtimeNs: f.mtimeNs, ctimeNs: f.ctimeNs, size: f.size)
     }
   }
 

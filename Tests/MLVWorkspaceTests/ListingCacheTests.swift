@@ -83,6 +83,22 @@ import Testing
     }
   }
 
+  /// A directory dated past 2262 (`touch -d 2500-01-01 dir`: nanoseconds past Int64) is
+  /// walked and recorded like any other, never a trap.
+  @Test func aDirectoryDatedFarInTheFutureIsWalked() throws {
+    let root = makeTempDir()
+    defer { removeTree(root) }
+    try makeData(root)
+    var times = [timespec(tv_sec: 16_725_225_600, tv_nsec: 0), timespec(tv_sec: 16_725_225_600, tv_nsec: 0)]
+    #expect(utimensat(AT_FDCWD, root + "/d/c1", &times, 0) == 0)
+    let state = root + "/state"
+    let (first, c1) = try cachedWalk(root, state)
+    #expect(c1.misses == 5)
+    let (second, c2) = try cachedWalk(root, state)
+    #expect(c2.hits == 5)
+    #expect(sortedFiles(first) == sortedFiles(second))
+  }
+
   @Test func aDirectoryChangedRecentlyIsNotRecorded() throws {
     let root = makeTempDir()
     defer { removeTree(root) }
