@@ -194,11 +194,7 @@ extension Workspace {
     stats: UnsafeMutableRawBufferPointer, digests: inout [StatCache.Digest]
   ) throws {
     guard let base = stats.baseAddress else { return }
-    func now() -> Int64 {
-      var ts = timespec()
-      clock_gettime(CLOCK_REALTIME, &ts)
-      return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
+    let now = FileStat.clockNs
     let racyFrom = now() - StatCache.racyWindowNs
     let racy = leaves.indices.filter { newest[$0] >= racyFrom }
     guard let latest = racy.map({ newest[$0] }).max() else { return }

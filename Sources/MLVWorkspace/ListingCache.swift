@@ -84,7 +84,7 @@ final class ListingCache: @unchecked Sendable {
   /// wall time in nanoseconds since the epoch, the clock file timestamps are taken from.
   init(
     stateDir: String, dataPath: String, trustMarginNs: Int64 = ListingCache.defaultTrustMarginNs,
-    clock: @escaping @Sendable () -> Int64 = ListingCache.now
+    clock: @escaping @Sendable () -> Int64 = FileStat.clockNs
   ) {
     self.dataPath = dataPath
     self.file = Self.path(stateDir, dataPath)
@@ -96,12 +96,6 @@ final class ListingCache: @unchecked Sendable {
     } else {
       (loaded, recorded) = ([], [:])
     }
-  }
-
-  static func now() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
   }
 
   /// Calls `body` with each recorded name of the directory at `prefix` (its path inside the

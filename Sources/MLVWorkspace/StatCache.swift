@@ -15,6 +15,14 @@ public struct FileStat: Equatable, Sendable {
   public var inode: UInt64
   public var executable: Bool
 
+  /// Now, in nanoseconds since the epoch, on the clock file timestamps are taken from
+  /// (what racily-clean stats and trusted directory listings are judged against).
+  static func clockNs() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+  }
+
   public init(size: Int64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, executable: Bool) {
     self.size = size
     self.mtimeNs = mtimeNs
@@ -446,11 +454,7 @@ public final class StatCache: @unchecked Sendable {
     guard dirty else { return }
     loadEntriesLocked()
     let entries = entryTable
-    func now() -> Int64 {
-      var ts = timespec()
-      clock_gettime(CLOCK_REALTIME, &ts)
-      return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
+    let now = FileStat.clockNs
     // Entries whose mtime is in the current tick are racy: wait the tick out, then keep
     // only those whose file still has the recorded stat.
     let racyFrom = now() - Self.racyWindowNs

@@ -8,7 +8,7 @@ import Testing
 /// are not read again, and nothing a directory gains, loses or renames is ever missed.
 @Suite struct ListingCacheTests {
   /// A clock an hour ahead, so directories made by the test are old enough to be trusted.
-  static let later: @Sendable () -> Int64 = { ListingCache.now() + 3_600_000_000_000 }
+  static let later: @Sendable () -> Int64 = { FileStat.clockNs() + 3_600_000_000_000 }
 
   /// A walk of `root/d` through the listing cache in `state`, saved afterwards.
   func cachedWalk(_ root: String, _ state: String, ignore: IgnoreRules = .empty, clock: @escaping @Sendable () -> Int64 = later)
@@ -105,10 +105,10 @@ import Testing
     try makeData(root)
     let state = root + "/state"
     // The real clock: every directory here was made within the trust margin.
-    let (_, c) = try cachedWalk(root, state, clock: ListingCache.now)
+    let (_, c) = try cachedWalk(root, state, clock: FileStat.clockNs)
     #expect(c.misses == 5)
     #expect(!FileManager.default.fileExists(atPath: ListingCache.path(state, "d")))
-    let (_, again) = try cachedWalk(root, state, clock: ListingCache.now)
+    let (_, again) = try cachedWalk(root, state, clock: FileStat.clockNs)
     #expect(again.hits == 0)
   }
 

@@ -162,11 +162,7 @@ struct LeafCache {
   static func write(_ stateDir: String, _ dataPath: String, root: ObjectID, parts: [Part], absolute: (String) -> String) {
     let path = Self.path(stateDir, dataPath)
     var parts = parts
-    func now() -> Int64 {
-      var ts = timespec()
-      clock_gettime(CLOCK_REALTIME, &ts)
-      return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
+    let now = FileStat.clockNs
     let racyFrom = now() - StatCache.racyWindowNs
     var newest: Int64?
     for part in parts {
