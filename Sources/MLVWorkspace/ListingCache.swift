@@ -107,12 +107,14 @@ final class ListingCache: @unchecked Sendable {
       used.insert(prefix)
       hits += 1
     }
+    // Each name ends at a NUL (`validNames` made sure when the file was read).
     loaded.withUnsafeBytes { all in
       guard let base = all.baseAddress else { return }
       var start = r.names.lowerBound
-      for i in r.names where all[i] == 0 {
-        body(UnsafeRawBufferPointer(start: base + start, count: i - start), (base + start).assumingMemoryBound(to: CChar.self))
-        start = i + 1
+      while start < r.names.upperBound, let nul = memchr(base + start, 0, r.names.upperBound - start) {
+        let length = base.distance(to: UnsafeRawPointer(nul)) - start
+        body(UnsafeRawBufferPointer(start: base + start, count: length), (base + start).assumingMemoryBound(to: CChar.self))
+        start += length + 1
       }
     }
     return true
@@ -180,29 +182,17 @@ final class ListingCache: @unchecked Sendable {
     let end = b.count - 32
     let sum = b.withUnsafeBytes { ObjectID.hash(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
     guard sum.bytes.elementsEqual(b[end...]) else { return nil }
-    var pos = 16
-    func take(_ n: Int) -> Range<Int>? {
-      guard n >= 0, n <= end - pos else { return nil }
-      defer { pos += n }
-      return pos..<(pos + n)
-    }
-    func int<T: FixedWidthInteger>(_: T.Type) -> T? {
-      take(MemoryLayout<T>.size).map { r in b[r].withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) } }
-    }
-    func string() -> String? {
-      guard let n = int(UInt16.self), let r = take(Int(n)) else { return nil }
-      return String(validating: b[r], as: UTF8.self)
-    }
-    guard string() == dataPath, let count = int(UInt32.self) else { return nil }
+    var c = ByteCursor(b, from: 16, end: end)
+    guard c.string() == dataPath, let count = c.int(UInt32.self) else { return nil }
     var out: [String: Recorded] = [:]
     for _ in 0..<count {
-      guard let prefix = string(), let dev = int(UInt64.self), let ino = int(UInt64.self), let m = int(Int64.self),
-        let c = int(Int64.self), let size = int(Int64.self), let n = int(UInt32.self), let names = take(Int(n)),
+      guard let prefix = c.string(), let dev = c.int(UInt64.self), let ino = c.int(UInt64.self), let m = c.int(Int64.self),
+        let ct = c.int(Int64.self), let size = c.int(Int64.self), let n = c.int(UInt32.self), let names = c.take(Int(n)),
         out[prefix] == nil, validNames(b[names])
       else { return nil }
-      out[prefix] = Recorded(stat: DirStat(dev: dev, inode: ino, mtimeNs: m, ctimeNs: c, size: size), names: names)
+      out[prefix] = Recorded(stat: DirStat(dev: dev, inode: ino, mtimeNs: m, ctimeNs: ct, size: size), names: names)
     }
-    guard pos == end else { return nil }
+    guard c.atEnd else { return nil }
     return out
   }
 

@@ -83,29 +83,17 @@ struct LeafCache {
   }
 
   private static func parse(_ b: [UInt8], end: Int) -> LeafCache? {
-    var pos = 16
-    func take(_ n: Int) -> ArraySlice<UInt8>? {
-      guard pos + n <= end else { return nil }
-      defer { pos += n }
-      return b[pos..<(pos + n)]
-    }
-    func int<T: FixedWidthInteger>(_: T.Type) -> T? {
-      take(MemoryLayout<T>.size).map { s in s.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) } }
-    }
-    func string() -> String? {
-      guard let n = int(UInt16.self), let s = take(Int(n)) else { return nil }
-      return String(validating: s, as: UTF8.self)
-    }
-    guard let dataPath = string(), let rootBytes = take(32), let root = ObjectID(bytes: rootBytes),
-      let count = int(UInt32.self)
+    var c = ByteCursor(b, from: 16, end: end)
+    guard let dataPath = c.string(), let rootBytes = c.bytes(32), let root = ObjectID(bytes: rootBytes),
+      let count = c.int(UInt32.self)
     else { return nil }
     var leaves: [Leaf] = []
     leaves.reserveCapacity(Int(count))
     var next = 0
     var previous: String?
     for _ in 0..<count {
-      guard let files = int(UInt32.self), files > 0, let bytes = int(Int64.self), bytes >= 0, let idBytes = take(32),
-        let id = ObjectID(bytes: idBytes), let a = int(UInt64.self), let d = int(UInt64.self), let first = string()
+      guard let files = c.int(UInt32.self), files > 0, let bytes = c.int(Int64.self), bytes >= 0, let idBytes = c.bytes(32),
+        let id = ObjectID(bytes: idBytes), let a = c.int(UInt64.self), let d = c.int(UInt64.self), let first = c.string()
       else { return nil }
       if let previous, !Manifest.bytesLess(previous, first) { return nil }
       previous = first
@@ -113,7 +101,7 @@ struct LeafCache {
         Leaf(child: TreeChild(id: id, files: Int(files), bytes: bytes, firstPath: first), digest: .init(a: a, b: d), firstStat: next))
       next += Int(files)
     }
-    guard pos == end else { return nil }
+    guard c.atEnd else { return nil }
     return LeafCache(dataPath: dataPath, root: root, leaves: leaves)
   }
 
