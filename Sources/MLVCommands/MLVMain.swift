@@ -56,7 +56,7 @@ extension MLVMain {
   public static func arguments(_ given: [String]) -> [String] {
     var leading: [String] = []
     var rest = given[...]
-    while let f = rest.first, f == "-q" || f == "--quiet" {
+    while let f = rest.first, isGlobalFlag(f) {
       leading.append(f)
       rest = rest.dropFirst()
     }
@@ -74,6 +74,9 @@ extension MLVMain {
     guard !path.isEmpty else { return given }
     return path + leading + Array(rest)
   }
+
+  /// Whether `word` is one of GlobalOptions' flags.
+  public static func isGlobalFlag(_ word: String) -> Bool { word == "-q" || word == "--quiet" }
 
   /// When the first word is meant as a subcommand but is none (`mlv stauts`), the closest
   /// subcommand by edit distance, for a "did you mean" hint; nil when nothing is close.

@@ -19,7 +19,7 @@ do {
     try command.run()
   }
 } catch {
-  let arguments = Array(CommandLine.arguments.dropFirst().drop { $0 == "-q" || $0 == "--quiet" })
+  let arguments = Array(CommandLine.arguments.dropFirst().drop(while: MLVMain.isGlobalFlag))
   if let best = MLVMain.suggestion(for: arguments) {
     FileHandle.standardError.write(Data("mlv: '\(arguments[0])' is not an mlv command. Did you mean `mlv \(best)`?\n".utf8))
     MLVMain.exit(withError: ExitCode(64))
